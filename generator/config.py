@@ -1,0 +1,150 @@
+"""SiteConfig: content/site.yml merged with command-line options, validated in one place."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import yamlfile
+from .errors import ConfigError, ExplainerError, SourceLocation, raise_all
+
+SITE_FILE = "site.yml"
+KNOWN_KEYS = {
+    "title": "the site's name",
+    "base_url": "the public URL the site is served at, e.g. https://example.com/explainers/",
+    "language": "default language of explainers (default en)",
+    "author": "default author, or the newsroom's name",
+    "description": "one sentence about the site, for the index page and feeds",
+    "theme": "a theme name or path",
+    "axioms": "extra Smart Brevity labels",
+    "timezone": "IANA time zone for dates written without one (default UTC)",
+    "toc": "table of contents on explainers with at least this many sections (false = never)",
+    "social_cards": "'auto' (when no hero image), 'always' or 'never'",
+    "deploy": "deploy targets",
+    "check": "settings for `explainer check`",
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    content_dir: Path
+    out_dir: Path
+    title: str = "Explainers"
+    base_url: str = "/"
+    language: str = "en"
+    author: str | None = None
+    description: str | None = None
+    theme: str = "default"
+    axioms: tuple[str, ...] = ()
+    timezone: tzinfo = timezone.utc
+    toc: int | None = 4
+    social_cards: str = "auto"
+    drafts: bool = False
+    future: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    use_cache: bool = True
+    raw: dict = field(default_factory=dict)   # the whole site.yml, for stages that own a key (deploy, check)
+
+    @property
+    def site_file(self) -> Path:
+        return self.content_dir / SITE_FILE
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always with leading and trailing slashes."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def absolute_base(self) -> str | None:
+        """base_url when it has a scheme and host (needed for canonical links, feeds, sitemaps)."""
+        parts = urlsplit(self.base_url)
+        return self.base_url if parts.scheme and parts.netloc else None
+
+    def absolute_url(self, relative: str) -> str:
+        """The public URL of a site-relative path ('slug/'), absolute when base_url allows it."""
+        return (self.absolute_base or self.base_path) + relative
+
+    def line_of(self, key: str) -> SourceLocation:
+        return SourceLocation(self.site_file, yamlfile.line_of(self.raw, key, 1))
+
+
+def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any) -> SiteConfig:
+    """Read site.yml (optional) and apply command-line overrides (None means 'not given')."""
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        raise ConfigError(f"content folder not found: {content_dir}",
+                          hint="run from your site's folder or pass --content DIR")
+    site_file = content_dir / SITE_FILE
+    raw = yamlfile.load(site_file) if site_file.is_file() else {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("site.yml must be a mapping of keys to values", SourceLocation(site_file, 1))
+    values, errors = _validate(raw, site_file)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = value
+    raise_all(errors)
+    if "base_url" in values:
+        values["base_url"] = _normalise_base_url(values["base_url"])
+    out = Path(out_dir) if out_dir is not None else Path("site")
+    return SiteConfig(content_dir=content_dir, out_dir=out, raw=raw, **values)
+
+
+def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
+    values: dict[str, Any] = {}
+    errors: list[ExplainerError] = []
+
+    def where(key: str) -> SourceLocation:
+        return SourceLocation(site_file, yamlfile.line_of(raw, key, 1))
+
+    for key, value in raw.items():
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(KNOWN_KEYS)
+            errors.append(ConfigError(f"unknown key '{key}' in site.yml", where(key), hint=hint))
+            continue
+        if key in ("deploy", "check"):
+            continue   # validated by the stage that uses it
+        if key in ("title", "base_url", "language", "author", "description", "theme"):
+            if not isinstance(value, str) or not value.strip():
+                errors.append(ConfigError(f"'{key}' must be text", where(key)))
+                continue
+            values[key] = value.strip()
+        elif key == "axioms":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                errors.append(ConfigError("'axioms' must be a list of labels", where(key),
+                                          hint="e.g. axioms: [\"Our view\", \"Lo esencial\"]"))
+                continue
+            values[key] = tuple(v.strip() for v in value)
+        elif key == "timezone":
+            try:
+                values[key] = ZoneInfo(str(value))
+            except (ZoneInfoNotFoundError, ValueError):
+                errors.append(ConfigError(f"unknown time zone '{value}'", where(key),
+                                          hint="use an IANA name such as Europe/Berlin"))
+        elif key == "toc":
+            if value is False:
+                values[key] = None
+            elif isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+                values[key] = value
+            else:
+                errors.append(ConfigError("'toc' must be a number of sections or false", where(key)))
+        elif key == "social_cards":
+            if value not in ("auto", "always", "never"):
+                errors.append(ConfigError("'social_cards' must be auto, always or never", where(key)))
+            else:
+                values[key] = value
+    return values, errors
+
+
+def _normalise_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise ConfigError(f"base_url must be an http(s) URL or a path: {url}")
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,72 @@
+"""Errors a user can cause, each carrying where it happened and how to fix it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
+
+
+def display_path(path: Path) -> str:
+    """A path as editors want to see it: relative to the working folder when it is inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+class ExplainerError(Exception):
+    """A mistake in the user's input. The CLI prints it as `file:line: message (hint)`, never a traceback."""
+
+    def __init__(self, message: str, where: SourceLocation | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class ConfigError(ExplainerError):
+    """site.yml or a command-line option is wrong."""
+
+
+class ContentError(ExplainerError):
+    """An explainer, its front matter or its facts are wrong."""
+
+
+class TemplateError(ExplainerError):
+    """A theme template cannot be loaded or rendered."""
+
+
+class DeployError(ExplainerError):
+    """A deploy target is misconfigured or publishing failed."""
+
+
+class ErrorList(ExplainerError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, errors: list[ExplainerError]):
+        super().__init__(f"{len(errors)} problems")
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def raise_all(errors: list[ExplainerError]) -> None:
+    """Raise nothing, the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorList(errors)

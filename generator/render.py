@@ -1,0 +1,147 @@
+"""Pages as {output path: HTML} in memory, from explainers and the theme. Writes nothing."""
+from __future__ import annotations
+
+import hashlib
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import jinja2
+
+from .config import SiteConfig
+from .errors import SourceLocation, TemplateError
+from .model import Explainer, Term
+
+FINGERPRINTED = (".css", ".js")
+
+
+@dataclass(frozen=True)
+class TermPage:
+    term: Term
+    explainers: tuple[Explainer, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the list pages are made of: everything, by category, by tag."""
+    explainers: tuple[Explainer, ...]
+    categories: tuple[TermPage, ...]
+    tags: tuple[TermPage, ...]
+
+
+def newest_first(explainers: Iterable[Explainer]) -> tuple[Explainer, ...]:
+    return tuple(sorted(explainers, key=lambda e: (-e.date.timestamp(), e.slug)))
+
+
+def listing(explainers: Iterable[Explainer]) -> Listing:
+    ordered = newest_first(explainers)
+    return Listing(ordered, _group(ordered, lambda e: [e.category] if e.category else []),
+                   _group(ordered, lambda e: e.tags))
+
+
+def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]):
+    groups: dict[str, tuple[Term, list[Explainer]]] = {}
+    for explainer in explainers:
+        for term in terms_of(explainer):
+            groups.setdefault(term.slug, (term, []))[1].append(explainer)
+    return tuple(TermPage(term, tuple(items)) for _, (term, items) in sorted(groups.items()))
+
+
+def fingerprint(static: dict[str, Path]) -> dict[str, str]:
+    """Output name per theme asset: CSS and JS get a content hash so they can be cached for ever."""
+    names = {}
+    for rel, path in static.items():
+        if rel.endswith(FINGERPRINTED):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            stem, dot, ext = rel.rpartition(".")
+            names[rel] = f"{stem}.{digest}.{ext}"
+        else:
+            names[rel] = rel
+    return names
+
+
+class Renderer:
+    """Renders each kind of page with the site-wide context; template errors name the template and line."""
+
+    def __init__(self, config: SiteConfig, env: jinja2.Environment, assets: dict[str, str],
+                 listing_: Listing):
+        self.config, self.env, self.assets, self.listing = config, env, assets, listing_
+        env.filters.update(date_long=date_long, isodate=isodate)
+        env.globals.update(site=self.site_context())
+
+    def site_context(self) -> dict[str, Any]:
+        c = self.config
+        return {"title": c.title, "description": c.description, "language": c.language,
+                "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
+                "categories": self.listing.categories, "tags": self.listing.tags}
+
+    def render(self, template: str, path: str, root: str | None = None, **context: Any) -> str:
+        """Render one page; links are relative to it (`root` leads back to the site root)."""
+        root = root or "../" * path.count("/") or "./"
+        try:
+            return self.env.get_template(template).render(
+                page={"path": path, "root": root, "url": path.removesuffix("index.html")},
+                root=root, asset=lambda name: root + self.assets[f"static/{name}"], **context)
+        except jinja2.TemplateSyntaxError as err:
+            raise TemplateError(f"template syntax error: {err.message}",
+                                SourceLocation(Path(err.filename or err.name or template), err.lineno),
+                                hint="fix the template") from None
+        except jinja2.TemplateNotFound as err:
+            raise TemplateError(f"template not found: {err.name}", SourceLocation(Path(template)),
+                                hint="a theme override must keep the default theme's template names") from None
+        except (jinja2.TemplateError, KeyError, TypeError, AttributeError) as err:
+            raise TemplateError(f"error rendering {path}: {_describe(err)}", _template_frame(err, template),
+                                hint="check the variable names against the theme docs") from None
+
+    def explainer_page(self, explainer: Explainer) -> str:
+        return self.render("explainer.html", f"{explainer.slug}/index.html", explainer=explainer)
+
+    def list_pages(self) -> dict[str, str]:
+        pages = {"index.html": self.render("list.html", "index.html", title=None,
+                                           explainers=self.listing.explainers, term=None, kind="home"),
+                 # Served at any missing address, so its links cannot be relative.
+                 "404.html": self.render("404.html", "404.html", root=self.config.base_path)}
+        for kind, groups in (("category", self.listing.categories), ("tag", self.listing.tags)):
+            if not groups:
+                continue
+            pages[f"{kind}/index.html"] = self.render("terms.html", f"{kind}/index.html", kind=kind,
+                                                      terms=groups)
+            for group in groups:
+                path = f"{kind}/{group.term.slug}/index.html"
+                pages[path] = self.render("list.html", path, title=group.term.name, term=group.term,
+                                          explainers=group.explainers, kind=kind)
+        return pages
+
+
+def render_site(explainers: list[Explainer], config: SiteConfig, env: jinja2.Environment,
+                assets: dict[str, str]) -> dict[str, str]:
+    renderer = Renderer(config, env, assets, listing(explainers))
+    pages = {f"{e.slug}/index.html": renderer.explainer_page(e) for e in renderer.listing.explainers}
+    pages.update(renderer.list_pages())
+    return dict(sorted(pages.items()))
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, jinja2.UndefinedError):
+        return err.message or "undefined variable"
+    return f"{type(err).__name__}: {err}"
+
+
+def _template_frame(err: Exception, template: str) -> SourceLocation:
+    """The innermost template line in the traceback (Jinja2 rewrites frames to point at templates)."""
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
+            return SourceLocation(Path(frame.filename), frame.lineno)
+    return SourceLocation(Path(template))
+
+
+def date_long(moment: datetime) -> str:
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def isodate(moment: datetime) -> str:
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.date().isoformat()
+    return moment.isoformat()

@@ -1,0 +1,197 @@
+"""Markdown → lede + Smart Brevity sections, through a Python-Markdown extension."""
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+from markupsafe import Markup
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .model import Body, Section
+from .typography import TypographyTreeprocessor
+
+DEFAULT_AXIOMS = (
+    "Why it matters", "The big picture", "Driving the news", "What they're saying",
+    "Between the lines", "Yes, but", "By the numbers", "The bottom line", "What's next",
+    "Go deeper", "Zoom in", "Zoom out", "Flashback", "Reality check", "State of play",
+    "The other side", "Catch up quick", "Details", "Context", "What we're watching", "Of note",
+    "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
+    "The backstory", "How it works", "What happened", "What's new", "Why now",
+)
+MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
+_SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
+_STASH = re.compile(r"\x02[^\x03]*\x03")
+_HEADINGS = frozenset({"h2", "h3", "h4"})
+
+
+def normalise_label(text: str) -> str:
+    """The form labels are matched in: case-folded, ’ as ', no trailing colon, single spaces."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").strip().rstrip(":").strip()
+    return " ".join(text.split()).casefold()
+
+
+def axiom_slug(label: str) -> str:
+    """`data-axiom` value: lowercase, apostrophes dropped, other non-word runs → '-'."""
+    text = label.replace("\u2019", "").replace("\u2018", "").replace("'", "").casefold()
+    return re.sub(r"[\W_]+", "-", text).strip("-") or "section"
+
+
+@dataclass(frozen=True)
+class _Found:
+    label: str
+    element: etree.Element
+
+
+class SectionSplitter(Treeprocessor):
+    """Wraps the lede and each section in its own element, separated so `convert` can cut them apart."""
+
+    def __init__(self, md: markdown.Markdown, vocabulary: frozenset[str]):
+        super().__init__(md)
+        self.vocabulary = vocabulary
+        self.sections: list[tuple[str, int]] = []    # (label, words) per section, in order
+        self.lede_text = ""
+
+    def run(self, root: etree.Element) -> None:
+        lede = etree.Element("div")
+        groups: list[tuple[str | None, etree.Element]] = [(None, lede)]
+        for child in list(root):
+            label = self.axiom_label(child)
+            if label is not None:
+                groups.append((label, etree.Element("section")))
+            groups[-1][1].append(child)
+            root.remove(child)
+        self.sections = []
+        for label, wrapper in groups:
+            wrapper.tail = _SPLIT
+            root.append(wrapper)
+            if label is None:
+                self.lede_text = plain_text(wrapper)
+            else:
+                self.sections.append((label, count_words(plain_text(wrapper))))
+
+    def axiom_label(self, element: etree.Element) -> str | None:
+        """The label when `element` starts a section: a bold lead-in ending in ':' or a heading."""
+        if element.tag == "p" and not (element.text or "").strip() and len(element):
+            lead = element[0]
+            if lead.tag not in ("strong", "b"):
+                return None
+            text = "".join(lead.itertext()).strip()
+            if not text.endswith(":") and not (lead.tail or "").startswith(":"):
+                return None
+            if normalise_label(text) in self.vocabulary:
+                if not text.endswith(":"):        # `**Label**: text` → the colon moves inside the label
+                    lead.tail = lead.tail[1:]
+                    if len(lead):
+                        lead[-1].tail = (lead[-1].tail or "") + ":"
+                    else:
+                        lead.text = (lead.text or "") + ":"
+                lead.set("class", "axiom-label")
+                return text.rstrip(":").strip()
+            return None
+        if element.tag in _HEADINGS:
+            text = "".join(element.itertext()).strip()
+            if normalise_label(text) in self.vocabulary:
+                element.set("class", "axiom-label")
+                return text.rstrip(":").strip()
+        return None
+
+
+class UrlRewriter(Treeprocessor):
+    """Makes relative links and images work from the page's URL, and turns links to .md files into page links."""
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
+        self.page_dir = ""     # folder of the built page, relative to the site root
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            if attribute and element.get(attribute):
+                element.set(attribute, self.rewrite(element.get(attribute)))
+
+    def rewrite(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            return url
+        target = posixpath.normpath(posixpath.join(self.source_dir, parts.path))
+        if target.endswith("/index.md"):
+            target = target[: -len("index.md")]
+        elif target.endswith(".md"):
+            target = target[: -len(".md")] + "/"
+        elif parts.path.endswith("/") and not target.endswith("/"):
+            target += "/"
+        if target == self.page_dir + "/" and parts.fragment:
+            new = ""
+        else:
+            new = posixpath.relpath(target, self.page_dir or ".")
+            if target.endswith("/") and not new.endswith("/"):
+                new += "/"
+        if parts.query:
+            new += "?" + parts.query
+        if parts.fragment:
+            new += "#" + parts.fragment
+        return new
+
+
+class SmartBrevityExtension(Extension):
+    def __init__(self, axioms: tuple[str, ...] = ()):
+        super().__init__()
+        self.vocabulary = frozenset(normalise_label(a) for a in DEFAULT_AXIOMS + tuple(axioms))
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        # After inline parsing (priority 20), before unescaping (0): bold lead-ins exist as <strong>.
+        md.treeprocessors.register(TypographyTreeprocessor(md), "explainer-typography", 7)
+        md.treeprocessors.register(UrlRewriter(md), "explainer-urls", 6)
+        md.treeprocessors.register(SectionSplitter(md, self.vocabulary), "explainer-sections", 5)
+
+
+class Converter:
+    """One Markdown instance, reset between documents (building it costs more than converting)."""
+
+    def __init__(self, axioms: tuple[str, ...] = ()):
+        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, SmartBrevityExtension(axioms)],
+                                    output_format="html")
+        self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
+        self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
+
+    def convert(self, text: str, source_dir: str = "", page_dir: str = "") -> Body:
+        self.md.reset()
+        self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
+        html = self.md.convert(text)
+        parts = html.split(_SPLIT)
+        lede_html = _unwrap(parts[0], "div")
+        used: dict[str, int] = {}
+        sections = []
+        for (label, words), part in zip(self.splitter.sections, parts[1:]):
+            axiom = axiom_slug(label)
+            used[axiom] = used.get(axiom, 0) + 1
+            section_id = axiom if used[axiom] == 1 else f"{axiom}-{used[axiom]}"
+            sections.append(Section(label=label, axiom=axiom, id=section_id,
+                                    html=Markup(_unwrap(part.strip(), "section")), words=words))
+        lede_text = self.splitter.lede_text
+        words = count_words(lede_text) + sum(s.words for s in sections)
+        return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words)
+
+
+def _unwrap(html: str, tag: str) -> str:
+    html = html.strip()
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    if html.startswith(opening) and html.endswith(closing):
+        html = html[len(opening):-len(closing)]
+    elif html == f"<{tag} />" or html == f"<{tag}></{tag}>":
+        html = ""
+    return html.strip("\n")
+
+
+def plain_text(element: etree.Element) -> str:
+    return " ".join(_STASH.sub(" ", "".join(element.itertext())).split())
+
+
+def count_words(text: str) -> int:
+    return len(text.split())

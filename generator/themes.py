@@ -1,0 +1,86 @@
+"""Themes: a chain of folders (site-local override → chosen theme → default) behind one Jinja2 environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .config import SiteConfig
+from .errors import ConfigError
+
+DEFAULT_THEME = "default"
+
+
+def packaged_themes_dir() -> Path:
+    """Themes shipped with the package: inside it when installed from a wheel, beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "themes"
+    return installed if installed.is_dir() else here.parent / "themes"
+
+
+@dataclass(frozen=True)
+class ThemeChain:
+    folders: tuple[Path, ...]    # most specific first; the packaged default theme is always last
+
+    @property
+    def template_dirs(self) -> list[str]:
+        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
+
+    @property
+    def static_dirs(self) -> list[Path]:
+        return [f / "static" for f in self.folders if (f / "static").is_dir()]
+
+
+def resolve(config: SiteConfig) -> ThemeChain:
+    """Find the theme folders for a site; a `themes/<name>/` beside the content overrides templates one by one."""
+    builtin = packaged_themes_dir()
+    local_root = config.content_dir.resolve().parent / "themes"
+    name = config.theme
+    folders: list[Path] = []
+    as_path = Path(name).expanduser()
+    if "/" in name or name.startswith("."):
+        candidate = as_path if as_path.is_absolute() else (Path.cwd() / as_path)
+        if not candidate.is_dir():
+            raise ConfigError(f"theme folder not found: {name}", _where(config),
+                              hint="give a theme name or the path of a folder with templates/")
+        folders.append(candidate.resolve())
+    else:
+        for root in (local_root, builtin):
+            if (root / name).is_dir():
+                folders.append((root / name).resolve())
+        if not folders:
+            known = sorted({p.name for root in (local_root, builtin) if root.is_dir()
+                            for p in root.iterdir() if p.is_dir()})
+            raise ConfigError(f"unknown theme '{name}'", _where(config),
+                              hint="known themes: " + ", ".join(known))
+    if name != DEFAULT_THEME and (local_root / DEFAULT_THEME).is_dir():
+        folders.append((local_root / DEFAULT_THEME).resolve())
+    folders.append((builtin / DEFAULT_THEME).resolve())
+    return ThemeChain(tuple(dict.fromkeys(folders)))
+
+
+def _where(config: SiteConfig):
+    return config.line_of("theme") if "theme" in config.raw else None
+
+
+def environment(chain: ThemeChain) -> jinja2.Environment:
+    """Autoescaping, strict Jinja2 environment; `default/x.html` always names the packaged default's template."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(chain.template_dirs),
+        jinja2.PrefixLoader({DEFAULT_THEME: jinja2.FileSystemLoader(
+            str(packaged_themes_dir() / DEFAULT_THEME / "templates"))}),
+    ])
+    return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def static_files(chain: ThemeChain) -> dict[str, Path]:
+    """Theme static files by output path ('static/style.css'); earlier folders win."""
+    files: dict[str, Path] = {}
+    for folder in reversed(chain.static_dirs):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files["static/" + path.relative_to(folder).as_posix()] = path
+    return dict(sorted(files.items()))
