@@ -102,6 +102,7 @@ class Builder:
         self._pages: dict[str, bytes] = {}          # what the output folder holds, as we wrote it
         self._files: dict[str, Path] = {}
         self._shown: dict[str, tuple] = {}          # explainer page → the inputs it was rendered from
+        self._redo_all = False                      # a build failed after changing what _shown relies on
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -110,10 +111,12 @@ class Builder:
         def lap(stage: str) -> None:
             timings[stage] = time.perf_counter() - started - sum(timings.values())
 
-        everything = self._refresh_config_and_theme()
+        everything = self._refresh_config_and_theme() or self._redo_all
+        self._redo_all = everything
         config = self.config
         write.check_output_folder(config.out_dir, config.content_dir)
         explainers, tree = self._load(config)
+        self._redo_all = True   # until written: a failed render leaves _shown naming replaced (freed) explainers
         chosen = select(explainers, config)
         lap("load")
 
@@ -129,6 +132,7 @@ class Builder:
         else:
             report = write.replace_tree(config.out_dir, {p: b for p, b in pages.items()}, files)
         self._pages, self._files = pages, files
+        self._redo_all = False
         lap("write")
 
         return BuildReport(explainers=len(chosen.published), pages=len(pages), written=report.written,

@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="convert every explainer again instead of reusing .explainer-cache/")
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)
+
+    serve = commands.add_parser("serve", help="preview the site; every save reloads the browser",
+                                description="Build the site into a temporary folder, serve it, and rebuild "
+                                "and reload the open pages on every change to the content or the theme. "
+                                "./site is never touched. Needs the serve extra: pip install 'explainer[serve]'.")
+    _site_options(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1; others are reachable from the network)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
+    serve.set_defaults(run=run_serve)
     return parser
 
 
@@ -102,6 +113,14 @@ def run_build(args: argparse.Namespace) -> int:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
     return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import require_extra
+    require_extra()
+    from .serve.server import ServeOptions, serve
+    options = ServeOptions(content_dir=args.content, host=args.host, port=args.port, open_browser=args.open)
+    return serve(options, lambda out: config_from(args, out))
 
 
 if __name__ == "__main__":

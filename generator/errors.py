@@ -47,6 +47,7 @@ class ContentError(ExplainerError):
 
 class TemplateError(ExplainerError):
     """A theme template cannot be loaded or rendered."""
+    content: SourceLocation | None = None   # the explainer whose page was being rendered, when one was
 
 
 class DeployError(ExplainerError):

@@ -100,7 +100,11 @@ class Renderer:
                                 hint="check the variable names against the theme docs") from None
 
     def explainer_page(self, explainer: Explainer) -> str:
-        return self.render("explainer.html", f"{explainer.slug}/index.html", explainer=explainer)
+        try:
+            return self.render("explainer.html", f"{explainer.slug}/index.html", explainer=explainer)
+        except TemplateError as err:
+            err.content = SourceLocation(explainer.source)
+            raise
 
     def list_pages(self) -> dict[str, str]:
         pages = {"index.html": self.render("list.html", "index.html", title=None,

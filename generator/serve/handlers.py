@@ -1,0 +1,72 @@
+"""HTTP for the built site: files under base_url's path, 404.html for the rest, the build error while there is one."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from tornado.web import RequestHandler
+
+from . import paths
+from .errorpage import BuildFailure, error_page
+from .paths import Found
+
+
+class SiteState(Protocol):
+    out_dir: Path
+    base_path: str
+    failure: BuildFailure | None
+
+
+class SiteHandler(RequestHandler):
+    def initialize(self, state: SiteState) -> None:
+        self.state = state
+
+    def get(self) -> None:
+        self._respond()
+
+    def head(self) -> None:
+        self._respond()   # tornado sends the headers of the GET response (Content-Length included), no body
+
+    def compute_etag(self) -> str | None:
+        return None   # set per response below: HTML is never cached, other files are revalidated
+
+    def _respond(self) -> None:
+        state = self.state
+        found = paths.resolve(state.out_dir, state.base_path, self.request.path)
+        if found.found is Found.REFUSED:
+            return self._text(403, "403 Forbidden: this path is outside the site\n")
+        if found.found is Found.REDIRECT:
+            query = f"?{self.request.query}" if self.request.query else ""
+            return self.redirect(found.location + query)
+        if state.failure is not None and (found.found is Found.NOT_FOUND or paths.is_html(found.path)):
+            # Instead of a page from before the failed build: the error, until a good build replaces it.
+            return self._send(500, error_page(state.failure), paths.CONTENT_TYPES[".html"])
+        if found.found is Found.NOT_FOUND:
+            not_found = state.out_dir / "404.html"
+            if not_found.is_file():
+                return self._send(404, not_found.read_bytes(), paths.CONTENT_TYPES[".html"])
+            return self._text(404, "404 Not Found\n")
+        self._send(200, found.path.read_bytes(), paths.content_type(found.path),
+                   etag=None if paths.is_html(found.path) else _etag(found.path))
+
+    def _send(self, status: int, body: bytes, content_type: str, etag: str | None = None) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", content_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if etag:
+            self.set_header("Cache-Control", "no-cache")
+            self.set_header("Etag", etag)
+            if self.check_etag_header():
+                self.set_status(304)
+                return
+        else:
+            self.set_header("Cache-Control", "no-store")
+        self.write(body)
+
+    def _text(self, status: int, text: str) -> None:
+        self._send(status, text.encode("utf-8"), paths.CONTENT_TYPES[".txt"])
+
+
+def _etag(path: Path) -> str:
+    stat = path.stat()
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'

@@ -1,0 +1,123 @@
+"""`explainer serve` from start to stop: bind, build, serve and watch, then release everything on Ctrl-C."""
+from __future__ import annotations
+
+import asyncio
+import errno
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.netutil import bind_sockets
+from tornado.web import Application
+
+from ..build import Builder
+from ..config import SiteConfig
+from ..errors import ConfigError
+from .handlers import SiteHandler
+from .preview import Preview
+from .reload import ReloadHub, ScriptInjector, live_handlers
+from .watch import ChangeWatcher, watched_folders
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    content_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    open_browser: bool = False
+
+
+def serve(options: ServeOptions, load_config: Callable[[Path], SiteConfig]) -> int:
+    """Serve the site until Ctrl-C (or SIGTERM); the preview lives in a temporary folder removed on exit."""
+    if not options.content_dir.is_dir():
+        raise ConfigError(f"content folder not found: {options.content_dir}",
+                          hint="run from your site's folder or pass --content DIR")
+    if options.host not in LOOPBACK:
+        print(f"warning: serving on {options.host} makes this preview (and drafts, with --drafts) reachable "
+              "from other machines; use --host 127.0.0.1 unless that is what you want", file=sys.stderr)
+    sockets = _bind(options.host, options.port)
+    out_dir = Path(tempfile.mkdtemp(prefix="explainer-serve-"))
+    try:
+        return asyncio.run(_serve(options, sockets, out_dir, lambda: load_config(out_dir)))
+    finally:
+        for sock in sockets:
+            sock.close()
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: Path,
+                 load_config: Callable[[], SiteConfig]) -> int:
+    stopped = asyncio.Event()
+    _on_signals(stopped.set)
+    loop = IOLoop.current()
+    hub = ReloadHub()
+    preview = Preview(Builder(load_config, incremental=True, fingerprint=False), out_dir, hub)
+    watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
+    preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
+
+    print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
+    preview.rebuild()
+    watcher.start()
+
+    app = Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
+                      transforms=[ScriptInjector], log_function=_quiet)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
+    url = _url(options.host, sockets[0].getsockname()[1], preview.base_path)
+    print(f"Serving {url}  (watching {', '.join(map(str, watcher.folders))}; Ctrl-C to stop)", flush=True)
+    if options.open_browser:
+        # In a thread: with a terminal browser (lynx), webbrowser.open only returns when the browser exits.
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+    try:
+        await stopped.wait()
+    finally:
+        watcher.stop()
+        hub.close_all()
+        server.stop()
+        await asyncio.wait_for(server.close_all_connections(), timeout=5)
+        print("\nstopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _quiet(handler) -> None:
+    """No access log: the terminal is for rebuilds and errors (tornado would print every 404 and 403)."""
+
+
+def _bind(host: str, port: int) -> list[socket.socket]:
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} is already in use on {host}",
+                              hint="stop the other server, or pass --port 0 to take any free port") from None
+        if err.errno in (errno.EADDRNOTAVAIL, errno.EACCES) or isinstance(err, socket.gaierror):
+            raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}",
+                              hint="use --host 127.0.0.1, and a --port above 1023") from None
+        raise
+
+
+def _url(host: str, port: int, base_path: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{base_path}"
+
+
+def _on_signals(stop: Callable[[], None]) -> None:
+    """Ctrl-C and SIGTERM end the loop instead of raising KeyboardInterrupt wherever the code happens to be."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop)
+        except (NotImplementedError, RuntimeError):
+            pass   # Windows: Ctrl-C arrives as KeyboardInterrupt, which the CLI turns into "stopped"
