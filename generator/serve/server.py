@@ -66,9 +66,11 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
+    watcher.start()
+    watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
     print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
     preview.rebuild()
-    watcher.start()
+    watcher.wait_ready()      # again if the site's theme added folders to watch
 
     app = Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
                       transforms=[ScriptInjector], log_function=_quiet)

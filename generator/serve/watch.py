@@ -19,6 +19,8 @@ from ..config import SiteConfig
 
 QUIET_MS = 20        # a batch is handed over once no new event came for this long (watchfiles `step`)
 LONGEST_MS = 1000    # ...or after this long, however busy the folder is (watchfiles `debounce`)
+# watchfiles returns this often when nothing happens; the first return tells that the watch is in place.
+READY_MS = 50
 RETRY_SECONDS = 1.0
 
 
@@ -81,6 +83,7 @@ class ChangeWatcher:
         self.on_changes = on_changes
         self._stop = threading.Event()
         self._restart = threading.Event()
+        self._ready = threading.Event()
         self._lock = threading.Lock()
         self._pending: set[str] = set()
         self._scheduled = False
@@ -88,6 +91,10 @@ class ChangeWatcher:
 
     def start(self) -> None:
         self._thread.start()
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        """Block until the folders are watched: a save made after this returns is never missed."""
+        return self._ready.wait(timeout)
 
     def stop(self) -> None:
         self._stop.set()
@@ -97,11 +104,13 @@ class ChangeWatcher:
         """Watch other folders from now on (the site switched themes)."""
         if folders != self.folders:
             self.folders = folders
+            self._ready.clear()
             self._restart.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._restart.clear()
+            self._ready.clear()
             folders = tuple(f for f in self.folders if f.is_dir())
             if not folders:
                 self._stop.wait(RETRY_SECONDS)
@@ -109,8 +118,11 @@ class ChangeWatcher:
             try:
                 for changes in watchfiles.watch(*folders, watch_filter=SourceFilter(folders), step=QUIET_MS,
                                                 debounce=LONGEST_MS, stop_event=_Either(self._stop, self._restart),
+                                                rust_timeout=READY_MS, yield_on_timeout=True,
                                                 ignore_permission_denied=True, raise_interrupt=False):
-                    self._deliver({path for _, path in changes})
+                    self._ready.set()
+                    if changes:
+                        self._deliver({path for _, path in changes})
             except (OSError, RuntimeError) as err:
                 # A watched folder was removed or renamed: say so, and watch again once it is back.
                 print(f"warning: watching {', '.join(map(str, folders))} stopped ({err}); retrying",
