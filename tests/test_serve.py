@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,8 +32,8 @@ WAIT = 15   # seconds; generous, the CI machine may be busy
 class ServeProcess:
     """`python -m generator serve --port 0 …` in a subprocess; its output collected line by line."""
 
-    def __init__(self, site: Path, *args: str):
-        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    def __init__(self, site: Path, *args: str, **env_vars: str):
+        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", **env_vars)
         self.proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", "0",
                                       "--content", "content", *args], cwd=site, env=env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -306,6 +305,23 @@ def test_binding_beyond_loopback_warns(site):
     try:
         assert "warning: serving on 127.0.0.2" in process.output()
         assert process.get("/explainers/")[0] == 200
+    finally:
+        process.stop()
+
+
+@pytest.mark.slow
+def test_open_hands_the_served_url_to_the_web_browser(site, tmp_path):
+    """webbrowser honours $BROWSER: a real command that records the URL it was given."""
+    record = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.py"
+    recorder.write_text(f"import sys\nopen({str(record)!r}, 'w').write(sys.argv[1])\n")
+    process = ServeProcess(site, "--open", BROWSER=f"{sys.executable} {recorder} %s")
+    try:
+        deadline = time.monotonic() + WAIT
+        while not (record.is_file() and record.read_text()):
+            assert time.monotonic() < deadline, "the browser was not opened"
+            time.sleep(0.05)
+        assert record.read_text() == process.url
     finally:
         process.stop()
 
