@@ -46,21 +46,21 @@ class SiteHandler(RequestHandler):
             if not_found.is_file():
                 return self._send(404, not_found.read_bytes(), paths.CONTENT_TYPES[".html"])
             return self._text(404, "404 Not Found\n")
-        self._send(200, found.path.read_bytes(), paths.content_type(found.path),
-                   etag=None if paths.is_html(found.path) else _etag(found.path))
+        if paths.is_html(found.path):
+            return self._send(200, found.path.read_bytes(), paths.CONTENT_TYPES[".html"])
+        # Other files may be cached, if the browser asks first: a reload then costs a 304, not the bytes.
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("Etag", _etag(found.path))
+        if self.check_etag_header():
+            self.set_status(304)
+            return
+        self._send(200, found.path.read_bytes(), paths.content_type(found.path), cache="no-cache")
 
-    def _send(self, status: int, body: bytes, content_type: str, etag: str | None = None) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, cache: str = "no-store") -> None:
         self.set_status(status)
         self.set_header("Content-Type", content_type)
         self.set_header("X-Content-Type-Options", "nosniff")
-        if etag:
-            self.set_header("Cache-Control", "no-cache")
-            self.set_header("Etag", etag)
-            if self.check_etag_header():
-                self.set_status(304)
-                return
-        else:
-            self.set_header("Cache-Control", "no-store")
+        self.set_header("Cache-Control", cache)
         self.write(body)
 
     def _text(self, status: int, text: str) -> None:

@@ -66,23 +66,20 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
+    server = HTTPServer(Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
+                                    transforms=[ScriptInjector], log_function=_quiet))
     watcher.start()
-    watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
-    print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
-    preview.rebuild()
-    watcher.wait_ready()      # again if the site's theme added folders to watch
-
-    app = Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
-                      transforms=[ScriptInjector], log_function=_quiet)
-    server = HTTPServer(app)
-    server.add_sockets(sockets)
-    url = _url(options.host, sockets[0].getsockname()[1], preview.base_path)
-    print(f"Serving {url}  (watching {', '.join(map(str, watcher.folders))}; Ctrl-C to stop)", flush=True)
-    if options.open_browser:
-        # In a thread: with a terminal browser (lynx), webbrowser.open only returns when the browser exits.
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-
     try:
+        watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
+        print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
+        preview.rebuild()
+        watcher.wait_ready()      # again if the site's theme added folders to watch
+        server.add_sockets(sockets)
+        url = _url(options.host, sockets[0].getsockname()[1], preview.base_path)
+        print(f"Serving {url}  (watching {', '.join(map(str, watcher.folders))}; Ctrl-C to stop)", flush=True)
+        if options.open_browser:
+            # In a thread: with a terminal browser (lynx), webbrowser.open returns only when the browser exits.
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         await stopped.wait()
     finally:
         watcher.stop()

@@ -16,6 +16,7 @@ from tornado.ioloop import IOLoop
 
 from .. import themes
 from ..config import SiteConfig
+from ..errors import ConfigError
 
 QUIET_MS = 20        # a batch is handed over once no new event came for this long (watchfiles `step`)
 LONGEST_MS = 1000    # ...or after this long, however busy the folder is (watchfiles `debounce`)
@@ -30,10 +31,12 @@ def watched_folders(content_dir: Path, config: SiteConfig | None) -> tuple[Path,
     local_themes = content_dir.resolve().parent / "themes"
     if local_themes.is_dir():
         folders.append(local_themes)
+    folders.append(themes.packaged_themes_dir().resolve() / themes.DEFAULT_THEME)
     if config is not None:
-        folders.extend(themes.resolve(config).folders)
-    else:
-        folders.append(themes.packaged_themes_dir().resolve() / themes.DEFAULT_THEME)
+        try:
+            folders.extend(themes.resolve(config).folders)
+        except ConfigError:
+            pass   # the theme vanished since the build: the next build reports it, and calls this again
     return outermost(folders)
 
 
