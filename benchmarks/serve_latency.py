@@ -104,6 +104,7 @@ def measure(content: Path, article: Path, edits: int, gap: float):
     server = Server(content)
     slug = article.parent.name
     latencies: list[float] = []
+    frames: list[float] = []     # write → the reload message reaching the page (watch + rebuild + send)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -111,7 +112,12 @@ def measure(content: Path, article: Path, edits: int, gap: float):
             page = browser.new_page()
             page.add_init_script(STAMP)
             sent: list[str] = []
-            page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+            received: list[tuple[float, str]] = []   # (wall ms when Playwright delivered it, payload)
+
+            def on_websocket(ws) -> None:
+                ws.on("framesent", lambda payload: sent.append(str(payload)))
+                ws.on("framereceived", lambda payload: received.append((time.time() * 1000, str(payload))))
+            page.on("websocket", on_websocket)
             page.goto(f"{server.url}{slug}/")
             while not any('"info"' in frame for frame in sent):
                 page.wait_for_timeout(20)
@@ -126,6 +132,9 @@ def measure(content: Path, article: Path, edits: int, gap: float):
                 written = time.time() * 1000
                 os.replace(temporary, article)
                 latencies.append(wait_for_text(page, marker) - written)
+                reload_frame = next((t for t, payload in received if t >= written and '"reload"' in payload), None)
+                if reload_frame:
+                    frames.append(reload_frame - written)
                 page.wait_for_timeout(gap * 1000)
             browser.close()
         rebuild_lines = [line for line in server.lines[mark:] if line.startswith("rebuilt in")]
@@ -138,6 +147,7 @@ def measure(content: Path, article: Path, edits: int, gap: float):
             stages.setdefault(stage, []).append(float(ms))
     if len(rebuilds) != edits:
         print(f"note: {len(rebuilds)} rebuilds for {edits} edits", flush=True)
+    stages["reload message"] = frames
     return latencies, rebuilds, stages
 
 
@@ -166,8 +176,12 @@ def percentile(values: list[float], p: float) -> float:
 def report(args, latencies: list[float], rebuilds: list[float], stages: dict[str, list[float]]) -> None:
     print("write→DOM ms: " + " ".join(f"{x:.0f}" for x in latencies))
     print("rebuild ms:   " + " ".join(f"{x:.0f}" for x in rebuilds))
+    frames = stages.pop("reload message")
     breakdown = ", ".join(f"{stage} {statistics.median(v):.0f}" for stage, v in stages.items())
     print(f"rebuild median {statistics.median(rebuilds):.0f} ms ({breakdown} ms)")
+    if frames:
+        print(f"write→reload message at the page: median {statistics.median(frames):.0f} ms, approximate "
+              f"(file watch + rebuild + send); the rest is the browser reloading the page")
     print(f"serve latency: write→DOM median {statistics.median(latencies):.0f} ms, "
           f"p90 {percentile(latencies, 90):.0f} ms over {len(latencies)} edits "
           f"({args.content or f'{args.n} explainers'}, gap {args.gap} s, {os.cpu_count()} CPUs)")

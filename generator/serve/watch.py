@@ -18,7 +18,7 @@ from .. import themes
 from ..config import SiteConfig
 from ..errors import ConfigError
 
-QUIET_MS = 20        # a batch is handed over once no new event came for this long (watchfiles `step`)
+QUIET_MS = 10        # a batch is handed over once no new event came for this long (watchfiles `step`)
 LONGEST_MS = 1000    # ...or after this long, however busy the folder is (watchfiles `debounce`)
 # watchfiles returns this often when nothing happens; the first return tells that the watch is in place.
 READY_MS = 50
