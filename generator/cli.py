@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="convert every explainer again instead of reusing .explainer-cache/")
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)
+    _add_new(commands)
+    _add_check(commands)
     return parser
 
 
@@ -102,6 +104,63 @@ def run_build(args: argparse.Namespace) -> int:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
     return 0
+
+
+def _add_new(commands) -> None:
+    new = commands.add_parser("new", help="start an explainer (or, with --site, a whole site) from a template",
+                              description="Create content/<slug>/index.md and facts.yml from the Smart Brevity "
+                              "skeleton, as a draft. With --site DIR, create a new site that builds as it is.")
+    new.add_argument("title", nargs="?", help="the explainer's title (with --site: the site's title)")
+    new.add_argument("--category", metavar="NAME", help="the explainer's category")
+    new.add_argument("--single-file", action="store_true",
+                     help="write content/<slug>.md with the facts in its front matter, instead of a folder")
+    new.add_argument("--slug", help="the URL name (default: made from the title)")
+    new.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                     help="content folder (default: ./content)")
+    new.add_argument("--site", type=Path, metavar="DIR",
+                     help="create a new site in DIR: content/site.yml, a sample explainer, themes/default/")
+    new.set_defaults(run=run_new)
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+    if args.site is not None:
+        created = scaffold.new_site(args.site, args.title)
+        print(f"Created a site in {args.site}/:")
+        print("\n".join(f"  {path}" for path in created))
+        print(f"Next: cd {args.site} && explainer build   (then: explainer new \"Your first title\")")
+        return 0
+    created = scaffold.new_explainer(args.content, args.title, category=args.category,
+                                     single_file=args.single_file, slug=args.slug)
+    print("Created a draft:")
+    print("\n".join(f"  {path}" for path in created))
+    print("Next: replace every TODO, then `explainer check --drafts`; set draft: false to publish.")
+    return 0
+
+
+def _add_check(commands) -> None:
+    check = commands.add_parser("check", help="check links, images, facts, brevity and metadata",
+                                description="Render the site in memory (nothing is written) and report what "
+                                "a copy desk would catch, as path:line: level: rule: message. Exit status 1 "
+                                "when there are errors (or warnings, with --strict). Rules are turned off in "
+                                "site.yml: check: {disable: [rule-id, …]}.")
+    _site_options(check)
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--external", action="store_true",
+                       help="list outside links and check each one (HEAD, then GET; at most 4 at a time)")
+    check.add_argument("--rules", action="store_true", help="list the rules and exit")
+    check.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check_site, format_json, format_rules, format_text
+    if args.rules:
+        print(format_rules())
+        return 0
+    report = check_site(config_from(args), check_external=args.external)
+    print(format_json(report) if args.format == "json" else format_text(report))
+    return 1 if report.failed(strict=args.strict) else 0
 
 
 if __name__ == "__main__":
