@@ -68,7 +68,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     kept = {f: None for f in found if settings.enabled(f.rule)}   # ordered and without repeats
     return CheckReport(tuple(sorted(kept, key=Finding.sort_key)), explainers=len(chosen.published),
                        pages=len(pages), drafts_skipped=chosen.drafts,
-                       external_links=len({url for url, _, _ in outside}), external_checked=checking)
+                       external_links=len({external.address(url) for url, _, _ in outside}), external_checked=checking)
 
 
 def _site_files(content_dir: Path, published: list[Explainer], tree: content.SourceTree,

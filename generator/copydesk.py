@@ -82,7 +82,7 @@ def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Bloc
                       "(one or two sentences: what happened and why the reader should care)")
     for block in blocks:
         words = block.words()
-        if (first_section and block.line > first_section and block.kind in _PARAGRAPHS
+        if (first_section and block.line >= first_section and block.kind in _PARAGRAPHS
                 and words > settings.paragraph_words):
             yield Finding(source.path, block.line, "brevity/paragraph-length",
                           f"this paragraph has {words} words, over {settings.paragraph_words} "

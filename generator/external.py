@@ -30,9 +30,15 @@ class Answer:
         return self.status is not None and self.status < 400
 
 
+def address(url: str) -> str:
+    """What is fetched for a URL: the same page whatever its #fragment."""
+    return urlunsplit(urlsplit(url)._replace(fragment=""))
+
+
 def check_urls(urls: Iterable[str], timeout: float) -> dict[str, Answer]:
-    """Ask each distinct URL once; never more than MAX_WORKERS at a time, nor PER_HOST per host."""
-    unique = sorted(set(urls))
+    """Ask each distinct address once; never more than MAX_WORKERS at a time, nor PER_HOST per host."""
+    urls = sorted(set(urls))
+    unique = sorted({address(u) for u in urls})
     hosts: dict[str, threading.Semaphore] = {urlsplit(u).netloc.lower(): threading.Semaphore(PER_HOST)
                                              for u in unique}
     opener = build_opener()
@@ -44,16 +50,16 @@ def check_urls(urls: Iterable[str], timeout: float) -> dict[str, Answer]:
     if not unique:
         return {}
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(unique))) as pool:
-        return dict(zip(unique, pool.map(ask, unique)))
+        answers = dict(zip(unique, pool.map(ask, unique)))
+    return {url: answers[address(url)] for url in urls}
 
 
 def fetch(url: str, timeout: float, opener=None) -> Answer:
     """HEAD first (no body to download); servers that refuse HEAD (405, 403, 501 …) get one GET."""
     opener = opener or build_opener()
-    address = urlunsplit(urlsplit(url)._replace(fragment=""))
     status = None
     for method in ("HEAD", "GET"):
-        request = Request(address, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        request = Request(address(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         try:
             with opener.open(request, timeout=timeout) as response:
                 return Answer(url, response.status)

@@ -108,12 +108,12 @@ class Site:
                 return candidate
         return None
 
-    def suggestion(self, path: str, page: str) -> str:
-        """A near miss, written the way the link was: relative to the page it is on."""
-        here = posixpath.dirname(page) or "."
+    def suggestion(self, written: str, folder: str) -> str:
+        """A near miss for a URL path as written, relative to `folder`."""
+        here = folder or "."
         known = {_relative(p.removesuffix("index.html"), here): p for p in self.pages}
         known.update({_relative(p, here): p for p in self.files})
-        close = difflib.get_close_matches(_relative(path, here), known, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(written, known, n=1, cutoff=0.75)
         return f"did you mean '{close[0]}'?" if close else "check the spelling and the folder"
 
 
@@ -131,6 +131,12 @@ class Occurrence:
     path: Path | str
     line: int | None
     from_theme: bool = False
+    written: str | None = None   # the URL as the source has it (relative to `folder`), when found there
+    folder: str = ""             # site folder the written URL is relative to
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.link.url
 
 
 def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer],
@@ -160,18 +166,19 @@ def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
     rewriter = UrlRewriter(None)   # the converter's own rewriting, to match what was written with what renders
     rewriter.source_dir = explainer.slug if explainer.bundle else ""
     rewriter.page_dir = explainer.slug
-    lines: dict[str, list[int]] = {}
+    lines: dict[str, list[tuple[int, str]]] = {}
     for line, written in source.urls():
-        lines.setdefault(rewriter.rewrite(written), []).append(line)
+        lines.setdefault(rewriter.rewrite(written), []).append((line, written))
     seen: Counter[str] = Counter()
     for link in parse_page(html).links:
         candidates = lines.get(link.url)
         if candidates:
-            line = candidates[min(seen[link.url], len(candidates) - 1)]
+            line, written = candidates[min(seen[link.url], len(candidates) - 1)]
         else:
-            line = source.find(link.url) or source.body_line
+            line, written = source.find(link.url) or source.body_line, None
         seen[link.url] += 1
-        yield Occurrence(link, page, source.path, line)
+        yield Occurrence(link, page, source.path, line, written=written,
+                         folder=rewriter.source_dir if written else posixpath.dirname(page))
 
 
 def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
@@ -192,32 +199,33 @@ def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
 def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
                       settings: CheckSettings) -> Iterator[Finding]:
     """Broken links, missing anchors, images without alt text, missing or oversized image files."""
-    theme: dict[tuple[str, str], list[str]] = {}
+    # A theme's broken link is on every page, written relative to each: report it once per target.
+    theme: dict[tuple, tuple[str, list[str]]] = {}
     sized: set[tuple[Path | str, str]] = set()
     for occurrence in found:
+        target = resolve(occurrence.link.url, occurrence.page, config)
         for rule, message in _problems(occurrence, site, config):
             if occurrence.from_theme:
-                theme.setdefault((rule, message), []).append(occurrence.page)
+                theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
             else:
                 yield Finding(occurrence.path, occurrence.line, rule, message)
-        target = resolve(occurrence.link.url, occurrence.page, config)
         served = site.find(target.path) if target.kind == "internal" else None
         if (occurrence.link.tag == "img" and not occurrence.from_theme and served in site.files
                 and (occurrence.path, served) not in sized):
             sized.add((occurrence.path, served))
-            yield from size_findings(site.files[served], occurrence.link.url, occurrence.path,
+            yield from size_findings(site.files[served], occurrence.shown, occurrence.path,
                                      occurrence.line, settings)
-    for (rule, message), pages in theme.items():
+    for (rule, _), (message, pages) in theme.items():
         more = f" (and {len(pages) - 1} more pages)" if len(pages) > 1 else ""
         yield Finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
 
 
 def _problems(occurrence: Occurrence, site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
-    link, url = occurrence.link, occurrence.link.url
+    link, url = occurrence.link, occurrence.shown
     is_image = link.tag == "img"
     if is_image and not (link.alt or "").strip():
         yield "images/alt", f"the image {url} has no alt text (write ![what the picture shows]({url}))"
-    target = resolve(url, occurrence.page, config)
+    target = resolve(link.url, occurrence.page, config)
     missing_rule = "images/missing" if is_image else "links/internal"
     if target.kind == "outside":
         yield missing_rule, (f"{url} points outside the site (served at {config.base_path}): "
@@ -232,7 +240,8 @@ def _problems(occurrence: Occurrence, site: Site, config: SiteConfig) -> Iterato
             yield missing_rule, f"{url} points at '{slug}', {site.not_published[slug]}"
             return
         what = "image file" if is_image else "page or file"
-        yield missing_rule, f"{url} points at no {what} in the site ({site.suggestion(target.path, occurrence.page)})"
+        folder = occurrence.folder if occurrence.written else posixpath.dirname(occurrence.page)
+        yield missing_rule, f"{url} points at no {what} in the site ({site.suggestion(urlsplit(url).path, folder)})"
         return
     fragment = target.fragment
     if fragment and served in site.pages and fragment not in site.pages[served].ids | _IMPLICIT_IDS:

@@ -9,7 +9,7 @@ from pathlib import Path
 from string import Template
 
 from .config import SITE_FILE, load_config
-from .content import _SLUG_OK, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS, term
+from .content import _SLUG_OK, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
 from .errors import ConfigError, ContentError, SourceLocation, display_path
 from .findings import THRESHOLDS
 from .sections import DEFAULT_AXIOMS
@@ -18,12 +18,16 @@ TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
 SLUG_MAX = 60                      # characters; long titles make unwieldy URLs
 SAMPLE_SLUG = "how-to-write-an-explainer"
 DEFAULT_SITE_TITLE = "Explainers"
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def slugify(title: str) -> str:
-    """The URL name for a title: lowercase words joined by '-', letters of any script kept, apostrophes dropped."""
-    text = unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "")
-    slug = term(text).slug
+    """The URL name for a title: lowercase words joined by '-', letters of any script kept, apostrophes dropped.
+
+    content.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
+    """
+    text = unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "").lower()
+    slug = _NOT_WORD.sub("-", text).strip("-_")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX + 1]
         slug = cut[:cut.rfind("-")] if "-" in cut else slug[:SLUG_MAX]
