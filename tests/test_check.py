@@ -510,3 +510,13 @@ def test_links_external_can_be_turned_off(make_site, explainer, servers):
                                "**The big picture:** y\n")})
     assert explainer("check", "--external").code == 0
     assert servers.log == []
+
+
+def test_a_broken_link_in_facts_points_at_its_url_line(make_site, monkeypatch):
+    sections = "\n\n**Why it matters:** x\n\n**The big picture:** y\n"
+    site = make_site({"a/index.md": article(summary="S", body="Lede." + sections),
+                      "a/facts.yml": "facts:\n  - label: One\n    value: 1\n    source:\n      name: Us\n"
+                                     "      url: ../nowhere/\n"})
+    monkeypatch.chdir(site.root)
+    report = check(site)
+    assert summary(report) == ["content/a/facts.yml:6: error: links/internal"]
