@@ -24,6 +24,7 @@ from .model import Explainer
 from .sections import Converter
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
+PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one core) to show a progress bar
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class Builder:
             except (OSError, UnicodeDecodeError):
                 text = ""
             key = content.body_cache_key(text, slug, source, config, self._converter)
-            if key in state.bodies or len(stale) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+            if key in state.bodies or len(stale) < PARALLEL_FROM or self._workers(config) < 2:
                 self._load_one(slug, source, bundle, config, state.bodies, fresh, errors)
             else:
                 to_convert.append((slug, source, bundle, key))
@@ -235,8 +236,12 @@ class Builder:
         except ExplainerError as err:
             errors.extend(getattr(err, "errors", [err]))
 
+    @staticmethod
+    def _workers(config: SiteConfig) -> int:
+        return config.jobs if config.jobs else min(os.cpu_count() or 1, 8)
+
     def _convert_in_pool(self, config: SiteConfig, jobs: list) -> list:
-        workers = min(os.cpu_count() or 1, 8)
+        workers = self._workers(config)
         # fork is cheap and inherits the imported modules; with other threads running (the preview
         # server) forking is unsafe, so start clean interpreters instead.
         method = "fork" if threading.active_count() == 1 else "spawn"
@@ -245,10 +250,11 @@ class Builder:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                  initargs=(config,)) as pool:
             results = []
+            show = self.progress if len(jobs) >= PROGRESS_FROM else None
             for done, result in enumerate(pool.map(_load_job, [j[:3] for j in jobs], chunksize=chunk), 1):
                 results.append(result)
-                if self.progress and done % 25 == 0:
-                    self.progress(done, len(jobs))
+                if show and (done % 25 == 0 or done == len(jobs)):
+                    show(done, len(jobs))
             return results
 
     def _render(self, renderer: render.Renderer, state: cache.BuildState, writer: write.SiteWriter,
