@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import content, copydesk, external, linkcheck, render, themes
-from .build import select
+from .build import Builder, select
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
@@ -54,7 +54,8 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
                                               config.now, config.timezone))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
-    site = linkcheck.Site(pages, _site_files(config.content_dir, chosen.published, tree, static, assets),
+    files = Builder._files_to_copy(config, static, assets, tree, chosen.published)   # what build copies
+    site = linkcheck.Site(pages, files,
                           {e.slug: "a draft: it is not on the site until it has `draft: false`"
                            for e in explainers if e.draft and not config.drafts})
     links = list(linkcheck.occurrences(pages, chosen.published, sources))
@@ -69,19 +70,6 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     return CheckReport(tuple(sorted(kept, key=Finding.sort_key)), explainers=len(chosen.published),
                        pages=len(pages), drafts_skipped=chosen.drafts,
                        external_links=len({external.address(url) for url, _, _ in outside}), external_checked=checking)
-
-
-def _site_files(content_dir: Path, published: list[Explainer], tree: content.SourceTree,
-                static: dict[str, Path], assets: dict[str, str]) -> dict[str, Path]:
-    """Every file `build` copies, by its path in the site (the same table build.py makes)."""
-    files = {assets[rel]: path for rel, path in static.items()}
-    root = content_dir.resolve()
-    for path in tree.static_files:
-        files[path.resolve().relative_to(root).as_posix()] = path
-    for explainer in published:
-        for path in explainer.files:
-            files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
-    return files
 
 
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
