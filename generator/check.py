@@ -1,4 +1,4 @@
-"""`explainer check`: the copy desk's pre-publish list, run over the site rendered in memory (nothing is written)."""
+"""`explainer check`: the copy desk's pre-publish list, over the site rendered in memory (nothing written)."""
 from __future__ import annotations
 
 import json
@@ -69,7 +69,8 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     kept = {f: None for f in found if settings.enabled(f.rule)}   # ordered and without repeats
     return CheckReport(tuple(sorted(kept, key=Finding.sort_key)), explainers=len(chosen.published),
                        pages=len(pages), drafts_skipped=chosen.drafts,
-                       external_links=len({external.address(url) for url, _, _ in outside}), external_checked=checking)
+                       external_links=len({external.address(url) for url, _, _ in outside}),
+                       external_checked=checking)
 
 
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig

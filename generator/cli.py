@@ -167,7 +167,8 @@ def _add_check(commands) -> None:
                                 "site.yml: check: {disable: [rule-id, …]}.")
     _site_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="output format (default: text)")
     check.add_argument("--external", action="store_true",
                        help="list outside links and check each one (HEAD, then GET; at most 4 at a time)")
     check.add_argument("--rules", action="store_true", help="list the rules and exit")

@@ -1,4 +1,4 @@
-"""Outside links, checked only on request: a bounded, polite HTTP client (HEAD, then GET when HEAD is refused)."""
+"""Outside links, checked only on request: a bounded, polite HTTP client (HEAD, then GET if HEAD fails)."""
 from __future__ import annotations
 
 import threading

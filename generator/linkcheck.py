@@ -131,8 +131,8 @@ class Occurrence:
     path: Path | str
     line: int | None
     from_theme: bool = False
-    written: str | None = None   # the URL as the source has it (relative to `folder`), when found there
-    folder: str = ""             # site folder the written URL is relative to
+    folder: str = ""             # site folder the URL is relative to, as written
+    written: str | None = None   # the URL as the source has it, when found there (it may differ from the HTML)
 
     @property
     def shown(self) -> str:
@@ -157,13 +157,14 @@ def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer],
         for link in page.links:
             if left[link] > 0:
                 left[link] -= 1
-                yield Occurrence(link, page_path, page_path, None, from_theme=True)
+                yield Occurrence(link, page_path, page_path, None, from_theme=True,
+                                 folder=posixpath.dirname(page_path))
 
 
 def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
     body = explainer.body
     html = "".join(str(part) for part in (body.lede_html, *(s.html for s in body.sections)))
-    rewriter = UrlRewriter(None)   # the converter's own rewriting, to match what was written with what renders
+    rewriter = UrlRewriter(None)   # the converter's own rewriting: maps what was written to what renders
     rewriter.source_dir = explainer.slug if explainer.bundle else ""
     rewriter.page_dir = explainer.slug
     lines: dict[str, list[tuple[int, str]]] = {}
@@ -178,7 +179,7 @@ def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
             line, written = source.find(link.url) or source.body_line, None
         seen[link.url] += 1
         yield Occurrence(link, page, source.path, line, written=written,
-                         folder=rewriter.source_dir if written else posixpath.dirname(page))
+                         folder=rewriter.source_dir if written else explainer.slug)
 
 
 def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
@@ -193,7 +194,7 @@ def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
                 line = next((n for n, t in enumerate(text, 1) if fact.source.url in t), fact.where.line)
             else:
                 line = source.find(fact.source.url, start=fact.where.line or 1) or fact.where.line
-            yield Occurrence(Link("a", fact.source.url), page, path, line)
+            yield Occurrence(Link("a", fact.source.url), page, path, line, folder=explainer.slug)
 
 
 def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
@@ -204,7 +205,7 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
     sized: set[tuple[Path | str, str]] = set()
     for occurrence in found:
         target = resolve(occurrence.link.url, occurrence.page, config)
-        for rule, message in _problems(occurrence, site, config):
+        for rule, message in _problems(occurrence, target, site, config):
             if occurrence.from_theme:
                 theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
             else:
@@ -220,12 +221,12 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
         yield Finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
 
 
-def _problems(occurrence: Occurrence, site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
+def _problems(occurrence: Occurrence, target: Target, site: Site,
+              config: SiteConfig) -> Iterator[tuple[str, str]]:
     link, url = occurrence.link, occurrence.shown
     is_image = link.tag == "img"
     if is_image and not (link.alt or "").strip():
         yield "images/alt", f"the image {url} has no alt text (write ![what the picture shows]({url}))"
-    target = resolve(link.url, occurrence.page, config)
     missing_rule = "images/missing" if is_image else "links/internal"
     if target.kind == "outside":
         yield missing_rule, (f"{url} points outside the site (served at {config.base_path}): "
@@ -240,13 +241,14 @@ def _problems(occurrence: Occurrence, site: Site, config: SiteConfig) -> Iterato
             yield missing_rule, f"{url} points at '{slug}', {site.not_published[slug]}"
             return
         what = "image file" if is_image else "page or file"
-        folder = occurrence.folder if occurrence.written else posixpath.dirname(occurrence.page)
-        yield missing_rule, f"{url} points at no {what} in the site ({site.suggestion(urlsplit(url).path, folder)})"
+        hint = site.suggestion(urlsplit(url).path, occurrence.folder)
+        yield missing_rule, f"{url} points at no {what} in the site ({hint})"
         return
     fragment = target.fragment
     if fragment and served in site.pages and fragment not in site.pages[served].ids | _IMPLICIT_IDS:
         ids = sorted(site.pages[served].ids)
         close = difflib.get_close_matches(fragment, ids, n=1)
         hint = f"did you mean '#{close[0]}'?" if close else "the ids there: " + ", ".join(ids[:8])
-        page = "this page" if served == occurrence.page else served.removesuffix("index.html") or "the front page"
+        page = ("this page" if served == occurrence.page
+                else served.removesuffix("index.html") or "the front page")
         yield "links/anchor", f"#{fragment} is not an id on {page} ({hint})"

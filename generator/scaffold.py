@@ -1,4 +1,4 @@
-"""`explainer new`: a draft explainer from the Smart Brevity skeleton, or a whole new site that builds as it is."""
+"""`explainer new`: a draft explainer from the Smart Brevity skeleton, or a new site that builds as it is."""
 from __future__ import annotations
 
 import json
@@ -22,7 +22,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 
 
 def slugify(title: str) -> str:
-    """The URL name for a title: lowercase words joined by '-', letters of any script kept, apostrophes dropped.
+    """The URL name for a title: lowercase words joined by '-', any script kept, apostrophes dropped.
 
     content.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
     """
@@ -65,7 +65,7 @@ def new_site(root: Path, title: str | None = None, today: date | None = None) ->
     for path in (content_dir, theme_dir):
         if path.exists():
             raise ConfigError(f"{display_path(path)} already exists", SourceLocation(path),
-                              hint="give `new --site` a new folder, or one without content/ and themes/default/")
+                              hint="give `new --site` a new folder, or one without content/ or themes/default/")
     site_title = (title or "").strip() or DEFAULT_SITE_TITLE
     # The new site.yml sets no time zone, so dates mean UTC: a local "today" ahead of UTC would be scheduled.
     when = (today or datetime.now(timezone.utc).date()).isoformat()

@@ -520,3 +520,32 @@ def test_a_broken_link_in_facts_points_at_its_url_line(make_site, monkeypatch):
     monkeypatch.chdir(site.root)
     report = check(site)
     assert summary(report) == ["content/a/facts.yml:6: error: links/internal"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("**The Big Pictures:** text", "did you mean 'The big picture'?"),
+    ("**Why it maters**: text", "did you mean 'Why it matters'?"),
+    ("## Whats nxt", "did you mean 'What's next'?"),
+    ("**Our view:** text", None),                 # a site axiom, from site.yml
+    ("**Note:** text", None),                     # a plain lead-in, nowhere near a label
+    ("## Details of the deal", None),
+    ("**The big picture** without a colon", None),
+])
+def test_unknown_axioms_close_to_a_label_are_flagged(make_site, monkeypatch, line, expected):
+    body = f"Lede.\n\n**Why it matters:** x\n\n**The big picture:** y\n\n{line}\n"
+    site = make_site({"site.yml": "axioms: [Our view]\n", "a.md": article(summary="S", body=body)})
+    monkeypatch.chdir(site.root)
+    found = messages(check(site), "brevity/unknown-axiom")
+    assert found == ([] if expected is None else [found[0]])
+    if expected:
+        assert found[0].endswith(expected)
+        assert summary(check(site)) == ["content/a.md:12: warning: brevity/unknown-axiom"]
+
+
+def test_the_sample_content_checks_clean(explainer):
+    from conftest import REPO, SAMPLE_CONTENT
+    if not SAMPLE_CONTENT.is_dir():
+        pytest.skip("no sample content in this checkout")
+    result = explainer("check", "--strict", "--drafts", cwd=REPO)
+    assert result.code == 0, result.out
+    assert result.out.splitlines()[-1].endswith(": no problems found.")
