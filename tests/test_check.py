@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -551,3 +552,18 @@ def test_the_sample_content_checks_clean(explainer):
     result = explainer("check", "--strict", "--drafts", cwd=REPO)
     assert result.code == 0, result.out
     assert result.out.splitlines()[-1].endswith(": no problems found.")
+
+
+def test_an_oversized_hero_is_warned_at_its_src_line(make_site, monkeypatch):
+    noise = Image.frombytes("RGB", (700, 700), random.Random(8).randbytes(700 * 700 * 3))   # incompressible
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG")
+    assert buffer.tell() > 1_000_000
+    text = ("---\ntitle: T\ndate: 2024-01-01\nsummary: S\nimage:\n  alt: Noise\n  credit: Us\n  src: big.png\n"
+            "---\nLede.\n\n**Why it matters:** x\n\n**The big picture:** y\n")
+    site = make_site({"a/index.md": text, "a/big.png": buffer.getvalue()})
+    monkeypatch.chdir(site.root)
+    report = check(site)
+    assert summary(report) == ["content/a/index.md:8: warning: images/size"]
+    site.write("site.yml", "check:\n  image_kb: 5000\n")
+    assert check(site).findings == ()

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
@@ -179,3 +182,14 @@ def test_new_explainer_goes_where_content_says(make_site, tmp_path):
         new_explainer(tmp_path / "missing", "Title")
     new_explainer(site.content, "Title", today=date(2026, 1, 1))
     assert (site.content / "title" / "index.md").is_file()
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_scaffold_templates(tmp_path):
+    from conftest import REPO
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+                   check=True, timeout=600, capture_output=True)
+    (wheel,) = tmp_path.glob("explainer-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {p.name for p in (REPO / "generator" / "scaffold_templates").iterdir()}
+    assert {f"generator/scaffold_templates/{name}" for name in shipped} <= names
