@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import content, render, themes, write
+from . import content, hosting, render, themes, write
 from .config import SiteConfig
 from .errors import ContentError, SourceLocation
 from .model import Explainer
@@ -73,6 +73,7 @@ def build(config: SiteConfig) -> BuildReport:
         for path in explainer.files:
             files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
     pages = {rel: text.encode("utf-8") for rel, text in html.items()}
+    pages[hosting.HEADERS_FILE] = hosting.headers_file(config.base_path, assets.values()).encode("utf-8")
     report = write.replace_tree(config.out_dir, pages, dict(sorted(files.items())))
     lap("write")
 
