@@ -77,6 +77,10 @@ class Renderer:
                 "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
                 "categories": self.listing.categories, "tags": self.listing.tags}
 
+    def site_wide_key(self) -> tuple:
+        """What every page shows of the rest of the site (the category menu): when it changes, all pages change."""
+        return tuple((group.term.slug, group.term.name) for group in self.listing.categories)
+
     def render(self, template: str, path: str, root: str | None = None, **context: Any) -> str:
         """Render one page; links are relative to it (`root` leads back to the site root)."""
         root = root or "../" * path.count("/") or "./"

@@ -58,6 +58,51 @@ def replace_tree(out_dir: Path, pages: dict[str, bytes], files: dict[str, Path])
     return WriteReport(len(written), unchanged, deleted, tuple(written))
 
 
+def update_tree(out_dir: Path, pages: dict[str, bytes], files: dict[str, Path],
+                previous_pages: dict[str, bytes], previous_files: dict[str, Path]) -> WriteReport:
+    """Update a folder this process wrote before, in place: only changed files are rewritten (each atomically).
+
+    For the preview server's private folder, where a swap of the whole tree would be wasted work.
+    """
+    out_dir = out_dir.resolve()
+    written: list[str] = []
+    for rel, data in pages.items():
+        if previous_pages.get(rel) != data or not (out_dir / rel).is_file():
+            _atomic_write(out_dir / rel, data)
+            written.append(rel)
+    for rel, source in files.items():
+        target = out_dir / rel
+        if previous_files.get(rel) != source or not _same(target, None, source):
+            _atomic_write(target, source.read_bytes())
+            written.append(rel)
+    stale = (set(previous_pages) | set(previous_files)) - set(pages) - set(files)
+    for rel in sorted(stale):
+        (out_dir / rel).unlink(missing_ok=True)
+        _remove_empty_parents(out_dir / rel, out_dir)
+    unchanged = len(pages) + len(files) - len(written)
+    return WriteReport(len(written), unchanged, len(stale), tuple(written) + tuple(sorted(stale)))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_empty_parents(path: Path, top: Path) -> None:
+    folder = path.parent
+    while folder != top and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
 def _stage(dest: Path, old: Path, made_dirs: set[Path], data: bytes | None = None,
            source: Path | None = None) -> bool:
     """Put one file into the staging folder; True when the previous build's file was reused."""
