@@ -68,6 +68,9 @@ def _deploy_parser(commands: argparse._SubParsersAction) -> None:
                         help="list what would be added, changed and deleted; change nothing on the target")
     deploy.add_argument("--no-build", action="store_true", help="deploy the site already built in --out")
     _site_options(deploy)
+    for action in deploy._actions:
+        if action.dest in ("drafts", "future", "as_of"):
+            action.help = argparse.SUPPRESS   # refused by run_deploy: drafts are never deployed
     deploy.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                         help="folder the site is built into and deployed from (default: ./site)")
     deploy.add_argument("--base-url", metavar="URL", help="public URL of the site (overrides site.yml)")
@@ -132,8 +135,9 @@ def run_deploy(args: argparse.Namespace) -> int:
     target = find_target(config, args.target)   # a misspelt target fails before the build
     if not args.no_build:
         report = build(config)
-        print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}: {report.written} files "
-              f"written, {report.unchanged} unchanged, {report.deleted} removed → {config.out_dir}/")
+        print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}: {report.written} "
+              f"file{'s' * (report.written != 1)} written, {report.unchanged} unchanged, {report.deleted} removed "
+              f"→ {config.out_dir}/")
     for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
         print(line)
     return 0

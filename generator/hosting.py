@@ -37,15 +37,14 @@ def cache_control(rel: str) -> str:
 
 
 def headers_file(base_path: str, site_paths: Iterable[str]) -> str:
-    """`_headers` for Netlify and Cloudflare Pages: security headers everywhere, cache headers by path.
+    """`_headers` for Netlify and Cloudflare Pages: security headers everywhere, and each fingerprinted
+    asset cached for ever by its exact path.
 
     Both hosts add up the headers of every rule a URL matches (Cloudflare joins repeated names with a
-    comma), so each header name appears in rules that never overlap: Cache-Control only on page URLs
-    (`/` and `/*/`) and on each fingerprinted asset by its exact path.
+    comma, and `/*/` means `/*` to Netlify), so Cache-Control appears only in rules that can never
+    overlap. Pages keep the hosts' default, which revalidates on every visit: corrections show at once.
     """
-    blocks = [_block(f"{base_path}*", SECURITY_HEADERS),
-              _block(base_path, [("Cache-Control", SHORT)]),
-              _block(f"{base_path}*/", [("Cache-Control", SHORT)])]
+    blocks = [_block(f"{base_path}*", SECURITY_HEADERS)]
     blocks += [_block(base_path + rel, [("Cache-Control", IMMUTABLE)])
                for rel in sorted(site_paths) if is_fingerprinted(rel)]
     return "# Written by explainer build: read by Netlify and Cloudflare Pages.\n" + "\n".join(blocks)

@@ -88,13 +88,14 @@ def _remote(target: Target, source: SourceRepository) -> str:
     if not origin:
         raise ConfigError(f"deploy target '{target.name}' has no remote, and the content folder is not in a "
                           "git repository with an `origin` remote", target.where,
-                          hint="add remote: git@github.com:org/explainers.git (any git URL or path)")
+                          hint="add `remote:` with any git URL or path, e.g. git@github.com:org/explainers.git")
     return origin
 
 
 def _absolute_if_local(remote: str, base: Path) -> str:
     """Git resolves a local path against the folder it runs in; ours is a temporary one."""
-    is_url = "://" in remote or re.match(r"^[^/]+:", remote) is not None and not re.match(r"^[A-Za-z]:[\\/]", remote)
+    scp_like = re.match(r"^[^/]+:", remote) is not None and not re.match(r"^[A-Za-z]:[\\/]", remote)
+    is_url = "://" in remote or scp_like   # git's rule: host:path when the colon comes before any slash
     return remote if is_url else str((base / Path(remote).expanduser()).resolve())
 
 
@@ -191,8 +192,12 @@ class Git:
                               ) from None
 
 
-class GitFailed(Exception):
+class GitFailed(DeployError):
+    """A git command failed; the message keeps git's last lines, with credentials removed."""
+
     def __init__(self, args: tuple[str, ...], stderr: str):
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        self.reason = redact("; ".join(lines[-3:]) or f"git {args[0]} failed")
-        super().__init__(self.reason)
+        lines = [line.strip() for line in stderr.splitlines()
+                 if line.strip() and not line.startswith(("To ", "hint:"))]
+        self.reason = redact("; ".join(lines[-4:]) or "no message")
+        super().__init__(f"git {args[0]} failed: {self.reason}",
+                         hint="nothing was pushed; the branch is as it was")

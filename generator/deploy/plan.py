@@ -60,6 +60,7 @@ class DeployReport:
 def site_files(site_dir: Path) -> dict[str, Path]:
     """Every file of the built site by its '/'-separated path, sorted."""
     files = {}
+    site_dir = site_dir.resolve()
     for folder, dirs, names in os.walk(site_dir):
         dirs.sort()
         for name in names:
