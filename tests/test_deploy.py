@@ -75,8 +75,8 @@ def source_repo(site) -> None:
 def repo_state(root: Path) -> tuple:
     return (git("symbolic-ref", "HEAD", cwd=root), git("rev-parse", "HEAD", cwd=root),
             git("for-each-ref", cwd=root), git("status", "--porcelain", cwd=root),
-            sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                   if ".git" not in p.parts and "site" not in p.parts))
+            sorted(p.relative_to(root).as_posix() for p in root.rglob("*")   # but what builds write:
+                   if not {".git", "site", ".explainer-cache"} & set(p.relative_to(root).parts)))
 
 
 # --- github-pages ---------------------------------------------------------------------------------
