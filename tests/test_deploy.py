@@ -193,6 +193,7 @@ def keys(client, bucket, prefix="news/") -> set[str]:
     return {item["Key"][len(prefix):] for page in pages for item in page.get("Contents", [])}
 
 
+@pytest.mark.slow   # a moto server; > 2 s on a busy machine
 def test_s3_uploads_only_what_changed_and_deletes_only_stale_keys_under_the_prefix(make_site, explainer, s3,
                                                                                    s3_server):
     client, bucket = s3
@@ -235,6 +236,7 @@ def test_s3_uploads_only_what_changed_and_deletes_only_stale_keys_under_the_pref
     assert head("_headers")["ContentType"] == "text/plain; charset=utf-8"
 
 
+@pytest.mark.slow   # a moto server; > 2 s on a busy machine
 def test_s3_dry_run_and_missing_credentials(make_site, explainer, s3, s3_server, monkeypatch):
     client, bucket = s3
     site = newsroom(make_site, f"  - name: bucket\n    kind: s3\n    bucket: {bucket}\n"
