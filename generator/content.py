@@ -123,7 +123,10 @@ class _Fields:
         self.errors: list[ExplainerError] = []
 
     def where(self, key: Any = None, data: dict | None = None) -> SourceLocation:
+        """The line of `key` in `data`; for a key that is missing, the line where `data` starts."""
         data = self.data if data is None else data
+        if key not in data and isinstance(data, yamlfile.LineDict) and data.lines:
+            return SourceLocation(self.path, self.first_line + min(data.lines.values()))
         return SourceLocation(self.path, yamlfile.line_of(data, key, self.first_line))
 
     def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
@@ -205,6 +208,15 @@ def body_cache_key(text: str, slug: str, source: Path, config: SiteConfig, conve
     return digest.hexdigest()
 
 
+def unique_terms(names: tuple[str, ...]) -> tuple[Term, ...]:
+    """Terms in the order given; names that slugify alike ('AI', 'ai') are one term, spelled as first given."""
+    terms: dict[str, Term] = {}
+    for name in names:
+        found = term(name)
+        terms.setdefault(found.slug, found)
+    return tuple(terms.values())
+
+
 def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteConfig,
                    converter: Converter, bodies: dict[str, Body] | None = None) -> Explainer:
     """Read one explainer: front matter, facts, hero image, and the body cut into sections.
@@ -247,7 +259,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
         category=term(category) if category else None,
-        tags=tuple(dict.fromkeys(term(t) for t in fields.text_list("tags"))),
+        tags=unique_terms(fields.text_list("tags")),
         authors=fields.text_list("authors") or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
