@@ -10,7 +10,6 @@ from .build import Builder, select
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
-from .model import Explainer
 from .sourcemap import SourceText
 
 
