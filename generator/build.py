@@ -12,7 +12,7 @@ from typing import Callable
 
 import jinja2
 
-from . import content, render, themes, write
+from . import cards, content, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
 from .model import Explainer
@@ -39,6 +39,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     rendered: int = 0                     # pages rendered by this build (all of them, unless incremental)
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
+    cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
+    warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
 
 
 def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
@@ -122,8 +124,12 @@ class Builder:
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
         pages, rendered = self._render(renderer, everything)
         lap("render")
+        card_report = cards.make_cards(chosen.published, config, self._chain.folders)
+        lap("cards")
 
         files = self._files_to_copy(config, static, assets, tree, chosen.published)
+        files = dict(sorted({**files, **card_report.files}.items()))
+        warnings = tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings]))
         if self.incremental and not everything and self._pages:
             report = write.update_tree(config.out_dir, pages, files, self._pages, self._files)
         else:
@@ -135,7 +141,8 @@ class Builder:
                            unchanged=report.unchanged, deleted=report.deleted,
                            seconds=time.perf_counter() - started, drafts_skipped=chosen.drafts,
                            next_scheduled=chosen.scheduled[0] if chosen.scheduled else None,
-                           timings=timings, rendered=rendered, changed_paths=report.changed_paths)
+                           timings=timings, rendered=rendered, changed_paths=report.changed_paths,
+                           cards_drawn=card_report.drawn, warnings=warnings)
 
     def _refresh_config_and_theme(self) -> bool:
         """Reload site.yml and the theme when they changed; True means every page must be rendered again."""
