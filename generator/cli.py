@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="public URL of the site, e.g. https://example.com/explainers/ (overrides site.yml)")
     build.add_argument("--no-cache", action="store_true",
                        help="convert every explainer again instead of reusing .explainer-cache/")
+    build.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                       help="processes converting Markdown in parallel (default: one per CPU); "
+                       "the output is the same whatever N is")
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)
     return parser
@@ -78,17 +81,24 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig:
     overrides = {"theme": args.theme, "drafts": args.drafts or None, "future": args.future or None,
                  "base_url": getattr(args, "base_url", None), "now": args.as_of,
-                 "use_cache": False if getattr(args, "no_cache", False) else None}
+                 "use_cache": False if getattr(args, "no_cache", False) else None,
+                 "jobs": getattr(args, "jobs", None)}
     return load_config(args.content, out, **overrides)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
     config = config_from(args, args.out)
-    report = build(config)
+    report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None)
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
           f"in {report.seconds:.2f} s → {config.out_dir}/")
@@ -104,6 +114,17 @@ def run_build(args: argparse.Namespace) -> int:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
     return 0
+
+
+def _progress_bar():
+    """A one-line bar on the terminal for long builds; CI logs (not a terminal) never see it."""
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        end = "\n" if done >= total else ""
+        print(f"\r  converting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+              file=sys.stderr, flush=True)
+    return show
 
 
 if __name__ == "__main__":

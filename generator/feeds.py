@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import urljoin
 
 from . import __version__
@@ -60,31 +60,35 @@ class SitemapUrl:
     lastmod: str
 
 
-def discovery_pages(renderer: Renderer) -> dict[str, str]:
-    """feed.xml, one feed per category, sitemap.xml and robots.txt; none of them without an absolute base_url."""
+def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
+    """feed.xml, one feed per category, sitemap.xml and robots.txt, as the renderer's page jobs: path, the
+    explainers the file shows, how to render it. None of them without an absolute base_url."""
     config = renderer.config
-    links = Discovery(config)
     if not config.absolute_base:
-        return {}
+        return []
+    links = Discovery(config)
     listing = renderer.listing
-    contents: dict[str, str] = {}
+    contents: dict[str, str] = {}       # an explainer's entry HTML, shared by its site and category feeds
 
     def entry(explainer: Explainer) -> Entry:
         if explainer.slug not in contents:
             contents[explainer.slug] = entry_html(renderer, explainer, links.url(explainer.url))
         return make_entry(explainer, links, contents[explainer.slug])
 
-    pages = {FEED_FILE: render_feed(renderer, FEED_FILE, feed(renderer, links, "", None,
-                                                               [entry(e) for e in listing.explainers[:FEED_SIZE]]))}
-    for group in listing.categories:
-        path = f"category/{group.term.slug}/{FEED_FILE}"
-        entries = [entry(e) for e in group.explainers[:FEED_SIZE]]
-        pages[path] = render_feed(renderer, path, feed(renderer, links, f"category/{group.term.slug}/",
-                                                       group.term, entries))
-    pages[SITEMAP_FILE] = renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))
+    def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...]):
+        path = page + FEED_FILE
+        return (path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category,
+                                                                     [entry(e) for e in shown])))
+
+    jobs = [feed_job("", None, listing.explainers[:FEED_SIZE])]
+    jobs += [feed_job(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
+             for group in listing.categories]
+    jobs.append((SITEMAP_FILE, listing.explainers,
+                 lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
     if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
-        pages[ROBOTS_FILE] = renderer.render("robots.txt", ROBOTS_FILE, sitemap_url=links.url(SITEMAP_FILE))
-    return pages
+        jobs.append((ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
+                                                              sitemap_url=links.url(SITEMAP_FILE))))
+    return jobs
 
 
 def render_feed(renderer: Renderer, path: str, data: Feed) -> str:

@@ -456,7 +456,7 @@ def test_unchanged_cards_are_not_drawn_again(make_site):
 def test_preview_builder_reuses_cards(make_site):
     site = make_site(sample_files())
     config = load_config(site.content, site.out)
-    builder = Builder(lambda: config, incremental=True)
+    builder = Builder(lambda: config)          # the preview server's builder: state kept in memory
     assert builder.build().cards_drawn == 1
     again = builder.build()
     assert again.cards_drawn == 0 and seo.CARD_FILE not in " ".join(again.changed_paths)
