@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
 import os
 import re
 import tempfile
+import threading
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from . import __version__
+from .cache import CACHE_DIR
 from .config import SiteConfig
 from .errors import ContentError, SourceLocation
 from .model import Explainer
 from .render import date_long
 from .seo import CARD_FILE, CARD_SIZE, wants_card
 
-CACHE_FOLDER = Path(".explainer-cache") / "cards"
+CACHE_FOLDER = Path(CACHE_DIR) / "cards"
+PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
 PACKAGED_FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT, BOLD_FONT = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 THEME_FONTS = ("fonts/card-regular.ttf", "fonts/card-bold.ttf")     # a theme may bring its own
@@ -106,20 +111,40 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
     version = _code_version(fonts, bidi)
     folder = cache_folder(config)
     files: dict[str, Path] = {}
-    drawn, rtl_without_bidi = 0, 0
+    to_draw: dict[Path, CardText] = {}
     for explainer in wanted:
         text = card_text(explainer, config)
         cached = folder / f"{cache_key(text, version)}.png"
         if not (config.use_cache and cached.is_file()):
-            _save(cached, draw_card(text, fonts, bidi))
-            drawn += 1
-            rtl_without_bidi += text.rtl and not bidi
+            to_draw[cached] = text
         files[f"{explainer.slug}/{CARD_FILE}"] = cached
+    jobs = [(path, text, fonts, bidi) for path, text in to_draw.items()]
+    workers = config.jobs or min(os.cpu_count() or 1, 8)
+    if len(jobs) >= PARALLEL_FROM and workers > 1:
+        _draw_in_pool(jobs, workers)
+    else:
+        for job in jobs:
+            _draw_job(job)
     _prune(folder, set(files.values()))
+    drawn = len(to_draw)
+    rtl_without_bidi = sum(text.rtl and not bidi for text in to_draw.values())
     warnings = (f"{rtl_without_bidi} right-to-left card(s) drawn without Pillow's raqm layout: letters are "
                 "reordered but not joined (install FriBiDi, e.g. the libfribidi0 package)",) \
         if rtl_without_bidi else ()
     return CardReport(dict(sorted(files.items())), drawn, warnings)
+
+
+def _draw_job(job: tuple[Path, CardText, Fonts, bool]) -> None:
+    path, text, fonts, bidi = job
+    _save(path, draw_card(text, fonts, bidi))
+
+
+def _draw_in_pool(jobs: list, workers: int) -> None:
+    # As for Markdown conversion: fork is cheap, but unsafe beside the preview server's threads.
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        for _ in pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))):
+            pass
 
 
 def cache_key(text: CardText, version: str) -> str:

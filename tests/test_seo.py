@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -436,6 +437,34 @@ def test_cards_are_byte_identical_across_builds_and_caches(make_site, tmp_path):
     assert {p.relative_to(other): p.read_bytes() for p in other.rglob(seo.CARD_FILE)} == first
     for data in first.values():
         assert b"tIME" not in data and b"tEXt" not in data
+
+
+def test_cards_drawn_by_worker_processes_are_the_same_bytes(make_site, tmp_path):
+    files = {"site.yml": f"base_url: {BASE}\n"}
+    for day in range(1, cards.PARALLEL_FROM + 1):
+        files[f"n{day:02}.md"] = f"---\ntitle: Story number {day}\ndate: 2024-01-{day:02}\n---\nLede.\n"
+    site = make_site(files)
+    now = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
+    serial = cards.make_cards(build_explainers(site), load_config(site.content, site.out, jobs=1, now=now))
+    serial_bytes = {rel: path.read_bytes() for rel, path in serial.files.items()}
+    # A live thread makes the pool start clean interpreters (spawn), as beside the preview server.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        parallel = cards.make_cards(build_explainers(site),
+                                    load_config(site.content, site.out, jobs=2, use_cache=False, now=now))
+    finally:
+        stop.set()
+        thread.join()
+    assert serial.drawn == parallel.drawn == cards.PARALLEL_FROM
+    assert {rel: path.read_bytes() for rel, path in parallel.files.items()} == serial_bytes
+
+
+def build_explainers(site):
+    from generator import content
+    explainers, _ = content.load_all(load_config(site.content, site.out))
+    return explainers
 
 
 def test_unchanged_cards_are_not_drawn_again(make_site):
