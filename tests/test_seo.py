@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from conftest import REPO
-from generator import cards, seo
+from generator import cardimage, cards, seo
 from generator.build import Builder, build
 from generator.config import load_config
 from generator.errors import ContentError
@@ -499,14 +499,14 @@ def test_a_bundle_file_named_like_the_card_is_an_error(make_site):
 
 
 def test_long_titles_shrink_and_wrap_inside_the_card():
-    fonts = cards.find_fonts()
-    setter = cards._Typesetter(fonts.bold, rtl=False, bidi=cards.has_bidi_layout())
-    width, height = 1040, cards.TITLE_BOTTOM - cards.TITLE_TOP
-    short_size, short_lines = cards.fit_title("Why the Moon has phases", setter, width, height)
+    fonts = cardimage.find_fonts()
+    setter = cardimage.Typesetter(fonts.bold, rtl=False, bidi=cardimage.has_bidi_layout())
+    width, height = 1040, cardimage.TITLE_BOTTOM - cardimage.TITLE_TOP
+    short_size, short_lines = cardimage.fit_title("Why the Moon has phases", setter, width, height)
     long_title = "A very long headline about a council vote that keeps going " * 8
-    long_size, long_lines = cards.fit_title(long_title, setter, width, height)
+    long_size, long_lines = cardimage.fit_title(long_title, setter, width, height)
     assert short_size > long_size and len(long_lines) > len(short_lines)
-    assert len(long_lines) * round(long_size * cards.LINE_HEIGHT) <= height
+    assert len(long_lines) * round(long_size * cardimage.LINE_HEIGHT) <= height
     assert all(setter.length(line, long_size) <= width for line in long_lines)
     assert long_lines[-1].endswith("…")
 
@@ -521,21 +521,21 @@ def test_card_colours_have_good_contrast():
         high, low = sorted((luminance(a), luminance(b)), reverse=True)
         return (high + 0.05) / (low + 0.05)
 
-    for colour in (cards.TITLE_COLOUR, cards.ACCENT, cards.MUTED):
-        assert contrast(colour, cards.BACKGROUND) >= 7
+    for colour in (cardimage.TITLE_COLOUR, cardimage.ACCENT, cardimage.MUTED):
+        assert contrast(colour, cardimage.BACKGROUND) >= 7
 
 
 def test_characters_the_font_lacks_are_left_out():
-    font = cards._Typesetter(cards.find_fonts().bold, rtl=False, bidi=False).font(40)
-    assert cards.drawable("Rockets 🚀 and 👩‍🚀 go", font) == "Rockets and go"
-    assert cards.drawable("שלום – ça va? Ω", font) == "שלום – ça va? Ω"
+    font = cardimage.Typesetter(cardimage.find_fonts().bold, rtl=False, bidi=False).font(40)
+    assert cardimage.drawable("Rockets 🚀 and 👩‍🚀 go", font) == "Rockets and go"
+    assert cardimage.drawable("שלום – ça va? Ω", font) == "שלום – ça va? Ω"
 
 
 def test_visual_order_for_the_basic_layout():
-    assert cards.visual_order("אבג") == "גבא"
-    assert cards.visual_order("אב 2035") == "2035 בא"
-    assert cards.visual_order("ב-2035") == "2035-ב"
-    assert cards.visual_order("אב (NASA) גד") == "דג (NASA) בא"
+    assert cardimage.visual_order("אבג") == "גבא"
+    assert cardimage.visual_order("אב 2035") == "2035 בא"
+    assert cardimage.visual_order("ב-2035") == "2035-ב"
+    assert cardimage.visual_order("אב (NASA) גד") == "דג (NASA) בא"
 
 
 def _ink_runs(png: bytes, top: int, bottom: int) -> list[tuple[int, int]]:
@@ -555,15 +555,15 @@ def _ink_runs(png: bytes, top: int, bottom: int) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("bidi", [True, False], ids=["raqm", "basic"])
 def test_right_to_left_titles_start_at_the_right(bidi):
-    if bidi and not cards.has_bidi_layout():
+    if bidi and not cardimage.has_bidi_layout():
         pytest.skip("Pillow has no raqm layout here")
     # ו is narrow and ש is wide: read right to left, the narrow one must be drawn on the right.
-    text = cards.CardText(title="ו ש", category="", site="", date="", rtl=True)
-    runs = _ink_runs(cards.draw_card(text, cards.find_fonts(), bidi), cards.TITLE_TOP, cards.TITLE_BOTTOM)
+    text = cardimage.CardText(title="ו ש", category="", site="", date="", rtl=True)
+    runs = _ink_runs(cardimage.draw_card(text, cardimage.find_fonts(), bidi), cardimage.TITLE_TOP, cardimage.TITLE_BOTTOM)
     assert len(runs) == 2
     (left_start, left_end), (right_start, right_end) = runs
     assert right_end - right_start < left_end - left_start
-    assert 1200 - cards.MARGIN - 10 <= right_end <= 1200 - cards.MARGIN + 2
+    assert 1200 - cardimage.MARGIN - 10 <= right_end <= 1200 - cardimage.MARGIN + 2
 
 
 def test_whole_site_output_is_deterministic(make_site, tmp_path):
