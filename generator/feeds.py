@@ -78,7 +78,7 @@ def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...],
     def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...]):
         path = page + FEED_FILE
         return (path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category,
-                                                                     [entry(e) for e in shown])))
+                                                                     shown, [entry(e) for e in shown])))
 
     jobs = [feed_job("", None, listing.explainers[:FEED_SIZE])]
     jobs += [feed_job(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
@@ -96,12 +96,13 @@ def render_feed(renderer: Renderer, path: str, data: Feed) -> str:
 
 
 def feed(renderer: Renderer, links: Discovery, page: str, category: Term | None,
-         entries: list[Entry]) -> Feed:
+         shown: tuple[Explainer, ...], entries: list[Entry]) -> Feed:
+    """The feed's own fields; it was `updated` when its newest entry was (never the build time)."""
     config = renderer.config
     title = f"{config.title}: {category.name}" if category else config.title
     self_url = links.url(page + FEED_FILE)
     return Feed(id=self_url, title=title, subtitle=None if category else config.description,
-                self_url=self_url, page_url=links.url(page), updated=max(e.updated for e in entries),
+                self_url=self_url, page_url=links.url(page), updated=rfc3339(max(e.last_modified for e in shown)),
                 author=config.author or config.title, language=config.language,
                 category_scheme=links.url("category/"), tag_scheme=links.url("tag/"),
                 generator_version=__version__, entries=tuple(entries))

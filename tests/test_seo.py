@@ -320,6 +320,16 @@ def test_feed_holds_the_newest_twenty(make_site):
     assert [e.title for e in feed.entries] == [f"Number {day}" for day in range(25, 5, -1)]
 
 
+def test_feed_updated_is_the_newest_moment_across_time_zones(make_site):
+    site = make_site({"site.yml": f"base_url: {BASE}\nsocial_cards: never\n",
+                      "east.md": "---\ntitle: East\ndate: 2024-04-02T09:30:00+02:00\n---\nLede.\n",
+                      "west.md": "---\ntitle: West\ndate: 2024-04-02T08:00:00+00:00\n---\nLede.\n"})
+    build_site(site)
+    feed = feedparser.parse((site.out / "feed.xml").read_bytes())
+    assert feed.feed.updated == "2024-04-02T08:00:00+00:00"      # 07:30 UTC in the east is earlier
+    assert [e.title for e in feed.entries] == ["West", "East"]
+
+
 def test_drafts_appear_in_no_feed_sitemap_or_page(built):
     site, _ = built
     for path in site.out.rglob("*"):
