@@ -17,7 +17,7 @@ from typing import Callable
 
 import jinja2
 
-from . import cache, cards, content, render, seo, themes, write
+from . import cache, cards, content, hosting, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
 from .model import Explainer
@@ -286,6 +286,8 @@ class Builder:
                 rendered += 1
             shown[path] = key
             pages += 1
+        headers = hosting.headers_file(renderer.config.base_path, renderer.assets.values())
+        writer.page(hosting.HEADERS_FILE, headers.encode("utf-8"))
         state.shown = shown
         return rendered, pages
 
