@@ -196,7 +196,7 @@ def profile(content: Path, article: Path) -> None:
     from generator.config import load_config
     out = Path(tempfile.mkdtemp(prefix="serve-profile-"))
     try:
-        builder = Builder(lambda: load_config(content, out), incremental=True, fingerprint=False)
+        builder = Builder(lambda: load_config(content, out), fingerprint=False)
         builder.build()
         original = article.read_text(encoding="utf-8")
         profiler = cProfile.Profile()

@@ -1,22 +1,30 @@
 """The build, top to bottom: load every explainer → pick what is published → render → write.
 
-`build(config)` is one full build. `Builder` keeps what it loaded and rendered, so the preview server's
-next build reloads only the explainers whose files changed and re-renders only the pages that show them.
+`build(config)` is one build from the command line. `Builder` remembers what it loaded, rendered and wrote
+(in memory for the preview server, in `.explainer-cache/` between command-line builds), so the next build
+reloads only the explainers whose files changed and re-renders only the pages that show them.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import jinja2
 
-from . import content, render, themes, write
+from . import cache, cards, content, hosting, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
 from .model import Explainer
 from .sections import Converter
+
+PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
+PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one core) to show a progress bar
 
 
 @dataclass(frozen=True)
@@ -37,8 +45,11 @@ class BuildReport:
     drafts_skipped: int = 0
     next_scheduled: Explainer | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    rendered: int = 0                     # pages rendered by this build (all of them, unless incremental)
+    loaded: int = 0                       # explainers read from their files by this build
+    rendered: int = 0                     # pages rendered by this build
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
+    cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
+    warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
 
 
 def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
@@ -54,15 +65,12 @@ def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
     return Selection(published, drafts, sorted(scheduled, key=lambda e: (e.date, e.slug)))
 
 
-def build(config: SiteConfig) -> BuildReport:
-    """One full build into config.out_dir, swapped in only when everything succeeded."""
-    return Builder(lambda: config).build()
+def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """One build into config.out_dir, reusing `.explainer-cache/` unless config.use_cache is off."""
+    return Builder(lambda: config, persist=config.use_cache, progress=progress).build()
 
 
-Stamp = tuple
-
-
-def file_stamp(paths: list[Path]) -> Stamp:
+def file_stamp(paths: list[Path]) -> tuple:
     """What tells us a file changed without reading it: size and modification time."""
     stamp = []
     for path in paths:
@@ -75,34 +83,34 @@ def file_stamp(paths: list[Path]) -> Stamp:
 
 
 def explainer_inputs(source: Path, bundle: Path | None) -> list[Path]:
+    """The files an explainer is made of: its Markdown file, or everything in its bundle."""
     if bundle is None:
         return [source]
-    return [p for p in sorted(bundle.rglob("*")) if p.is_file()]
+    found = []
+    for folder, subfolders, names in os.walk(bundle):
+        subfolders.sort()
+        found.extend(Path(folder, name) for name in sorted(names))
+    return found
 
 
 class Builder:
     """Builds a site again and again, redoing only what changed since its previous build.
 
-    `incremental=False` (the CLI) builds everything into a staging folder and swaps it in; `incremental=True`
-    (the preview server) updates the output folder in place, writing only files whose bytes changed.
+    `persist=True` keeps the state between processes in `.explainer-cache/`; `fingerprint=False` keeps
+    theme assets at stable names (the preview server swaps a changed stylesheet in place).
     """
 
-    def __init__(self, load_config: Callable[[], SiteConfig], incremental: bool = False,
-                 fingerprint: bool = True):
+    def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
+                 fingerprint: bool = True, progress: Callable[[int, int], None] | None = None):
         self.load_config = load_config
-        self.incremental = incremental
+        self.persist = persist
         self.fingerprint = fingerprint
+        self.progress = progress
         self.config: SiteConfig | None = None
-        self._site_stamp: Stamp | None = None
-        self._theme_stamp: Stamp | None = None
+        self.state: cache.BuildState | None = None
         self._env: jinja2.Environment | None = None
         self._chain: themes.ThemeChain | None = None
         self._converter: Converter | None = None
-        self._loaded: dict[Path, tuple[Stamp, Explainer]] = {}
-        self._pages: dict[str, bytes] = {}          # what the output folder holds, as we wrote it
-        self._files: dict[str, Path] = {}
-        self._shown: dict[str, tuple] = {}          # explainer page → the inputs it was rendered from
-        self._redo_all = False                      # a build failed after changing what _shown relies on
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -111,107 +119,177 @@ class Builder:
         def lap(stage: str) -> None:
             timings[stage] = time.perf_counter() - started - sum(timings.values())
 
-        everything = self._refresh_config_and_theme() or self._redo_all
-        self._redo_all = everything
-        config = self.config
+        config = self.config = self.load_config()
         write.check_output_folder(config.out_dir, config.content_dir)
-        explainers, tree = self._load(config)
-        self._redo_all = True   # until written: a failed render leaves _shown naming replaced (freed) explainers
+        state = self._state_for(config)
+        everything = self._refresh_theme(config, state)
+        explainers, tree, loaded = self._load(config, state)
         chosen = select(explainers, config)
         lap("load")
 
         static = themes.static_files(self._chain)
         assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
-        pages, rendered = self._render(renderer, everything)
-        lap("render")
-
-        files = self._files_to_copy(config, static, assets, tree, chosen.published)
-        if self.incremental and not everything and self._pages:
-            report = write.update_tree(config.out_dir, pages, files, self._pages, self._files)
-        else:
-            report = write.replace_tree(config.out_dir, {p: b for p, b in pages.items()}, files)
-        self._pages, self._files = pages, files
-        self._redo_all = False
+        writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not everything)
+        try:
+            rendered = self._render(renderer, state, writer, everything)
+            lap("render")
+            card_report = cards.make_cards(chosen.published, config, self._chain.folders)
+            for rel, path in card_report.files.items():
+                writer.file(rel, path)
+            lap("cards")
+            for rel, path in self._files_to_copy(config, static, assets, tree, chosen.published).items():
+                writer.file(rel, path)
+            report = writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        changed = loaded or report.written or report.deleted or everything
+        state.manifest = report.manifest
+        if self.persist and changed:
+            cache.save_state(cache.state_path(config.content_dir, config.out_dir), state)
         lap("write")
 
-        return BuildReport(explainers=len(chosen.published), pages=len(pages), written=report.written,
+        return BuildReport(explainers=len(chosen.published), pages=rendered[1], written=report.written,
                            unchanged=report.unchanged, deleted=report.deleted,
                            seconds=time.perf_counter() - started, drafts_skipped=chosen.drafts,
                            next_scheduled=chosen.scheduled[0] if chosen.scheduled else None,
-                           timings=timings, rendered=rendered, changed_paths=report.changed_paths)
+                           timings=timings, loaded=loaded, rendered=rendered[0],
+                           changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
+                           warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
 
-    def _refresh_config_and_theme(self) -> bool:
-        """Reload site.yml and the theme when they changed; True means every page must be rendered again."""
-        everything = not self.incremental or self.config is None
-        probe = self.config or self.load_config()
-        site_stamp = file_stamp([probe.site_file])
-        if self.config is None or site_stamp != self._site_stamp:
-            self.config = self.load_config()
-            self._site_stamp = site_stamp
-            self._converter = Converter(self.config.axioms)
-            self._loaded.clear()
-            everything = True
-        chain = themes.resolve(self.config)
-        theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
-        theme_stamp = file_stamp(theme_files)
-        templates_changed = self._template_stamp(theme_stamp) != self._template_stamp(self._theme_stamp or ())
-        if self._env is None or chain != self._chain or templates_changed:
+    def _state_for(self, config: SiteConfig) -> cache.BuildState:
+        """The previous build's state, emptied of what a changed site.yml or option invalidates."""
+        if self.state is None:
+            path = cache.state_path(config.content_dir, config.out_dir)
+            self.state = cache.load_state(path) if self.persist else cache.BuildState()
+        state = self.state
+        config_key = (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
+                      config.base_url, config.drafts, config.future, self.fingerprint)
+        if state.config_key != config_key:
+            state.config_key = config_key
+            state.loaded, state.shown = {}, {}
+        if self._converter is None or self._converter.settings_key != Converter(config.axioms).settings_key:
+            self._converter = Converter(config.axioms)
+        return state
+
+    def _refresh_theme(self, config: SiteConfig, state: cache.BuildState) -> bool:
+        """Reload the theme when it changed; True means every page must be rendered again."""
+        chain = themes.resolve(config)
+        files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
+        stamp = file_stamp(files)
+        everything = not state.shown or not state.manifest
+        if self._env is None or chain != self._chain:
             self._chain, self._env = chain, themes.environment(chain)
-            everything = True
-        elif self.fingerprint and theme_stamp != self._theme_stamp:
-            everything = True      # a new stylesheet name appears in every page
-        self._theme_stamp = theme_stamp
+        if stamp != state.theme_stamp:
+            templates = [s for s in stamp if "/templates/" in s[0]]
+            if templates != [s for s in state.theme_stamp if "/templates/" in s[0]]:
+                self._env = themes.environment(chain)   # Jinja2 caches compiled templates
+                everything = True
+            elif self.fingerprint:
+                everything = True      # a new stylesheet name appears in every page
+            state.theme_stamp = stamp
+        if everything:
+            state.shown = {}
         return everything
 
-    @staticmethod
-    def _template_stamp(stamp: Stamp) -> Stamp:
-        return tuple(s for s in stamp if "/templates/" in s[0])
-
-    def _load(self, config: SiteConfig) -> tuple[list[Explainer], content.SourceTree]:
+    def _load(self, config: SiteConfig, state: cache.BuildState):
         tree = content.discover(config.content_dir)
-        explainers, errors, loaded = [], [], {}
-        for slug, source, bundle in tree.explainers:
-            stamp = file_stamp(explainer_inputs(source, bundle))
-            previous = self._loaded.get(source)
-            if previous and previous[0] == stamp:
-                explainer = previous[1]
-            else:
-                try:
-                    explainer = content.load_explainer(slug, source, bundle, config, self._converter)
-                except ExplainerError as err:
-                    errors.extend(getattr(err, "errors", [err]))
-                    continue
-            loaded[source] = (stamp, explainer)
-            explainers.append(explainer)
+        stamps = {source: file_stamp(explainer_inputs(source, bundle)) for _, source, bundle in tree.explainers}
+        stale = [(slug, source, bundle) for slug, source, bundle in tree.explainers
+                 if source not in state.loaded or state.loaded[source][0] != stamps[source]]
+        fresh, errors = self._load_stale(config, state, stale)
         raise_all(errors)
-        if not explainers:
+        loaded = {}
+        for _, source, _ in tree.explainers:
+            explainer = fresh[source] if source in fresh else state.loaded[source][1]
+            loaded[source] = (stamps[source], explainer)
+        state.loaded = loaded
+        live = {e.body for _, e in loaded.values()}
+        state.bodies = {key: body for key, body in state.bodies.items() if body in live}
+        if not loaded:
             raise ContentError("no explainers found", SourceLocation(config.content_dir),
                                hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
                                     "or start one with `explainer new \"Title\"`")
-        self._loaded = loaded
-        return explainers, tree
+        return [e for _, e in loaded.values()], tree, len(stale)
 
-    def _render(self, renderer: render.Renderer, everything: bool) -> tuple[dict[str, bytes], int]:
-        """All pages; in incremental mode, pages whose inputs did not change are taken from the last build."""
-        pages: dict[str, bytes] = {}
+    def _load_stale(self, config: SiteConfig, state: cache.BuildState, stale: list):
+        """Read the explainers whose files changed: cached bodies here, Markdown in parallel when many."""
+        fresh: dict[Path, Explainer] = {}
+        errors: list[ExplainerError] = []
+        to_convert = []
+        for slug, source, bundle in stale:
+            try:
+                text = source.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            key = content.body_cache_key(text, slug, source, config, self._converter)
+            if key in state.bodies or len(stale) < PARALLEL_FROM or self._workers(config) < 2:
+                self._load_one(slug, source, bundle, config, state.bodies, fresh, errors)
+            else:
+                to_convert.append((slug, source, bundle, key))
+        if to_convert:
+            for (slug, source, _, key), (explainer, error) in zip(to_convert, self._convert_in_pool(config, to_convert)):
+                if error is not None:
+                    errors.extend(getattr(error, "errors", [error]))
+                else:
+                    fresh[source] = explainer
+                    state.bodies[key] = explainer.body
+        return fresh, errors
+
+    def _load_one(self, slug, source, bundle, config, bodies, fresh, errors) -> None:
+        try:
+            fresh[source] = content.load_explainer(slug, source, bundle, config, self._converter, bodies)
+        except ExplainerError as err:
+            errors.extend(getattr(err, "errors", [err]))
+
+    @staticmethod
+    def _workers(config: SiteConfig) -> int:
+        return config.jobs if config.jobs else min(os.cpu_count() or 1, 8)
+
+    def _convert_in_pool(self, config: SiteConfig, jobs: list) -> list:
+        workers = self._workers(config)
+        # fork is cheap and inherits the imported modules; with other threads running (the preview
+        # server) forking is unsafe, so start clean interpreters instead.
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        context = multiprocessing.get_context(method)
+        chunk = max(1, len(jobs) // (workers * 8))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(config,)) as pool:
+            results = []
+            show = self.progress if len(jobs) >= PROGRESS_FROM else None
+            for done, result in enumerate(pool.map(_load_job, [j[:3] for j in jobs], chunksize=chunk), 1):
+                results.append(result)
+                if show and (done % 25 == 0 or done == len(jobs)):
+                    show(done, len(jobs))
+            return results
+
+    def _render(self, renderer: render.Renderer, state: cache.BuildState, writer: write.SiteWriter,
+                everything: bool) -> tuple[int, int]:
+        """Write every page; an explainer page whose inputs are unchanged is carried over, not rendered."""
         shown: dict[str, tuple] = {}
-        rendered = 0
+        rendered = pages = 0
         site_wide = renderer.site_wide_key()
+        stamps = {e.source: stamp for stamp, e in state.loaded.values()}
         for explainer in renderer.listing.explainers:
             path = f"{explainer.slug}/index.html"
-            key = (id(explainer), site_wide)
-            if not everything and self._shown.get(path) == key and path in self._pages:
-                pages[path] = self._pages[path]
-            else:
-                pages[path] = renderer.explainer_page(explainer).encode("utf-8")
+            key = (stamps[explainer.source], site_wide)
+            if everything or state.shown.get(path) != key or not writer.keep(path):
+                writer.page(path, renderer.explainer_page(explainer).encode("utf-8"))
                 rendered += 1
             shown[path] = key
-        for path, html in renderer.list_pages().items():
-            pages[path] = html.encode("utf-8")
-            rendered += 1
-        self._shown = shown
-        return dict(sorted(pages.items())), rendered
+            pages += 1
+        for path, shows, make in renderer.list_page_jobs():
+            key = (site_wide, tuple(stamps[e.source] for e in shows))
+            if everything or state.shown.get(path) != key or not writer.keep(path):
+                writer.page(path, make().encode("utf-8"))
+                rendered += 1
+            shown[path] = key
+            pages += 1
+        headers = hosting.headers_file(renderer.config.base_path, renderer.assets.values())
+        writer.page(hosting.HEADERS_FILE, headers.encode("utf-8"))
+        state.shown = shown
+        return rendered, pages
 
     @staticmethod
     def _files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
@@ -224,3 +302,21 @@ class Builder:
             for path in explainer.files:
                 files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
         return dict(sorted(files.items()))
+
+
+# Worker processes: each converts with its own Markdown instance, made once per process.
+_worker: dict = {}
+
+
+def _init_worker(config: SiteConfig) -> None:
+    _worker["config"] = config
+    _worker["converter"] = Converter(config.axioms)
+
+
+def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:
+    slug, source, bundle = job
+    config = _worker.get("config")
+    try:
+        return content.load_explainer(slug, source, bundle, config, _worker["converter"]), None
+    except ExplainerError as err:
+        return None, err

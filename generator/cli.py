@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `explainer check | head` closed our output: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _error_text(err: ExplainerError) -> str:
@@ -52,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="public URL of the site, e.g. https://example.com/explainers/ (overrides site.yml)")
     build.add_argument("--no-cache", action="store_true",
                        help="convert every explainer again instead of reusing .explainer-cache/")
+    build.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                       help="processes converting Markdown in parallel (default: one per CPU); "
+                       "the output is the same whatever N is")
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)
 
@@ -65,7 +74,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
     serve.set_defaults(run=run_serve)
+    _deploy_parser(commands)
+    _add_new(commands)
+    _add_check(commands)
     return parser
+
+
+def _deploy_parser(commands: argparse._SubParsersAction) -> None:
+    deploy = commands.add_parser("deploy", help="build, then publish the site to a target from site.yml",
+                                 description="Build the site (drafts and scheduled explainers left out), then "
+                                 "publish it to a target of site.yml's deploy: list (github-pages, s3, "
+                                 "directory). Only changed files are sent; files gone from the site are deleted.")
+    deploy.add_argument("target", metavar="TARGET", help="the name of a target in site.yml's deploy: list")
+    deploy.add_argument("--dry-run", action="store_true",
+                        help="list what would be added, changed and deleted; change nothing on the target")
+    deploy.add_argument("--no-build", action="store_true", help="deploy the site already built in --out")
+    _site_options(deploy)
+    for action in deploy._actions:
+        if action.dest in ("drafts", "future", "as_of"):
+            action.help = argparse.SUPPRESS   # refused by run_deploy: drafts are never deployed
+    deploy.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                        help="folder the site is built into and deployed from (default: ./site)")
+    deploy.add_argument("--base-url", metavar="URL", help="public URL of the site (overrides site.yml)")
+    deploy.set_defaults(run=run_deploy)
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -89,20 +120,32 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig:
     overrides = {"theme": args.theme, "drafts": args.drafts or None, "future": args.future or None,
                  "base_url": getattr(args, "base_url", None), "now": args.as_of,
-                 "use_cache": False if getattr(args, "no_cache", False) else None}
+                 "use_cache": False if getattr(args, "no_cache", False) else None,
+                 "jobs": getattr(args, "jobs", None)}
     return load_config(args.content, out, **overrides)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
+    # A build is one short-lived process whose data has no reference cycles worth collecting; the
+    # cyclic collector would only rescan the growing set of explainers (about 40 % of render time).
+    gc.disable()
     config = config_from(args, args.out)
-    report = build(config)
+    report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None)
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
-          f"in {report.seconds:.2f} s → {config.out_dir}/")
+          f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if report.drafts_skipped:
         print(f"  {report.drafts_skipped} draft{'s' * (report.drafts_skipped != 1)} left out "
               "(--drafts to include)")
@@ -121,6 +164,94 @@ def run_serve(args: argparse.Namespace) -> int:
     from .serve.server import ServeOptions, serve
     options = ServeOptions(content_dir=args.content, host=args.host, port=args.port, open_browser=args.open)
     return serve(options, lambda out: config_from(args, out))
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    from .build import build
+    from .deploy import deploy, find_target, summary_lines
+    from .errors import ConfigError
+    if args.drafts or args.future or args.as_of:
+        raise ConfigError("deploy never publishes drafts or scheduled explainers",
+                          hint="drop --drafts, --future and --as-of; preview them with `explainer build --drafts`")
+    config = config_from(args, args.out)
+    target = find_target(config, args.target)   # a misspelt target fails before the build
+    if not args.no_build:
+        report = build(config)
+        print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}: {report.written} "
+              f"file{'s' * (report.written != 1)} written, {report.unchanged} unchanged, {report.deleted} removed "
+              f"→ {config.out_dir}/")
+    for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
+        print(line)
+    return 0
+
+
+def _progress_bar():
+    """A one-line bar on the terminal for long builds; CI logs (not a terminal) never see it."""
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        end = "\n" if done >= total else ""
+        print(f"\r  converting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+              file=sys.stderr, flush=True)
+    return show
+
+
+def _add_new(commands) -> None:
+    new = commands.add_parser("new", help="start an explainer (or, with --site, a whole site) from a template",
+                              description="Create content/<slug>/index.md and facts.yml from the Smart Brevity "
+                              "skeleton, as a draft. With --site DIR, create a new site that builds as it is.")
+    new.add_argument("title", nargs="?", help="the explainer's title (with --site: the site's title)")
+    new.add_argument("--category", metavar="NAME", help="the explainer's category")
+    new.add_argument("--single-file", action="store_true",
+                     help="write content/<slug>.md with the facts in its front matter, instead of a folder")
+    new.add_argument("--slug", help="the URL name (default: made from the title)")
+    new.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                     help="content folder (default: ./content)")
+    new.add_argument("--site", type=Path, metavar="DIR",
+                     help="create a new site in DIR: content/site.yml, a sample explainer, themes/default/")
+    new.set_defaults(run=run_new)
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+    if args.site is not None:
+        created = scaffold.new_site(args.site, args.title)
+        print(f"Created a site in {args.site}/:")
+        print("\n".join(f"  {path}" for path in created))
+        print(f"Next: cd {args.site} && explainer build   (then: explainer new \"Your first title\")")
+        return 0
+    created = scaffold.new_explainer(args.content, args.title, category=args.category,
+                                     single_file=args.single_file, slug=args.slug)
+    print("Created a draft:")
+    print("\n".join(f"  {path}" for path in created))
+    print("Next: replace every TODO, then `explainer check --drafts`; set draft: false to publish.")
+    return 0
+
+
+def _add_check(commands) -> None:
+    check = commands.add_parser("check", help="check links, images, facts, brevity and metadata",
+                                description="Render the site in memory (nothing is written) and report what "
+                                "a copy desk would catch, as path:line: level: rule: message. Exit status 1 "
+                                "when there are errors (or warnings, with --strict). Rules are turned off in "
+                                "site.yml: check: {disable: [rule-id, …]}.")
+    _site_options(check)
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="output format (default: text)")
+    check.add_argument("--external", action="store_true",
+                       help="list outside links and check each one (HEAD, then GET; at most 4 at a time)")
+    check.add_argument("--rules", action="store_true", help="list the rules and exit")
+    check.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check_site, format_json, format_rules, format_text
+    if args.rules:
+        print(format_rules())
+        return 0
+    report = check_site(config_from(args), check_external=args.external)
+    print(format_json(report) if args.format == "json" else format_text(report))
+    return 1 if report.failed(strict=args.strict) else 0
 
 
 if __name__ == "__main__":

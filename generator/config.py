@@ -47,6 +47,7 @@ class SiteConfig:
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     use_cache: bool = True
+    jobs: int | None = None                   # worker processes for Markdown; None = one per CPU
     raw: dict = field(default_factory=dict)   # the whole site.yml, for stages that own a key (deploy, check)
 
     @property

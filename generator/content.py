@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from . import yamlfile
+from . import __version__, yamlfile
 from .config import SITE_FILE, SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from .model import Body, Explainer, Fact, FactBox, Image, Source, Term, Update
 from .sections import Converter
 from .typography import smarten
 
@@ -122,7 +123,10 @@ class _Fields:
         self.errors: list[ExplainerError] = []
 
     def where(self, key: Any = None, data: dict | None = None) -> SourceLocation:
+        """The line of `key` in `data`; for a key that is missing, the line where `data` starts."""
         data = self.data if data is None else data
+        if key not in data and isinstance(data, yamlfile.LineDict) and data.lines:
+            return SourceLocation(self.path, self.first_line + min(data.lines.values()))
         return SourceLocation(self.path, yamlfile.line_of(data, key, self.first_line))
 
     def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
@@ -194,10 +198,33 @@ def term(name: str) -> Term:
     return Term(name=name, slug=slug)
 
 
+def body_cache_key(text: str, slug: str, source: Path, config: SiteConfig, converter: Converter) -> str:
+    """Content address of a converted body: the source text, where it lives, and the Markdown settings."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (__version__, converter.settings_key, slug,
+                 source.parent.relative_to(config.content_dir).as_posix(), text):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def unique_terms(names: tuple[str, ...]) -> tuple[Term, ...]:
+    """Terms in the order given; names that slugify alike ('AI', 'ai') are one term, spelled as first given."""
+    terms: dict[str, Term] = {}
+    for name in names:
+        found = term(name)
+        terms.setdefault(found.slug, found)
+    return tuple(terms.values())
+
+
 def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteConfig,
-                   converter: Converter) -> Explainer:
-    """Read one explainer: front matter, facts, hero image, and the body cut into sections."""
-    front = split_front_matter(yamlfile.read_text(source), source)
+                   converter: Converter, bodies: dict[str, Body] | None = None) -> Explainer:
+    """Read one explainer: front matter, facts, hero image, and the body cut into sections.
+
+    `bodies` is a cache of converted bodies by `body_cache_key`; a hit skips Markdown entirely.
+    """
+    text = yamlfile.read_text(source)
+    front = split_front_matter(text, source)
     fields = _Fields(front.data, source, front.first_line)
     for key in front.data:
         if key not in FRONT_MATTER_KEYS:
@@ -221,13 +248,18 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     facts = _facts(fields, source, bundle)
     raise_all(fields.errors)
 
-    source_dir = source.parent.relative_to(config.content_dir).as_posix()
-    body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug)
+    key = body_cache_key(text, slug, source, config, converter) if bodies is not None else ""
+    body = bodies.get(key) if bodies is not None else None
+    if body is None:
+        source_dir = source.parent.relative_to(config.content_dir).as_posix()
+        body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug)
+        if bodies is not None:
+            bodies[key] = body
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
         category=term(category) if category else None,
-        tags=tuple(dict.fromkeys(term(t) for t in fields.text_list("tags"))),
+        tags=unique_terms(fields.text_list("tags")),
         authors=fields.text_list("authors") or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,

@@ -32,6 +32,10 @@ class ExplainerError(Exception):
         self.where = where
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors cross process boundaries when explainers load in parallel: keep place and hint.
+        return (self.__class__, (self.message, self.where, self.hint))
+
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
         return f"{text} ({self.hint})" if self.hint else text
@@ -60,6 +64,9 @@ class ErrorList(ExplainerError):
     def __init__(self, errors: list[ExplainerError]):
         super().__init__(f"{len(errors)} problems")
         self.errors = errors
+
+    def __reduce__(self):
+        return (self.__class__, (self.errors,))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

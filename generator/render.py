@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 
+from . import feeds, seo
 from .config import SiteConfig
 from .errors import SourceLocation, TemplateError
 from .model import Explainer, Term
@@ -69,7 +70,7 @@ class Renderer:
                  listing_: Listing):
         self.config, self.env, self.assets, self.listing = config, env, assets, listing_
         env.filters.update(date_long=date_long, isodate=isodate)
-        env.globals.update(site=self.site_context())
+        env.globals.update(site=self.site_context(), seo=seo.Discovery(config))
 
     def site_context(self) -> dict[str, Any]:
         c = self.config
@@ -107,20 +108,32 @@ class Renderer:
             raise
 
     def list_pages(self) -> dict[str, str]:
-        pages = {"index.html": self.render("list.html", "index.html", title=None,
-                                           explainers=self.listing.explainers, term=None, kind="home"),
-                 # Served at any missing address, so its links cannot be relative.
-                 "404.html": self.render("404.html", "404.html", root=self.config.base_path)}
+        return {path: make() for path, _, make in self.list_page_jobs()}
+
+    def list_page_jobs(self) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
+        """Every page that lists explainers: its path, what it shows, and how to render it.
+
+        The builder skips a page when the explainers it shows did not change since the last build.
+        """
+        everything = self.listing.explainers
+        # Served at any missing address, so its links cannot be relative.
+        jobs = [("index.html", everything, lambda: self.render("list.html", "index.html", title=None,
+                                                                explainers=everything, term=None, kind="home")),
+                ("404.html", (), lambda: self.render("404.html", "404.html", root=self.config.base_path))]
         for kind, groups in (("category", self.listing.categories), ("tag", self.listing.tags)):
             if not groups:
                 continue
-            pages[f"{kind}/index.html"] = self.render("terms.html", f"{kind}/index.html", kind=kind,
-                                                      terms=groups)
+            jobs.append((f"{kind}/index.html", everything,
+                         lambda kind=kind, groups=groups: self.render("terms.html", f"{kind}/index.html",
+                                                                      kind=kind, terms=groups)))
             for group in groups:
                 path = f"{kind}/{group.term.slug}/index.html"
-                pages[path] = self.render("list.html", path, title=group.term.name, term=group.term,
-                                          explainers=group.explainers, kind=kind)
-        return pages
+                jobs.append((path, group.explainers,
+                             lambda path=path, group=group, kind=kind: self.render(
+                                 "list.html", path, title=group.term.name, term=group.term,
+                                 explainers=group.explainers, kind=kind)))
+        jobs.extend(feeds.discovery_jobs(self))     # feeds, sitemap.xml, robots.txt list the same explainers
+        return jobs
 
 
 def render_site(explainers: list[Explainer], config: SiteConfig, env: jinja2.Environment,

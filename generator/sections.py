@@ -159,6 +159,7 @@ class Converter:
                                     output_format="html")
         self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
         self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
+        self.settings_key = repr((MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary)))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "") -> Body:
         self.md.reset()

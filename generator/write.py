@@ -1,21 +1,36 @@
-"""The only module that writes the site: a staging folder beside the output, then a swap."""
+"""The only module that writes the site.
+
+A full build writes into a staging folder beside the output and swaps it in at the end, so readers and the
+previous site never see half a build. An incremental build (nothing but a few explainers changed, checked
+against the manifest of what we wrote last time) updates the output folder in place, one atomic file at a
+time. Either way, every check has passed before the first byte is written, and files whose bytes did not
+change are left alone (same inode, same modification time).
+"""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
 
+Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
+
 
 @dataclass(frozen=True)
 class WriteReport:
-    written: int        # files whose bytes changed (or are new)
-    unchanged: int      # files kept as they were (same bytes, same mtime)
-    deleted: int        # files of the previous build that are gone
-    changed_paths: tuple[str, ...]
+    written: int                    # files whose bytes changed (or are new)
+    unchanged: int                  # files kept as they were
+    deleted: int                    # files of the previous build that are gone
+    changed_paths: tuple[str, ...]  # written and deleted files, relative to the output folder
+    manifest: dict[str, Entry] = field(default_factory=dict)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def check_output_folder(out_dir: Path, content_dir: Path) -> None:
@@ -32,59 +47,118 @@ def check_output_folder(out_dir: Path, content_dir: Path) -> None:
                           hint="choose another --out folder, or empty this one first")
 
 
-def replace_tree(out_dir: Path, pages: dict[str, bytes], files: dict[str, Path]) -> WriteReport:
-    """Make `out_dir` hold exactly `pages` and `files`, in one swap; files with unchanged bytes keep their mtime."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+class SiteWriter:
+    """Receives the files of one build, one at a time, and puts the whole site in place at `finish`."""
+
+    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None = None, in_place: bool = False):
+        self.out_dir = out_dir.resolve()
+        self.previous = previous or {}
+        self.in_place = in_place and self.out_dir.is_dir()
+        self.manifest: dict[str, Entry] = {}
+        self.written: list[str] = []
+        self.unchanged = 0
+        self._dirs: set[Path] = set()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.root = self.out_dir if self.in_place else Path(
+            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
+
+    def page(self, rel: str, data: bytes) -> None:
+        self._put(rel, digest(data), data)
+
+    def file(self, rel: str, source: Path) -> None:
+        data = source.read_bytes()
+        self._put(rel, digest(data), data)
+
+    def keep(self, rel: str) -> bool:
+        """Carry the previous build's file over without re-rendering it; False when it cannot be trusted."""
+        entry = self._previous_entry(rel)
+        if entry is None:
+            return False
+        self._reuse(rel, entry)
+        return True
+
+    def finish(self) -> WriteReport:
+        stale = sorted(self._stale())
+        if self.in_place:
+            for rel in stale:
+                (self.out_dir / rel).unlink(missing_ok=True)
+                _remove_empty_parents(self.out_dir / rel, self.out_dir)
+        else:
+            self.root.chmod(0o755)   # mkdtemp makes it private; a web server must read the site
+            _swap(self.root, self.out_dir)
+        return WriteReport(len(self.written), self.unchanged, len(stale),
+                           tuple(self.written) + tuple(stale), dict(sorted(self.manifest.items())))
+
+    def abort(self) -> None:
+        if not self.in_place:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _put(self, rel: str, data_digest: str, data: bytes) -> None:
+        entry = self._previous_entry(rel)
+        if entry is not None and entry[0] == data_digest:
+            self._reuse(rel, entry)
+        elif entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data):
+            self._reuse(rel, None, data_digest)
+        else:
+            target = self.root / rel
+            self._mkdir(target.parent)
+            if self.in_place:
+                _atomic_write(target, data)
+            else:
+                target.write_bytes(data)
+            st = target.stat()
+            self.manifest[rel] = (data_digest, st.st_size, st.st_mtime_ns)
+            self.written.append(rel)
+
+    def _previous_entry(self, rel: str) -> Entry | None:
+        """The manifest entry for `rel`, if the file on disk is still the one we wrote."""
+        entry = self.previous.get(rel)
+        if entry is None:
+            return None
+        try:
+            st = (self.out_dir / rel).stat()
+        except OSError:
+            return None
+        return entry if (st.st_size, st.st_mtime_ns) == (entry[1], entry[2]) else None
+
+    def _reuse(self, rel: str, entry: Entry | None, data_digest: str = "") -> None:
+        old = self.out_dir / rel
+        if not self.in_place:
+            target = self.root / rel
+            self._mkdir(target.parent)
+            try:
+                os.link(old, target)
+            except OSError:
+                shutil.copy2(old, target)   # a filesystem without hard links
+        if entry is None:
+            st = old.stat()
+            entry = (data_digest, st.st_size, st.st_mtime_ns)
+        self.manifest[rel] = entry
+        self.unchanged += 1
+
+    def _stale(self) -> list[str]:
+        """Files of the previous build that this one did not produce."""
+        if self.previous:
+            return [rel for rel in self.previous if rel not in self.manifest]
+        if not self.out_dir.is_dir():
+            return []
+        return [rel for p in self.out_dir.rglob("*")
+                if p.is_file() and (rel := p.relative_to(self.out_dir).as_posix()) not in self.manifest]
+
+    def _mkdir(self, folder: Path) -> None:
+        if folder not in self._dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(folder)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
     try:
-        written, unchanged = [], 0
-        made_dirs: set[Path] = set()
-        for rel, data in pages.items():
-            if _stage(staging / rel, out_dir / rel, made_dirs, data=data):
-                unchanged += 1
-            else:
-                written.append(rel)
-        for rel, source in files.items():
-            if _stage(staging / rel, out_dir / rel, made_dirs, source=source):
-                unchanged += 1
-            else:
-                written.append(rel)
-        deleted = _count_stale(out_dir, set(pages) | set(files))
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteReport(len(written), unchanged, deleted, tuple(written))
-
-
-def update_tree(out_dir: Path, pages: dict[str, bytes], files: dict[str, Path],
-                previous_pages: dict[str, bytes], previous_files: dict[str, Path]) -> WriteReport:
-    """Update a folder this process wrote before, in place: only changed files are rewritten (each atomically).
-
-    For the preview server's private folder, where a swap of the whole tree would be wasted work.
-    """
-    out_dir = out_dir.resolve()
-    written: list[str] = []
-    for rel, data in pages.items():
-        if previous_pages.get(rel) != data or not (out_dir / rel).is_file():
-            _atomic_write(out_dir / rel, data)
-            written.append(rel)
-    for rel, source in files.items():
-        target = out_dir / rel
-        if previous_files.get(rel) != source or not _same(target, None, source):
-            _atomic_write(target, source.read_bytes())
-            written.append(rel)
-    stale = (set(previous_pages) | set(previous_files)) - set(pages) - set(files)
-    for rel in sorted(stale):
-        (out_dir / rel).unlink(missing_ok=True)
-        _remove_empty_parents(out_dir / rel, out_dir)
-    unchanged = len(pages) + len(files) - len(written)
-    return WriteReport(len(written), unchanged, len(stale), tuple(written) + tuple(sorted(stale)))
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -103,43 +177,7 @@ def _remove_empty_parents(path: Path, top: Path) -> None:
         folder = folder.parent
 
 
-def _stage(dest: Path, old: Path, made_dirs: set[Path], data: bytes | None = None,
-           source: Path | None = None) -> bool:
-    """Put one file into the staging folder; True when the previous build's file was reused."""
-    if dest.parent not in made_dirs:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        made_dirs.add(dest.parent)
-    if _same(old, data, source):
-        try:
-            os.link(old, dest)
-            return True
-        except OSError:
-            pass   # a filesystem without hard links: write a copy below
-    if data is not None:
-        dest.write_bytes(data)
-    else:
-        shutil.copyfile(source, dest)
-    return False
-
-
-def _same(old: Path, data: bytes | None, source: Path | None) -> bool:
-    try:
-        size = old.stat().st_size
-    except OSError:
-        return False
-    if data is not None:
-        return size == len(data) and old.read_bytes() == data
-    return size == source.stat().st_size and old.read_bytes() == source.read_bytes()
-
-
-def _count_stale(out_dir: Path, keep: set[str]) -> int:
-    if not out_dir.is_dir():
-        return 0
-    return sum(1 for p in out_dir.rglob("*") if p.is_file() and p.relative_to(out_dir).as_posix() not in keep)
-
-
 def _swap(staging: Path, out_dir: Path) -> None:
-    staging.chmod(0o755)   # mkdtemp makes it private; a web server must read the site
     if not out_dir.exists():
         os.replace(staging, out_dir)
         return

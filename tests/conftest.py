@@ -59,18 +59,27 @@ class Result:
     err: str
 
 
-@pytest.fixture
-def explainer(tmp_path):
-    """Run the real `explainer` CLI in a subprocess, in the site's folder."""
+def _runner(default_cwd: Path):
     def run(*args: str, cwd: Path | None = None, check: bool = False) -> Result:
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or tmp_path,
+        proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or default_cwd,
                               capture_output=True, text=True, env=env, timeout=300)
         result = Result(proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
             raise AssertionError(f"explainer {' '.join(args)} failed: {proc.stderr}")
         return result
     return run
+
+
+@pytest.fixture
+def explainer(tmp_path):
+    """Run the real `explainer` CLI in a subprocess, in the test's folder unless `cwd` is given."""
+    return _runner(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def explainer_module(tmp_path_factory):
+    return _runner(tmp_path_factory.mktemp("cli"))
 
 
 def article(title: str = "A title", date: str = "2024-01-02", body: str = "Lede.\n", **fields: str) -> str:

@@ -62,7 +62,7 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     _on_signals(stopped.set)
     loop = IOLoop.current()
     hub = ReloadHub()
-    preview = Preview(Builder(load_config, incremental=True, fingerprint=False), out_dir, hub)
+    preview = Preview(Builder(load_config, fingerprint=False), out_dir, hub)
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Build the same generated corpus with explainer and its peers; print one table of medians and ratios.
+
+    python3 benchmarks/run.py --sizes 1000 --runs 5                 # explainer + whichever peers are installed
+    python3 benchmarks/run.py --sizes 100,1000,10000 --runs 3 --peers hugo
+    bash ../shared/bench/peers/setup.sh                              # installs Hugo, Pelican, MkDocs, Eleventy
+
+Every figure is a median over --runs runs after one untimed warm-up, timed from outside as a whole
+process (wall clock around spawn..reap; peak = max RSS of the largest process of the build). Peers are
+measured in the same run, so ratios compare like with like on a noisy machine.
+  cold      explainer build --no-cache into an empty output folder (peers: output and caches removed)
+  warm      explainer build again, nothing changed, cache present (a new process)
+  one-edit  one explainer's Markdown changed, then explainer build (a new process)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_bench(shared: Path):
+    sys.path.insert(0, str(shared / "bench" / "peers"))
+    import bench  # the peers' build commands and the process timer, from ../shared/bench/peers/bench.py
+    return bench
+
+
+def explainer_cmd(content: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out), *extra]
+
+
+def timed(bench, argv, cwd, runs: int, before=None) -> list[tuple[float, float, float]]:
+    samples = []
+    for k in range(runs + 1):
+        if before:
+            before(k)
+        result = bench.one_run(argv, str(cwd), 3600)
+        if result is None:
+            raise SystemExit(f"build failed: {' '.join(map(str, argv))}")
+        if k:                      # the first run is the untimed warm-up
+            samples.append(result)
+    return samples
+
+
+def median(samples, index: int) -> float:
+    return statistics.median(s[index] for s in samples)
+
+
+def measure_explainer(bench, work: Path, n: int, runs: int, shared: Path) -> dict[str, list]:
+    site = work / f"explainer-{n}"
+    if not (site / "content").is_dir():
+        subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
+                               "--format", "explainer", "--out", str(site)], stdout=subprocess.DEVNULL)
+    content, out, cache = site / "content", site / "out", site / ".explainer-cache"
+    env_cwd = REPO
+
+    def clean(_):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+
+    results = {"cold": timed(bench, explainer_cmd(content, out, "--no-cache"), env_cwd, runs, clean)}
+    subprocess.check_call(explainer_cmd(content, out), cwd=env_cwd, stdout=subprocess.DEVNULL)
+    results["warm"] = timed(bench, explainer_cmd(content, out), env_cwd, runs)
+    story = sorted(content.glob("*/index.md"))[n // 2]
+    original = story.read_text(encoding="utf-8")
+
+    def edit(k):
+        story.write_text(original + f"\nEdited paragraph number {k}.\n", encoding="utf-8")
+
+    results["one-edit"] = timed(bench, explainer_cmd(content, out), env_cwd, runs, edit)
+    story.write_text(original, encoding="utf-8")
+    return results
+
+
+def measure_peer(bench, peer: str, work: Path, n: int, runs: int, shared: Path):
+    fmt, argv, clean_paths = bench.PEERS[peer]
+    site = work / f"{peer}-{n}"
+    if not site.is_dir():
+        subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
+                               "--format", fmt, "--out", str(site)], stdout=subprocess.DEVNULL)
+
+    def clean(_):
+        for rel in clean_paths:
+            shutil.rmtree(site / rel, ignore_errors=True)
+
+    return timed(bench, argv, site, runs, clean)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000", help="comma-separated corpus sizes (default 1000)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peers", default="hugo,pelican,mkdocsnav,eleventy",
+                        help="peers to measure when installed (hugo,pelican,mkdocs,mkdocsnav,eleventy,jekyll)")
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK", "/tmp/explainer-bench")))
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared",
+                        help="the shared folder with bench/corpus.py and bench/peers/ (default ../shared)")
+    args = parser.parse_args()
+    bench = shared_bench(args.shared)
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs} runs\n")
+    print("| N | tool | cold s | warm s | one-edit s | peak MiB | cold ÷ Hugo | warm ÷ Hugo cold | edit ÷ Hugo cold |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in (int(s) for s in args.sizes.split(",")):
+        peers = {p: measure_peer(bench, p, args.work, n, args.runs, args.shared)
+                 for p in args.peers.split(",") if p in bench.PEERS and bench.available(p)}
+        ours = measure_explainer(bench, args.work, n, args.runs, args.shared)
+        hugo = median(peers["hugo"], 0) if "hugo" in peers else None
+
+        def ratio(value: float) -> str:
+            return f"{value / hugo:.2f}" if hugo else "n/a"
+
+        cold, warm, edit = (median(ours[k], 0) for k in ("cold", "warm", "one-edit"))
+        peak = max(median(ours[k], 2) for k in ours)
+        print(f"| {n} | explainer | {cold:.2f} | {warm:.2f} | {edit:.2f} | {peak:.0f} | {ratio(cold)} | "
+              f"{ratio(warm)} | {ratio(edit)} |", flush=True)
+        for peer, samples in peers.items():
+            wall = median(samples, 0)
+            print(f"| {n} | {peer} | {wall:.2f} | | | {median(samples, 2):.0f} | {ratio(wall)} | | |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

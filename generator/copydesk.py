@@ -1,0 +1,150 @@
+"""What a copy desk checks in one explainer's source: images, facts, brevity, metadata, placeholders."""
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Iterator
+
+from . import yamlfile
+from .content import FACTS_FILE, parse_moment
+from .findings import CheckSettings, Finding
+from .model import Explainer
+from .sections import DEFAULT_AXIOMS, normalise_label
+from .sourcemap import Block, SourceText
+
+PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b|lorem ipsum", re.IGNORECASE)
+WHY_IT_MATTERS, BIG_PICTURE = "why it matters", "the big picture"
+_PARAGRAPHS = frozenset({"paragraph", "item", "quote"})
+_CLOSE_ENOUGH = 0.8   # difflib ratio: "The Big Pictures" → "The big picture" but not "Note" → "Of note"
+
+
+def check_explainer(explainer: Explainer, source: SourceText, settings: CheckSettings,
+                    axioms: tuple[str, ...], now: datetime, tz: tzinfo) -> Iterator[Finding]:
+    blocks = source.blocks()
+    yield from image_findings(explainer, source, settings)
+    yield from fact_findings(explainer)
+    yield from brevity_findings(explainer, source, blocks, settings, axioms)
+    yield from metadata_findings(explainer, source, now, tz)
+    yield from placeholder_findings(explainer, source)
+
+
+def image_findings(explainer: Explainer, source: SourceText, settings: CheckSettings) -> Iterator[Finding]:
+    image = explainer.image
+    if image is None:
+        return
+    if not image.credit:
+        yield Finding(source.path, source.line_of("image"), "images/credit",
+                      "the hero image has no credit (add `credit:` under image, e.g. "
+                      "\"Photo: Jane Doe/Agency\")")
+    yield from size_findings(image.path, image.src, source.path, source.line_of("image", "src"), settings)
+
+
+def size_findings(path: Path, name: str, source: Path, line: int | None,
+                  settings: CheckSettings) -> Iterator[Finding]:
+    size = path.stat().st_size
+    if size > settings.image_kb * 1000:
+        yield Finding(source, line, "images/size",
+                      f"{name} is {size / 1e6:.1f} MB, over {settings.image_kb / 1000:g} MB "
+                      "(resize or compress it: readers on phones download every byte)")
+
+
+def fact_findings(explainer: Explainer) -> Iterator[Finding]:
+    if explainer.facts is None:
+        return
+    seen: dict[str, int | None] = {}
+    for fact in explainer.facts.facts:
+        if fact.source is None:
+            yield Finding(fact.where.path, fact.where.line, "facts/source",
+                          f"the fact '{fact.label}' has no source (add `source:` with a name, or {{name, url}})")
+        key = normalise_label(fact.label)
+        if key in seen:
+            yield Finding(fact.where.path, fact.where.line, "facts/duplicate",
+                          f"the label '{fact.label}' is used twice (also on line {seen[key]}); "
+                          "merge the facts or tell them apart")
+        else:
+            seen[key] = fact.where.line
+
+
+def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Block],
+                     settings: CheckSettings, axioms: tuple[str, ...]) -> Iterator[Finding]:
+    body = explainer.body
+    vocabulary = {normalise_label(label): label for label in DEFAULT_AXIOMS + axioms}
+    starts = [b for b in blocks if b.lead_in is not None and normalise_label(b.lead_in) in vocabulary]
+    first_section = starts[0].line if starts else None
+    text_blocks = [b for b in blocks if b.kind != "code"]
+    lede_line = text_blocks[0].line if text_blocks else source.body_line
+    lede_words = len(body.lede_text.split())
+    if lede_words > settings.lede_words:
+        yield Finding(source.path, lede_line, "brevity/lede-length",
+                      f"the lede has {lede_words} words, over {settings.lede_words} "
+                      "(one or two sentences: what happened and why the reader should care)")
+    for block in blocks:
+        words = block.words()
+        if (first_section and block.line >= first_section and block.kind in _PARAGRAPHS
+                and words > settings.paragraph_words):
+            yield Finding(source.path, block.line, "brevity/paragraph-length",
+                          f"this paragraph has {words} words, over {settings.paragraph_words} "
+                          "(split it, or make it bullets)")
+        if block.lead_in is not None and normalise_label(block.lead_in) not in vocabulary:
+            close = difflib.get_close_matches(normalise_label(block.lead_in), vocabulary, n=1,
+                                              cutoff=_CLOSE_ENOUGH)
+            if close:
+                yield Finding(source.path, block.line, "brevity/unknown-axiom",
+                              f"'{block.lead_in}' is not a Smart Brevity label, so it starts no "
+                              f"section: did you mean '{vocabulary[close[0]]}'?")
+    if body.words > settings.explainer_words:
+        yield Finding(source.path, source.line_of("title"), "brevity/explainer-length",
+                      f"the explainer has {body.words:,} words, over {settings.explainer_words:,} "
+                      "(cut, or split it into two explainers)")
+    labels = {normalise_label(s.label) for s in body.sections}
+    where = first_section or lede_line
+    if WHY_IT_MATTERS not in labels:
+        yield Finding(source.path, where, "brevity/missing-why-it-matters",
+                      "no 'Why it matters' section (add `**Why it matters:** …` after the lede)")
+    if BIG_PICTURE not in labels:
+        yield Finding(source.path, where, "brevity/missing-big-picture",
+                      "no 'The big picture' section (add `**The big picture:** …` for the context)")
+
+
+def metadata_findings(explainer: Explainer, source: SourceText, now: datetime,
+                      tz: tzinfo) -> Iterator[Finding]:
+    if not explainer.summary:
+        yield Finding(source.path, source.line_of("title"), "metadata/summary",
+                      "no summary (add `summary:`, one sentence: search results and social "
+                      "previews show it)")
+    if explainer.date > now and not explainer.draft:
+        yield Finding(source.path, source.line_of("date"), "metadata/future-date",
+                      f"dated {explainer.date.date().isoformat()}, in the future: builds leave it out "
+                      "until then (fix the date, or set `draft: true` if it is not ready)")
+    if "updated" in source.data and explainer.updated and explainer.updated < explainer.date:
+        yield Finding(source.path, source.line_of("updated"), "metadata/updated-before-date",
+                      f"updated {explainer.updated.date().isoformat()} is before the date "
+                      f"{explainer.date.date().isoformat()}")
+    raw_updates = source.data.get("updates")
+    for raw in raw_updates if isinstance(raw_updates, list) else []:
+        when = parse_moment(raw.get("date"), tz) if isinstance(raw, dict) else None
+        if when and when < explainer.date:
+            yield Finding(source.path, yamlfile.line_of(raw, "date", source.first_line),
+                          "metadata/updated-before-date",
+                          f"this update is dated {when.date().isoformat()}, before the "
+                          f"explainer's date {explainer.date.date().isoformat()}")
+
+
+def placeholder_findings(explainer: Explainer, source: SourceText) -> Iterator[Finding]:
+    files = [(source.path, source.lines)]
+    facts_file = explainer.bundle / FACTS_FILE if explainer.bundle else None
+    if facts_file and facts_file.is_file():
+        files.append((facts_file, tuple(yamlfile.read_text(facts_file).split("\n"))))
+    for path, lines in files:
+        for number, line in enumerate(lines, start=1):
+            match = PLACEHOLDER.search(line)
+            if match and not line.lstrip().startswith("#" if path.suffix == ".yml" else "<!--"):
+                yield Finding(path, number, "content/placeholder",
+                              f"placeholder left in: {_excerpt(line)} (write the real text)")
+
+
+def _excerpt(line: str, width: int = 60) -> str:
+    text = " ".join(line.split())
+    return f"'{text}'" if len(text) <= width else f"'{text[:width - 1]}…'"

@@ -1,0 +1,151 @@
+"""What `explainer check` reports: rule ids, findings with file:line, and the `check:` settings of site.yml."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import yamlfile
+from .config import SiteConfig
+from .errors import ConfigError, ExplainerError, SourceLocation, display_path, raise_all
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+# Stable ids: editors turn rules off by these names, CI tools match on them. Never rename one.
+RULES: dict[str, tuple[str, str]] = {
+    "build/error": (ERROR, "the site does not build (the same errors `explainer build` prints)"),
+    "links/internal": (ERROR, "a link inside the site points at no page or file"),
+    "links/anchor": (ERROR, "a #fragment is not an id on the page it points at"),
+    "links/external": (ERROR, "with --external: an outside link answers 404/410 (other failures warn)"),
+    "images/alt": (ERROR, "an image in the text has no alt text"),
+    "images/missing": (ERROR, "an image in the text points at no file"),
+    "images/credit": (WARNING, "the hero image has no credit"),
+    "images/size": (WARNING, "an image file is larger than `image_kb` (default 1 MB)"),
+    "facts/source": (WARNING, "a key fact has no source"),
+    "facts/duplicate": (WARNING, "two key facts have the same label"),
+    "brevity/lede-length": (WARNING, "the lede is longer than `lede_words` (default 50)"),
+    "brevity/paragraph-length": (WARNING, "a paragraph in a section is longer than `paragraph_words` (60)"),
+    "brevity/explainer-length": (WARNING, "the explainer is longer than `explainer_words` (1,200)"),
+    "brevity/missing-why-it-matters": (WARNING, "no *Why it matters* section"),
+    "brevity/missing-big-picture": (WARNING, "no *The big picture* section"),
+    "brevity/unknown-axiom": (WARNING, "a lead-in or heading is close to, but not, a Smart Brevity label"),
+    "metadata/summary": (WARNING, "no summary (used for the page description and social previews)"),
+    "metadata/future-date": (WARNING, "dated in the future and not a draft: left out of builds until then"),
+    "metadata/updated-before-date": (ERROR, "`updated` (or an update's date) is before `date`"),
+    "content/placeholder": (ERROR, "a placeholder (TODO, FIXME, lorem ipsum) is left in the text"),
+}
+ALWAYS_ON = frozenset({"build/error"})
+GROUPS = frozenset(rule.split("/")[0] for rule in RULES)
+THRESHOLDS = {
+    "lede_words": (50, "words in the lede"),
+    "paragraph_words": (60, "words in one paragraph of a section"),
+    "explainer_words": (1200, "words in a whole explainer"),
+    "image_kb": (1000, "kilobytes in one image file"),
+    "external_timeout": (10, "seconds to wait for an outside site (--external)"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path | str
+    line: int | None
+    rule: str
+    message: str
+    severity: str | None = None   # when one rule reports at several levels (links/external)
+
+    @property
+    def level(self) -> str:
+        return self.severity or RULES[self.rule][0]
+
+    @property
+    def shown_path(self) -> str:
+        return display_path(self.path) if isinstance(self.path, Path) else self.path
+
+    @property
+    def where(self) -> str:
+        return f"{self.shown_path}:{self.line}" if self.line else self.shown_path
+
+    def sort_key(self) -> tuple:
+        return (self.shown_path, self.line or 0, self.rule, self.message)
+
+
+def from_error(err: ExplainerError) -> list[Finding]:
+    """A build error (or several) as findings, so `check` reports them like everything else."""
+    findings = []
+    for error in getattr(err, "errors", [err]):
+        where = error.where or SourceLocation(Path("."))
+        text = f"{error.message} ({error.hint})" if error.hint else error.message
+        findings.append(Finding(Path(where.path), where.line, "build/error", text))
+    return findings
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    disabled: frozenset[str] = frozenset()
+    lede_words: int = THRESHOLDS["lede_words"][0]
+    paragraph_words: int = THRESHOLDS["paragraph_words"][0]
+    explainer_words: int = THRESHOLDS["explainer_words"][0]
+    image_kb: int = THRESHOLDS["image_kb"][0]
+    external_timeout: int = THRESHOLDS["external_timeout"][0]
+
+    def enabled(self, rule: str) -> bool:
+        return rule in ALWAYS_ON or (rule not in self.disabled and rule.split("/")[0] not in self.disabled)
+
+
+def settings_from(config: SiteConfig) -> CheckSettings:
+    """The `check:` mapping of site.yml, validated with site.yml:line errors."""
+    raw = config.raw.get("check")
+    if raw is None:
+        return CheckSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("'check' must be a mapping", config.line_of("check"),
+                          hint="e.g. check: {disable: [brevity/lede-length], lede_words: 60}")
+    values: dict = {}
+    errors: list[ExplainerError] = []
+
+    def where(key) -> SourceLocation:
+        return SourceLocation(config.site_file, yamlfile.line_of(raw, key, 1))
+
+    for key, value in raw.items():
+        if key == "disable":
+            disabled, problems = _disabled_rules(value, where(key), config.site_file)
+            values["disabled"] = disabled
+            errors.extend(problems)
+        elif key in THRESHOLDS:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                errors.append(ConfigError(f"check: '{key}' must be a whole number above 0", where(key),
+                                          hint=f"the {THRESHOLDS[key][1]}; default {THRESHOLDS[key][0]}"))
+            else:
+                values[key] = value
+        else:
+            known = ["disable", *THRESHOLDS]
+            close = difflib.get_close_matches(str(key), known, n=1)
+            errors.append(ConfigError(f"unknown key '{key}' under check", where(key),
+                                      hint=f"did you mean '{close[0]}'?" if close else
+                                      "known keys: " + ", ".join(known)))
+    raise_all(errors)
+    return CheckSettings(**values)
+
+
+def _disabled_rules(value, where: SourceLocation, site_file: Path
+                    ) -> tuple[frozenset[str], list[ExplainerError]]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return frozenset(), [ConfigError("check: 'disable' must be a list of rule ids", where,
+                                         hint="e.g. disable: [brevity/lede-length, metadata]")]
+    errors: list[ExplainerError] = []
+    lines = yamlfile.read_text(site_file).split("\n")
+    for rule in value:
+        # A list item has no line of its own in the parsed YAML: find it in the text below `disable:`.
+        line = next((n for n in range(where.line or 1, len(lines) + 1) if rule in lines[n - 1]), where.line)
+        at = SourceLocation(site_file, line)
+        if rule in ALWAYS_ON:
+            errors.append(ConfigError(f"check: '{rule}' cannot be turned off", at,
+                                      hint="a site that does not build cannot be checked"))
+        elif rule not in RULES and rule not in GROUPS:
+            close = difflib.get_close_matches(rule, [*RULES, *GROUPS], n=1)
+            errors.append(ConfigError(f"check: unknown rule '{rule}'", at,
+                                      hint=f"did you mean '{close[0]}'?" if close else
+                                      "`explainer check --rules` lists them"))
+    return frozenset(value), errors

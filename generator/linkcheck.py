@@ -1,0 +1,254 @@
+"""Links and images in the rendered pages: does each one resolve, and where in the source was it written?"""
+from __future__ import annotations
+
+import difflib
+import posixpath
+from collections import Counter
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import unquote, urlsplit
+
+from .config import SiteConfig
+from .content import FACTS_FILE
+from .copydesk import size_findings
+from .findings import CheckSettings, Finding
+from .model import Explainer
+from .sections import UrlRewriter
+from .sourcemap import SourceText
+
+_URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src",
+                   "source": "src", "iframe": "src", "video": "src", "audio": "src", "track": "src",
+                   "embed": "src"}
+_IMPLICIT_IDS = frozenset({"top"})   # `#top` scrolls to the top of any page
+
+
+@dataclass(frozen=True)
+class Link:
+    tag: str
+    url: str
+    alt: str | None = None   # an <img>'s alt attribute; None when missing
+
+
+@dataclass(frozen=True)
+class Page:
+    links: tuple[Link, ...]
+    ids: frozenset[str]
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[Link] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("id", "name") if tag == "a" else ("id",):
+            if values.get(name):
+                self.ids.add(values[name])
+        url = values.get(_URL_ATTRIBUTES.get(tag, ""))
+        if url and url.strip():
+            self.links.append(Link(tag, url.strip(), values.get("alt") if tag == "img" else None))
+
+
+def parse_page(html: str) -> Page:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return Page(tuple(collector.links), frozenset(collector.ids))
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str            # internal, external, outside (a path the site does not serve), other (mailto: …)
+    path: str = ""       # site-relative path, for internal targets
+    fragment: str = ""
+
+
+def resolve(url: str, page: str, config: SiteConfig) -> Target:
+    """Where `url`, found on the page at site path `page`, points."""
+    parts = urlsplit(url)
+    absolute = config.absolute_base
+    if parts.scheme in ("http", "https") or url.startswith("//"):
+        if absolute and url.startswith(absolute):
+            return _internal(url[len(absolute):], parts.fragment, "")
+        return Target("external")
+    if parts.scheme:
+        return Target("other")
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        if not path.startswith(config.base_path) and path + "/" != config.base_path:
+            return Target("outside", path, parts.fragment)
+        return _internal(path[len(config.base_path):], parts.fragment, "")
+    return _internal(path, parts.fragment, posixpath.dirname(page)) if path else Target(
+        "internal", page, unquote(parts.fragment))
+
+
+def _internal(path: str, fragment: str, base: str) -> Target:
+    joined = posixpath.normpath(posixpath.join(base, unquote(urlsplit(path).path)))
+    if joined == ".." or joined.startswith("../"):
+        return Target("outside", path, fragment)
+    return Target("internal", "" if joined == "." else joined, unquote(fragment))
+
+
+@dataclass(frozen=True)
+class Site:
+    """The site as `build` would write it, in memory."""
+    pages: dict[str, Page]        # site path → parsed HTML page
+    files: dict[str, Path]        # site path → the file copied there
+    not_published: dict[str, str]  # explainer slug → why it is not part of the checked site
+
+    def find(self, path: str) -> str | None:
+        """The page or file a site path is served from: `a/` and `a` mean `a/index.html`."""
+        path = path.strip("/")
+        for candidate in (path, f"{path}/index.html" if path else "index.html"):
+            if candidate in self.pages or candidate in self.files:
+                return candidate
+        return None
+
+    def suggestion(self, written: str, folder: str) -> str:
+        """A near miss for a URL path as written, relative to `folder`."""
+        here = folder or "."
+        known = {_relative(p.removesuffix("index.html"), here): p for p in self.pages}
+        known.update({_relative(p, here): p for p in self.files})
+        close = difflib.get_close_matches(written, known, n=1, cutoff=0.75)
+        return f"did you mean '{close[0]}'?" if close else "check the spelling and the folder"
+
+
+def _relative(path: str, start: str) -> str:
+    folder = path.endswith("/") or not path
+    relative = posixpath.relpath(path or ".", start)
+    return relative + "/" if folder and relative != "." else relative
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A link on a page, and where it was written: a content file and line, or the theme."""
+    link: Link
+    page: str
+    path: Path | str
+    line: int | None
+    from_theme: bool = False
+    folder: str = ""             # site folder the URL is relative to, as written
+    written: str | None = None   # the URL as the source has it, when found there (it may differ from the HTML)
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.link.url
+
+
+def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer],
+                sources: dict[str, SourceText]) -> Iterator[Occurrence]:
+    """Every link of every page, traced back to the line that wrote it when it came from content."""
+    by_page = {f"{e.slug}/index.html": e for e in explainers}
+    for page_path, page in pages.items():
+        left = Counter(page.links)
+        explainer = by_page.get(page_path)
+        if explainer is not None:
+            source = sources[explainer.slug]
+            for occurrence in _body_occurrences(explainer, source, page_path):
+                left[occurrence.link] -= 1
+                yield occurrence
+            for occurrence in _fact_occurrences(explainer, source, page_path):
+                left[occurrence.link] -= 1
+                yield occurrence
+        for link in page.links:
+            if left[link] > 0:
+                left[link] -= 1
+                yield Occurrence(link, page_path, page_path, None, from_theme=True,
+                                 folder=posixpath.dirname(page_path))
+
+
+def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
+    body = explainer.body
+    html = "".join(str(part) for part in (body.lede_html, *(s.html for s in body.sections)))
+    rewriter = UrlRewriter(None)   # the converter's own rewriting: maps what was written to what renders
+    rewriter.source_dir = explainer.slug if explainer.bundle else ""
+    rewriter.page_dir = explainer.slug
+    lines: dict[str, list[tuple[int, str]]] = {}
+    for line, written in source.urls():
+        lines.setdefault(rewriter.rewrite(written), []).append((line, written))
+    seen: Counter[str] = Counter()
+    for link in parse_page(html).links:
+        candidates = lines.get(link.url)
+        if candidates:
+            line, written = candidates[min(seen[link.url], len(candidates) - 1)]
+        else:
+            line, written = source.find(link.url) or source.body_line, None
+        seen[link.url] += 1
+        yield Occurrence(link, page, source.path, line, written=written,
+                         folder=rewriter.source_dir if written else explainer.slug)
+
+
+def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
+    if explainer.facts is None:
+        return
+    facts_file = explainer.bundle / FACTS_FILE if explainer.bundle else None
+    for fact in explainer.facts.facts:
+        if fact.source and fact.source.url:
+            path = fact.where.path
+            if facts_file and path == facts_file:
+                text = facts_file.read_text(encoding="utf-8").split("\n")
+                line = next((n for n, t in enumerate(text, 1) if fact.source.url in t), fact.where.line)
+            else:
+                line = source.find(fact.source.url, start=fact.where.line or 1) or fact.where.line
+            yield Occurrence(Link("a", fact.source.url), page, path, line, folder=explainer.slug)
+
+
+def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
+                      settings: CheckSettings) -> Iterator[Finding]:
+    """Broken links, missing anchors, images without alt text, missing or oversized image files."""
+    # A theme's broken link is on every page, written relative to each: report it once per target.
+    theme: dict[tuple, tuple[str, list[str]]] = {}
+    sized: set[tuple[Path | str, str]] = set()
+    for occurrence in found:
+        target = resolve(occurrence.link.url, occurrence.page, config)
+        for rule, message in _problems(occurrence, target, site, config):
+            if occurrence.from_theme:
+                theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
+            else:
+                yield Finding(occurrence.path, occurrence.line, rule, message)
+        served = site.find(target.path) if target.kind == "internal" else None
+        if (occurrence.link.tag == "img" and not occurrence.from_theme and served in site.files
+                and (occurrence.path, served) not in sized):
+            sized.add((occurrence.path, served))
+            yield from size_findings(site.files[served], occurrence.shown, occurrence.path,
+                                     occurrence.line, settings)
+    for (rule, _), (message, pages) in theme.items():
+        more = f" (and {len(pages) - 1} more pages)" if len(pages) > 1 else ""
+        yield Finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
+
+
+def _problems(occurrence: Occurrence, target: Target, site: Site,
+              config: SiteConfig) -> Iterator[tuple[str, str]]:
+    link, url = occurrence.link, occurrence.shown
+    is_image = link.tag == "img"
+    if is_image and not (link.alt or "").strip():
+        yield "images/alt", f"the image {url} has no alt text (write ![what the picture shows]({url}))"
+    missing_rule = "images/missing" if is_image else "links/internal"
+    if target.kind == "outside":
+        yield missing_rule, (f"{url} points outside the site (served at {config.base_path}): "
+                             "link with a relative path or a full https:// address")
+        return
+    if target.kind != "internal":
+        return
+    served = site.find(target.path)
+    if served is None:
+        slug = target.path.strip("/")
+        if slug in site.not_published:
+            yield missing_rule, f"{url} points at '{slug}', {site.not_published[slug]}"
+            return
+        what = "image file" if is_image else "page or file"
+        hint = site.suggestion(urlsplit(url).path, occurrence.folder)
+        yield missing_rule, f"{url} points at no {what} in the site ({hint})"
+        return
+    fragment = target.fragment
+    if fragment and served in site.pages and fragment not in site.pages[served].ids | _IMPLICIT_IDS:
+        ids = sorted(site.pages[served].ids)
+        close = difflib.get_close_matches(fragment, ids, n=1)
+        hint = f"did you mean '#{close[0]}'?" if close else "the ids there: " + ", ".join(ids[:8])
+        page = ("this page" if served == occurrence.page
+                else served.removesuffix("index.html") or "the front page")
+        yield "links/anchor", f"#{fragment} is not an id on {page} ({hint})"

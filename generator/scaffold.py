@@ -1,0 +1,130 @@
+"""`explainer new`: a draft explainer from the Smart Brevity skeleton, or a new site that builds as it is."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from pathlib import Path
+from string import Template
+
+from .config import SITE_FILE, load_config
+from .content import _SLUG_OK, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
+from .errors import ConfigError, ContentError, SourceLocation, display_path
+from .findings import THRESHOLDS
+from .sections import DEFAULT_AXIOMS
+
+TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
+SLUG_MAX = 60                      # characters; long titles make unwieldy URLs
+SAMPLE_SLUG = "how-to-write-an-explainer"
+DEFAULT_SITE_TITLE = "Explainers"
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def slugify(title: str) -> str:
+    """The URL name for a title: lowercase words joined by '-', any script kept, apostrophes dropped.
+
+    content.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
+    """
+    text = unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "").lower()
+    slug = _NOT_WORD.sub("-", text).strip("-_")
+    if len(slug) > SLUG_MAX:
+        cut = slug[:SLUG_MAX + 1]
+        slug = cut[:cut.rfind("-")] if "-" in cut else slug[:SLUG_MAX]
+    return slug.strip("-_")
+
+
+def new_explainer(content_dir: Path, title: str | None, category: str | None = None,
+                  single_file: bool = False, slug: str | None = None,
+                  today: date | None = None) -> list[str]:
+    """Write a draft explainer (index.md + facts.yml, or one .md file); returns the paths created."""
+    if not Path(content_dir).is_dir():
+        raise ConfigError(f"content folder not found: {content_dir}",
+                          hint="run this in your site's folder, pass --content DIR, or start a site with "
+                          "`explainer new --site DIR`")
+    config = load_config(content_dir)
+    title = _title(title)
+    slug = _checked_slug(slug or slugify(title), explicit=slug is not None)
+    _refuse_collision(config.content_dir, slug)
+    values = {"title": _quoted(title), "date": (today or datetime.now(config.timezone).date()).isoformat(),
+              "category": f"category: {_quoted(category.strip())}\n" if category and category.strip() else ""}
+    if single_file:
+        path = config.content_dir / f"{slug}.md"
+        _create(path, _fill("explainer-single.md", values))
+        return [display_path(path)]
+    folder = config.content_dir / slug
+    folder.mkdir()
+    _create(folder / BUNDLE_INDEX, _fill("explainer.md", values))
+    _create(folder / FACTS_FILE, _fill("facts.yml", {}))
+    return [display_path(folder / BUNDLE_INDEX), display_path(folder / FACTS_FILE)]
+
+
+def new_site(root: Path, title: str | None = None, today: date | None = None) -> list[str]:
+    """A site folder: content/site.yml, one sample explainer, and an empty theme override folder."""
+    content_dir, theme_dir = root / "content", root / "themes" / "default"
+    for path in (content_dir, theme_dir):
+        if path.exists():
+            raise ConfigError(f"{display_path(path)} already exists", SourceLocation(path),
+                              hint="give `new --site` a new folder, or one without content/ or themes/default/")
+    site_title = (title or "").strip() or DEFAULT_SITE_TITLE
+    # The new site.yml sets no time zone, so dates mean UTC: a local "today" ahead of UTC would be scheduled.
+    when = (today or datetime.now(timezone.utc).date()).isoformat()
+    sample = content_dir / SAMPLE_SLUG
+    files = {
+        content_dir / SITE_FILE: _fill("site.yml", {"title": _quoted(site_title)}),
+        sample / BUNDLE_INDEX: _fill("sample.md", {"date": when}),
+        sample / FACTS_FILE: _fill("sample-facts.yml", {
+            "axioms": len(DEFAULT_AXIOMS), "lede_words": THRESHOLDS["lede_words"][0],
+            "paragraph_words": THRESHOLDS["paragraph_words"][0]}),
+        theme_dir / "README.md": _fill("theme-README.md", {}),
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create(path, text)
+    return [path.relative_to(root).as_posix() for path in files]
+
+
+def _title(title: str | None) -> str:
+    if title is None or not title.strip():
+        raise ConfigError("an explainer needs a title", hint='explainer new "What the new law changes"')
+    if "\n" in title.strip():
+        raise ConfigError("the title must be one line", hint="shorten it; the lede holds the rest")
+    return " ".join(title.split())
+
+
+def _checked_slug(slug: str, explicit: bool) -> str:
+    how = "pass --slug with letters, digits and dashes" if not explicit else \
+        "use letters, digits and dashes, starting with a letter or digit"
+    if not slug or not re.search(r"[^\W_]", slug) or not _SLUG_OK.match(slug):
+        what = f"'{slug}' cannot be an explainer's URL" if explicit else \
+            "the title has no letters or digits to make a URL from"
+        raise ConfigError(what, hint=how)
+    if slug.casefold() in RESERVED_SLUGS:
+        raise ConfigError(f"'{slug}' is reserved for the site's own pages",
+                          hint="pass --slug with another name" if not explicit else "choose another slug")
+    return slug
+
+
+def _refuse_collision(content_dir: Path, slug: str) -> None:
+    """Neither `<slug>/` nor `<slug>.md` may exist, in any letter case (macOS and Windows ignore case)."""
+    wanted = slug.casefold()
+    for entry in sorted(content_dir.iterdir()):
+        name = entry.stem if entry.is_file() and entry.suffix == ".md" else entry.name
+        if name.casefold() == wanted and (entry.is_dir() or entry.suffix == ".md"):
+            raise ContentError(f"an explainer named '{slug}' already exists",
+                               SourceLocation(entry),
+                               hint="choose another title, or pass --slug another-name")
+
+
+def _create(path: Path, text: str) -> None:
+    with path.open("x", encoding="utf-8") as file:   # "x": never overwrite someone's work
+        file.write(text)
+
+
+def _fill(template: str, values: dict) -> str:
+    return Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(values)
+
+
+def _quoted(text: str) -> str:
+    """A YAML scalar that stays text whatever it holds (colons, quotes, 'yes', '2024')."""
+    return json.dumps(text, ensure_ascii=False)

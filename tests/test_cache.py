@@ -1,0 +1,100 @@
+"""The build cache and parallel conversion: faster rebuilds, never different output."""
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import article
+
+BUILD_ROOT = Path(__file__).resolve().parent.parent
+
+
+def many(n: int) -> dict[str, str]:
+    files = {"site.yml": "title: Many\nbase_url: https://example.com/\n"}
+    for i in range(n):
+        files[f"story-{i:03d}/index.md"] = article(
+            f"Story {i}", date=f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", category=f"Cat {i % 3}",
+            tags=f"[t{i % 5}, t{i % 7}]",
+            body=f"Lede {i} with \"quotes\".\n\n**Why it matters:** {'word ' * 40}\n\n**The big picture:** x\n")
+        files[f"story-{i:03d}/facts.yml"] = f"- label: Number\n  value: {i}\n"
+    return files
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_output_is_identical_with_or_without_cache_and_workers(make_site, explainer):
+    site = make_site(many(60))
+    explainer("build", "--no-cache", "--jobs", "1", "--out", "serial", check=True, cwd=site.root)
+    explainer("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)
+    explainer("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)   # from the cache
+    assert tree(site.root / "serial") == tree(site.root / "parallel")
+    assert len(tree(site.root / "serial")) > 60
+
+
+def test_warm_build_renders_nothing_and_one_edit_renders_its_pages(make_site, explainer):
+    site = make_site(many(60))
+    explainer("build", check=True, cwd=site.root)
+    warm = explainer("build", "-v", check=True, cwd=site.root)
+    assert " 0 files written" in warm.out
+    story = site.content / "story-007/index.md"
+    story.write_text(story.read_text().replace("Lede 7", "Lede seven"))
+    edited = explainer("build", check=True, cwd=site.root)
+    # The explainer page and its category's feed (feeds carry the full text); lists show titles, not ledes.
+    assert " 2 files written" in edited.out
+    assert "Lede seven" in site.page("story-007/index.html")
+    story.write_text(story.read_text().replace("title: Story 7", "title: Story Seven"))
+    retitled = explainer("build", check=True, cwd=site.root)
+    assert "Story Seven" in site.page("index.html") and "Story Seven" in site.page("category/cat-1/index.html")
+    written = int(retitled.out.split(" files written")[0].rsplit(" ", 1)[1])
+    assert 3 <= written <= 8, retitled.out   # the page, the index, its category and tag pages
+
+
+def test_damaged_cache_is_ignored(make_site, explainer):
+    site = make_site(many(5))
+    explainer("build", check=True, cwd=site.root)
+    cache = site.root / ".explainer-cache"
+    for state in cache.glob("build-*.pickle"):
+        state.write_bytes(b"not a pickle")
+    result = explainer("build", check=True, cwd=site.root)
+    assert "Built 5 explainers" in result.out
+
+
+def test_missing_body_files_are_rebuilt(make_site, explainer):
+    site = make_site(many(5))
+    explainer("build", check=True, cwd=site.root)
+    for body in (site.root / ".explainer-cache" / "bodies").iterdir():
+        body.unlink()
+    story = site.content / "story-001/index.md"
+    story.write_text(story.read_text() + "\nMore.\n")
+    result = explainer("build", check=True, cwd=site.root)
+    assert result.code == 0 and "More." in site.page("story-001/index.html")
+    (site.root / "site" / "story-002" / "index.html").unlink()
+    explainer("build", check=True, cwd=site.root)
+    assert "Lede 2" in site.page("story-002/index.html")
+
+
+def test_changed_template_rerenders_every_page(make_site, explainer):
+    site = make_site(many(5))
+    explainer("build", check=True, cwd=site.root)
+    site.write("/themes/default/templates/partials/byline.html", "<p class=\"byline\">BYLINE</p>\n")
+    explainer("build", check=True, cwd=site.root)
+    assert all("BYLINE" in site.page(f"story-{i:03d}/index.html") for i in range(5))
+
+
+def test_manually_edited_output_file_is_rewritten(make_site, explainer):
+    site = make_site(many(3))
+    explainer("build", check=True, cwd=site.root)
+    page = site.out / "story-001" / "index.html"
+    original = page.read_bytes()
+    page.write_text("tampered")
+    explainer("build", check=True, cwd=site.root)
+    assert page.read_bytes() == original
+
+
+def test_progress_bar_is_not_printed_when_not_a_terminal(make_site, explainer):
+    site = make_site(many(3))
+    result = explainer("build", check=True, cwd=site.root)
+    assert "converting [" not in result.err and result.err == ""
