@@ -229,7 +229,8 @@ class Builder:
             else:
                 to_convert.append((slug, source, bundle, key))
         if to_convert:
-            for (slug, source, _, key), (explainer, error) in zip(to_convert, self._convert_in_pool(config, to_convert)):
+            results = self._convert_in_pool(config, to_convert)
+            for (slug, source, _, key), (explainer, error) in zip(to_convert, results):
                 if error is not None:
                     errors.extend(getattr(error, "errors", [error]))
                 else:
