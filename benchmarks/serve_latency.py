@@ -143,7 +143,7 @@ def measure(content: Path, article: Path, edits: int, gap: float):
     rebuilds = [float(re.search(r"rebuilt in (\d+) ms", line).group(1)) for line in rebuild_lines]
     stages: dict[str, list[float]] = {}
     for line in rebuild_lines:
-        for stage, ms in re.findall(r"(load|render|write) (\d+)", line):
+        for stage, ms in re.findall(r"(\w+) (\d+)", re.search(r"\((.*?) ms;", line).group(1)):
             stages.setdefault(stage, []).append(float(ms))
     if len(rebuilds) != edits:
         print(f"note: {len(rebuilds)} rebuilds for {edits} edits", flush=True)
