@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -164,6 +165,49 @@ def test_saves_show_up_in_the_open_page_errors_too_and_css_swaps_without_reload(
     assert navigations == []
     assert "swapped in place" in server.rebuilds(0)[-1]
     page.close()
+
+
+@pytest.mark.slow
+def test_a_page_that_missed_a_reload_while_loading_is_reloaded_when_it_connects(site, server):
+    """livereload.js reports the build its page came from; a page from before the latest build reloads."""
+    served = server.get("/explainers/tides/")[2]
+    build = int(re.search(rb"snipver=(\d+)", served).group(1))
+    assert _handshake(server, build) is None           # up to date: no message after the handshake
+    mark = server.mark()
+    edit(site / "content" / "tides" / "index.md", "Twice a day", "Two times a day")
+    server.wait_for(r"^rebuilt in", since=mark)
+    assert _handshake(server, build)["command"] == "reload"   # this page is stale: reload now
+    assert _handshake(server, build, origin="http://evil.example") == "refused"
+
+
+def _handshake(server: ServeProcess, build: int, origin: str | None = None):
+    """livereload.js's handshake over a real websocket: hello (with snipver), info; then what comes back."""
+    import asyncio
+    import json
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+    parts = urlsplit(server.url)
+
+    async def talk():
+        request = HTTPRequest(f"ws://{parts.netloc}/livereload",
+                              headers={"Origin": origin or f"http://{parts.netloc}"})
+        try:
+            socket_ = await websocket_connect(request)
+        except HTTPClientError:
+            return "refused"
+        socket_.write_message(json.dumps({"command": "hello", "protocols": [
+            "http://livereload.com/protocols/official-7"], "snipver": build}))
+        assert json.loads(await socket_.read_message())["command"] == "hello"
+        socket_.write_message(json.dumps({"command": "info", "url": server.url, "plugins": {}}))
+        try:
+            return json.loads(await asyncio.wait_for(socket_.read_message(), 1.0))
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            socket_.close()
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(talk())).result()
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """One preview session: rebuild on change, never raise, tell the open pages what to do."""
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -25,22 +26,30 @@ class Preview:
         self.on_success = on_success
         self.base_path = "/"
         self.failure: BuildFailure | None = None
+        self._warned: tuple[str, ...] = ()
 
     def rebuild(self, changes: set[str] | None = None) -> None:
         """Build (`changes` None: the first build); reload or restyle the open pages, or show them the error."""
         started = time.perf_counter()
         failed_before = self.failure is not None
+        gc.disable()   # as `explainer build` does: a collection mid-build rescans every loaded explainer
         try:
             report = self.builder.build()
         except ExplainerError as err:
             return self._fail(BuildFailure.from_error(err))
         except Exception as err:   # a bug must not stop the preview: it is shown like a user's mistake
             return self._fail(BuildFailure.from_bug(err))
+        finally:
+            gc.enable()
         self.failure = None
         self.base_path = self.builder.config.base_path
         self.on_success()
         sent, how = self._tell_pages(report, failed_before) if changes is not None else (0, "first build")
         print(rebuild_line(report, changes or set(), time.perf_counter() - started, sent, how), flush=True)
+        if report.warnings != self._warned:     # said once, not after every save
+            self._warned = report.warnings
+            for warning in report.warnings:
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
 
     def _tell_pages(self, report: BuildReport, failed_before: bool) -> tuple[int, str]:
         if failed_before:
@@ -67,7 +76,7 @@ class Preview:
 
 def rebuild_line(report: BuildReport, changes: set[str], seconds: float, pages: int, how: str) -> str:
     """One line per rebuild: what triggered it, the work done, the files rewritten (tests and benchmarks read it)."""
-    stages = ", ".join(f"{stage} {ms * 1000:.0f}" for stage, ms in report.timings.items())
+    stages = ", ".join(f"{stage} {spent * 1000:.0f}" for stage, spent in report.timings.items())
     changed = list(report.changed_paths)
     named = ", ".join(changed[:SHOWN_PATHS]) + (f", … {len(changed) - SHOWN_PATHS} more"
                                                 if len(changed) > SHOWN_PATHS else "")

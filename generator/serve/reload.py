@@ -14,11 +14,12 @@ from livereload.server import LiveScriptInjector
 
 PROTOCOL = "http://livereload.com/protocols/official-7"
 # livereload.js finds the server from its own <script src>; passing host and port as query options also
-# works for IPv6 hosts ([::1]), which livereload's own snippet cannot express.
-LIVE_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
-               b'var port=location.port||(location.protocol==="https:"?443:80);'
-               b's.src="/livereload.js?port="+port+"&host="+location.hostname;'
-               b'document.head.appendChild(s);})();</script>')
+# works for IPv6 hosts ([::1]), which livereload's own snippet cannot express. `snipver` is a protocol field
+# livereload.js sends back in its hello: here, the build the page was served from (see LiveReloadSocket).
+LIVE_SCRIPT = ('<script>(function(){{var s=document.createElement("script");'
+               'var port=location.port||(location.protocol==="https:"?443:80);'
+               's.src="/livereload.js?port="+port+"&host="+location.hostname+"&snipver={build}";'
+               'document.head.appendChild(s);}})();</script>')
 # livereload.js swaps these in place (stylesheets, and <img> by matching path) instead of reloading the page.
 SWAPPABLE = (".css", ".jpg", ".jpeg", ".png", ".gif")
 
@@ -28,13 +29,19 @@ class ReloadHub:
 
     def __init__(self) -> None:
         self.sockets: set[LiveReloadSocket] = set()
+        self.build = 1     # counts what the pages were told; starts at 1 because livereload.js drops a 0
+
+    def loader_script(self) -> bytes:
+        return LIVE_SCRIPT.format(build=self.build).encode("ascii")
 
     def reload_pages(self, path: str = "index.html") -> int:
         """Every open page loads itself again."""
-        return self._send({"command": "reload", "path": path, "liveCSS": False, "liveImg": False})
+        self.build += 1
+        return self._send(reload_message(path))
 
     def swap_in_place(self, paths: list[str]) -> int:
         """Stylesheets and images are fetched again without reloading the page (its scroll and state stay)."""
+        self.build += 1
         sent = 0
         for path in paths:
             sent = self._send({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
@@ -55,11 +62,20 @@ class ReloadHub:
         return len(self.sockets)
 
 
+def reload_message(path: str) -> dict:
+    return {"command": "reload", "path": path, "liveCSS": False, "liveImg": False}
+
+
 class LiveReloadSocket(LiveReloadHandler):
-    """livereload's websocket handler, with its pages kept in this server's hub instead of the class."""
+    """livereload's websocket handler, with its pages kept in this server's hub instead of the class.
+
+    A page that was loading while a build finished missed that build's message: it connects afterwards,
+    says which build it was served from, and is told to reload at once instead of staying stale.
+    """
 
     def initialize(self, hub: ReloadHub) -> None:
         self.hub = hub
+        self.served_from: object = None
 
     def check_origin(self, origin: str) -> bool:
         # livereload accepts any origin; only pages served by this server may listen for its reloads.
@@ -67,21 +83,32 @@ class LiveReloadSocket(LiveReloadHandler):
 
     def on_message(self, message: str | bytes) -> None:
         try:
-            command = json.loads(message).get("command")
+            fields = json.loads(message)
+            command = fields.get("command")
         except (ValueError, AttributeError):
             return
         if command == "hello":
+            self.served_from = fields.get("snipver")
             self.send_message({"command": "hello", "protocols": [PROTOCOL], "serverName": "explainer-serve"})
         elif command == "info":
             self.hub.sockets.add(self)
+            if self.served_from != self.hub.build:
+                self.send_message(reload_message("index.html"))
 
     def on_close(self) -> None:
         self.hub.sockets.discard(self)
 
 
-class ScriptInjector(LiveScriptInjector):
-    """livereload's transform that puts the loader script before </head> of every HTML response."""
-    script = LIVE_SCRIPT
+def script_injector(hub: ReloadHub) -> type[LiveScriptInjector]:
+    """livereload's transform that puts the loader script before </head> of every HTML response.
+
+    A class per server (tornado makes one transform per request from it), reading this server's build number.
+    """
+    class ScriptInjector(LiveScriptInjector):
+        @property
+        def script(self) -> bytes:
+            return hub.loader_script()
+    return ScriptInjector
 
 
 def live_handlers(hub: ReloadHub) -> list[tuple]:

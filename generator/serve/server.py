@@ -24,7 +24,7 @@ from ..config import SiteConfig
 from ..errors import ConfigError
 from .handlers import SiteHandler
 from .preview import Preview
-from .reload import ReloadHub, ScriptInjector, live_handlers
+from .reload import ReloadHub, live_handlers, script_injector
 from .watch import ChangeWatcher, watched_folders
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -67,7 +67,7 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
     server = HTTPServer(Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
-                                    transforms=[ScriptInjector], log_function=_quiet))
+                                    transforms=[script_injector(hub)], log_function=_quiet))
     watcher.start()
     try:
         watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
