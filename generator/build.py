@@ -17,7 +17,7 @@ from typing import Callable
 
 import jinja2
 
-from . import cache, content, hosting, render, themes, write
+from . import cache, cards, content, hosting, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
 from .model import Explainer
@@ -48,6 +48,8 @@ class BuildReport:
     loaded: int = 0                       # explainers read from their files by this build
     rendered: int = 0                     # pages rendered by this build
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
+    cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
+    warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
 
 
 def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
@@ -132,6 +134,10 @@ class Builder:
         try:
             rendered = self._render(renderer, state, writer, everything)
             lap("render")
+            card_report = cards.make_cards(chosen.published, config, self._chain.folders)
+            for rel, path in card_report.files.items():
+                writer.file(rel, path)
+            lap("cards")
             for rel, path in self._files_to_copy(config, static, assets, tree, chosen.published).items():
                 writer.file(rel, path)
             report = writer.finish()
@@ -149,7 +155,8 @@ class Builder:
                            seconds=time.perf_counter() - started, drafts_skipped=chosen.drafts,
                            next_scheduled=chosen.scheduled[0] if chosen.scheduled else None,
                            timings=timings, loaded=loaded, rendered=rendered[0],
-                           changed_paths=report.changed_paths)
+                           changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
+                           warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
 
     def _state_for(self, config: SiteConfig) -> cache.BuildState:
         """The previous build's state, emptied of what a changed site.yml or option invalidates."""

@@ -128,6 +128,8 @@ def run_build(args: argparse.Namespace) -> int:
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
           f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if report.drafts_skipped:
         print(f"  {report.drafts_skipped} draft{'s' * (report.drafts_skipped != 1)} left out "
               "(--drafts to include)")

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 
+from . import feeds, seo
 from .config import SiteConfig
 from .errors import SourceLocation, TemplateError
 from .model import Explainer, Term, text_direction
@@ -69,7 +70,7 @@ class Renderer:
                  listing_: Listing):
         self.config, self.env, self.assets, self.listing = config, env, assets, listing_
         env.filters.update(date_long=date_long, isodate=isodate)
-        env.globals.update(site=self.site_context())
+        env.globals.update(site=self.site_context(), seo=seo.Discovery(config))
 
     def site_context(self) -> dict[str, Any]:
         c = self.config
@@ -130,6 +131,7 @@ class Renderer:
                              lambda path=path, group=group, kind=kind: self.render(
                                  "list.html", path, title=group.term.name, term=group.term,
                                  explainers=group.explainers, kind=kind)))
+        jobs.extend(feeds.discovery_jobs(self))     # feeds, sitemap.xml, robots.txt list the same explainers
         return jobs
 
 

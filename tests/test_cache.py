@@ -42,7 +42,8 @@ def test_warm_build_renders_nothing_and_one_edit_renders_its_pages(make_site, ex
     story = site.content / "story-007/index.md"
     story.write_text(story.read_text().replace("Lede 7", "Lede seven"))
     edited = explainer("build", check=True, cwd=site.root)
-    assert " 1 files written" in edited.out   # only the explainer page: lists show titles, not ledes
+    # The explainer page and its category's feed (feeds carry the full text); lists show titles, not ledes.
+    assert " 2 files written" in edited.out
     assert "Lede seven" in site.page("story-007/index.html")
     story.write_text(story.read_text().replace("title: Story 7", "title: Story Seven"))
     retitled = explainer("build", check=True, cwd=site.root)

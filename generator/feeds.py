@@ -1,0 +1,186 @@
+"""Atom feeds, sitemap.xml and robots.txt, rendered from the theme's XML templates. Writes nothing."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape, unescape
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Callable, Iterable
+from urllib.parse import urljoin
+
+from . import __version__
+from .model import Explainer, Term
+from .seo import FEED_FILE, SITEMAP_FILE, Discovery, rfc3339
+
+if TYPE_CHECKING:   # render imports this module, so only the type checker may import render
+    from .render import Renderer
+
+FEED_SIZE = 20
+ROBOTS_FILE = "robots.txt"
+_URL_ATTRIBUTES = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_SRCSET = re.compile(r"""(\ssrcset\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# Characters XML 1.0 forbids anywhere, even escaped; Markdown passes them through from the source.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    url: str
+    title: str
+    published: str
+    updated: str
+    language: str
+    authors: tuple[str, ...]
+    category: Term | None
+    tags: tuple[Term, ...]
+    summary: str | None
+    html: str                 # the full explainer, links absolute; the template escapes it
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: str
+    title: str
+    subtitle: str | None
+    self_url: str
+    page_url: str
+    updated: str
+    author: str
+    language: str
+    category_scheme: str
+    tag_scheme: str
+    generator_version: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    loc: str
+    lastmod: str
+
+
+def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
+    """feed.xml, one feed per category, sitemap.xml and robots.txt, as the renderer's page jobs: path, the
+    explainers the file shows, how to render it. None of them without an absolute base_url."""
+    config = renderer.config
+    if not config.absolute_base:
+        return []
+    links = Discovery(config)
+    listing = renderer.listing
+    contents: dict[str, str] = {}       # an explainer's entry HTML, shared by its site and category feeds
+
+    def entry(explainer: Explainer) -> Entry:
+        if explainer.slug not in contents:
+            contents[explainer.slug] = entry_html(renderer, explainer, links.url(explainer.url))
+        return make_entry(explainer, links, contents[explainer.slug])
+
+    def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...]):
+        path = page + FEED_FILE
+        return (path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category,
+                                                                     shown, [entry(e) for e in shown])))
+
+    jobs = [feed_job("", None, listing.explainers[:FEED_SIZE])]
+    jobs += [feed_job(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
+             for group in listing.categories]
+    jobs.append((SITEMAP_FILE, listing.explainers,
+                 lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
+    if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
+        jobs.append((ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
+                                                              sitemap_url=links.url(SITEMAP_FILE))))
+    return jobs
+
+
+def render_feed(renderer: Renderer, path: str, data: Feed) -> str:
+    return _NOT_XML.sub("", renderer.render("feed.xml", path, feed=data))
+
+
+def feed(renderer: Renderer, links: Discovery, page: str, category: Term | None,
+         shown: tuple[Explainer, ...], entries: list[Entry]) -> Feed:
+    """The feed's own fields; it was `updated` when its newest entry was (never the build time)."""
+    config = renderer.config
+    title = f"{config.title}: {category.name}" if category else config.title
+    self_url = links.url(page + FEED_FILE)
+    return Feed(id=self_url, title=title, subtitle=None if category else config.description,
+                self_url=self_url, page_url=links.url(page), updated=rfc3339(max(e.last_modified for e in shown)),
+                author=config.author or config.title, language=config.language,
+                category_scheme=links.url("category/"), tag_scheme=links.url("tag/"),
+                generator_version=__version__, entries=tuple(entries))
+
+
+def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
+    url = links.url(explainer.url)
+    return Entry(id=url, url=url, title=explainer.title, published=rfc3339(explainer.date),
+                 updated=rfc3339(explainer.last_modified), language=explainer.language,
+                 authors=explainer.authors, category=explainer.category, tags=explainer.tags,
+                 summary=explainer.summary, html=html)
+
+
+def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
+    """The whole explainer as feed readers show it: theme partial, every link and image absolute."""
+    html = renderer.render("partials/feed-entry.html", explainer.url + "index.html",
+                           root=renderer.config.absolute_base, explainer=explainer)
+    return absolute_links(html, page_url)
+
+
+def sitemap_urls(renderer: Renderer, links: Discovery) -> list[SitemapUrl]:
+    """Every public page with the time its content last changed: explainers, the index, list pages."""
+    listing = renderer.listing
+
+    def newest(explainers: Iterable[Explainer]) -> str:
+        return rfc3339(max(e.last_modified for e in explainers))
+
+    urls = [SitemapUrl(links.url(""), newest(listing.explainers))]
+    urls += [SitemapUrl(links.url(e.url), rfc3339(e.last_modified)) for e in listing.explainers]
+    for kind, groups in (("category", listing.categories), ("tag", listing.tags)):
+        if groups:
+            urls.append(SitemapUrl(links.url(f"{kind}/"), newest(e for g in groups for e in g.explainers)))
+            urls += [SitemapUrl(links.url(f"{kind}/{g.term.slug}/"), newest(g.explainers)) for g in groups]
+    return urls
+
+
+class _StartTags(HTMLParser):
+    """Finds where each start tag is in a piece of HTML, so only attributes are ever rewritten."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.tags: list[tuple[tuple[int, int], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((self.getpos(), self.get_starttag_text() or ""))
+
+    handle_startendtag = handle_starttag
+
+
+def absolute_links(html: str, base: str) -> str:
+    """`html` with href, src, poster and srcset URLs resolved against `base` (feed readers have no page URL)."""
+    parser = _StartTags()
+    parser.feed(html)
+    parser.close()
+    line_starts = [0]      # HTMLParser counts lines by "\n" only
+    for line in html.split("\n"):
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    out, done = [], 0
+    for (line, column), text in parser.tags:
+        start = line_starts[line - 1] + column
+        out.append(html[done:start])
+        out.append(_rewrite_tag(text, base))
+        done = start + len(text)
+    out.append(html[done:])
+    return "".join(out)
+
+
+def _rewrite_tag(tag: str, base: str) -> str:
+    def one(match: re.Match) -> str:
+        value = unescape(match.group(2) if match.group(2) is not None else match.group(3))
+        return f'{match.group(1)}"{escape(urljoin(base, value.strip()))}"'
+
+    def srcset(match: re.Match) -> str:
+        value = unescape(match.group(2) if match.group(2) is not None else match.group(3))
+        candidates = []
+        for candidate in value.split(","):
+            url, _, descriptor = candidate.strip().partition(" ")
+            candidates.append(f"{urljoin(base, url)} {descriptor}".strip())
+        return f'{match.group(1)}"{escape(", ".join(candidates))}"'
+
+    return _SRCSET.sub(srcset, _URL_ATTRIBUTES.sub(one, tag))

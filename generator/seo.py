@@ -1,0 +1,241 @@
+"""What search engines, feed readers and social platforms read in a page's head: description, canonical URL,
+feed links, OpenGraph and Twitter tags, JSON-LD. Pure functions of the config and the explainers; no I/O."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .model import Explainer, Term
+
+DESCRIPTION_LIMIT = 160
+CARD_FILE = "social-card.png"
+CARD_SIZE = (1200, 630)
+FEED_FILE = "feed.xml"
+SITEMAP_FILE = "sitemap.xml"
+# CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
+LEDE_SELECTOR = ".lede"
+BIG_PICTURE = "the-big-picture"
+_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """The picture a link preview shows."""
+    url: str                 # absolute
+    width: int
+    height: int
+    alt: str
+    type: str
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    path: str                # relative to the site root, e.g. "category/science/feed.xml"
+
+
+@dataclass(frozen=True)
+class ArticleTimes:
+    published: str
+    modified: str
+    section: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """Everything `partials/meta.html` writes; None (or empty) means the tag is left out."""
+    title: str
+    description: str | None
+    canonical: str | None
+    og_type: str
+    image: ShareImage | None
+    feeds: tuple[FeedLink, ...]
+    article: ArticleTimes | None = None
+    json_ld: Markup | None = None
+    robots: str | None = None
+
+    @property
+    def twitter_card(self) -> str:
+        return "summary_large_image" if self.image else "summary"
+
+
+def trim_at_word(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """`text` on one line, cut at a word boundary with an ellipsis so that it is at most `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]          # drop the word that was cut in half
+    return cut.rstrip(" ,;:.\u2013\u2014-") + "\u2026"
+
+
+def describe(explainer: Explainer) -> str:
+    """The summary, else the lede (or the first section when there is no lede) trimmed for a snippet."""
+    if explainer.summary:
+        return " ".join(explainer.summary.split())
+    text = explainer.body.lede_text
+    if not text.strip() and explainer.body.sections:
+        text = Markup(explainer.body.sections[0].html).striptags()
+    return trim_at_word(text or explainer.title)
+
+
+def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
+    """site.yml `social_cards`: auto draws a card for explainers without a hero image."""
+    if config.social_cards == "always":
+        return True
+    return config.social_cards == "auto" and explainer.image is None
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def url_path(relative: str) -> str:
+    """A site-relative path as it goes into an absolute URL: non-ASCII slugs percent-encoded."""
+    return quote(relative, safe="/")
+
+
+def base_url_warning(config: SiteConfig) -> str | None:
+    """The one line a build prints when base_url cannot make absolute URLs."""
+    if config.absolute_base:
+        return None
+    return (f"base_url '{config.base_url}' is not an absolute URL, so canonical links, feeds, the sitemap, "
+            "robots.txt, link-preview images and JSON-LD are left out (set base_url: https://… in "
+            "site.yml or pass --base-url)")
+
+
+class Discovery:
+    """The Jinja global `seo`: `seo.page()` describes the page being rendered, from its template context."""
+
+    def __init__(self, config: SiteConfig):
+        self.config = config
+
+    def url(self, relative: str) -> str | None:
+        """Absolute URL of a site-relative path, or None when base_url is not absolute."""
+        base = self.config.absolute_base
+        return base + url_path(relative) if base else None
+
+    @jinja2.pass_context
+    def page(self, context: jinja2.runtime.Context) -> PageMeta:
+        page = context.get("page") or {"path": "", "url": ""}
+        explainer = context.get("explainer")
+        if isinstance(explainer, Explainer):
+            return self.explainer(explainer)
+        if page["path"] == "404.html":
+            return PageMeta(title="Page not found", description=None, canonical=None, og_type="website",
+                            image=None, feeds=self.feeds(), robots="noindex")
+        kind, term = context.get("kind"), context.get("term")
+        return self.listing(page["url"], kind, term if isinstance(term, Term) else None)
+
+    def feeds(self, category: Term | None = None) -> tuple[FeedLink, ...]:
+        if not self.config.absolute_base:
+            return ()
+        links = [FeedLink(self.config.title, FEED_FILE)]
+        if category:
+            links.append(FeedLink(f"{self.config.title}: {category.name}",
+                                  f"category/{category.slug}/{FEED_FILE}"))
+        return tuple(links)
+
+    def listing(self, url: str, kind: str | None, term: Term | None) -> PageMeta:
+        site = self.config
+        if kind == "category" and term:
+            title, description = term.name, f"{site.title}: explainers filed under {term.name}."
+        elif kind == "tag" and term:
+            title, description = term.name, f"{site.title}: explainers tagged {term.name}."
+        elif kind in ("category", "tag"):
+            title = "Categories" if kind == "category" else "Tags"
+            description = f"{site.title}: every {'category' if kind == 'category' else 'tag'}."
+        else:
+            title, description = site.title, site.description
+        return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
+                        image=None, feeds=self.feeds(term if kind == "category" else None))
+
+    def share_image(self, explainer: Explainer) -> ShareImage | None:
+        if wants_card(explainer, self.config):
+            url = self.url(f"{explainer.slug}/{CARD_FILE}")
+            width, height = CARD_SIZE
+            return ShareImage(url, width, height, f"{explainer.title} ({self.config.title})",
+                              "image/png") if url else None
+        image = explainer.image
+        url = self.url(image.url) if image else None
+        if not url:
+            return None
+        kind = {"jpg": "jpeg", "svg": "svg+xml"}.get(image.path.suffix.lower().lstrip("."),
+                                                     image.path.suffix.lower().lstrip("."))
+        return ShareImage(url, image.width, image.height, image.alt, f"image/{kind}")
+
+    def explainer(self, explainer: Explainer) -> PageMeta:
+        image = self.share_image(explainer)
+        times = ArticleTimes(published=rfc3339(explainer.date), modified=rfc3339(explainer.last_modified),
+                             section=explainer.category.name if explainer.category else None,
+                             tags=tuple(t.name for t in explainer.tags))
+        return PageMeta(title=explainer.title, description=describe(explainer),
+                        canonical=self.url(explainer.url), og_type="article", image=image,
+                        feeds=self.feeds(explainer.category), article=times,
+                        json_ld=self.json_ld(explainer, image))
+
+    def json_ld(self, explainer: Explainer, image: ShareImage | None) -> Markup | None:
+        """schema.org NewsArticle, safe to write between <script> tags."""
+        url = self.url(explainer.url)
+        if not url:
+            return None
+        data = news_article(explainer, self.config, url, self.images(explainer, image))
+        return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
+
+    def images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
+        urls = [share.url] if share else []
+        hero = self.url(explainer.image.url) if explainer.image else None
+        return urls + [hero] if hero and hero not in urls else urls
+
+
+def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str]) -> dict[str, Any]:
+    """The fields Google's article structured-data guidelines ask for, plus speakable."""
+    publisher = {"@type": "Organization", "name": config.author or config.title, "url": config.absolute_base}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": explainer.title,
+        "description": describe(explainer),
+        "datePublished": rfc3339(explainer.date),
+        "dateModified": rfc3339(explainer.last_modified),
+        "inLanguage": explainer.language,
+        "author": [_author(name, config) for name in explainer.authors] or [publisher],
+        "publisher": publisher,
+        "wordCount": explainer.body.words,
+    }
+    if images:
+        data["image"] = images
+    if explainer.category:
+        data["articleSection"] = explainer.category.name
+    if explainer.tags:
+        data["keywords"] = [t.name for t in explainer.tags]
+    selectors = speakable_selectors(explainer)
+    if selectors:
+        data["speakable"] = {"@type": "SpeakableSpecification", "cssSelector": selectors}
+    return data
+
+
+def speakable_selectors(explainer: Explainer) -> list[str]:
+    """The lede and *The big picture*, when the explainer has them."""
+    selectors = [LEDE_SELECTOR] if explainer.body.lede_text.strip() else []
+    if any(s.axiom == BIG_PICTURE for s in explainer.body.sections):
+        selectors.append(f'section[data-axiom="{BIG_PICTURE}"]')
+    return selectors
+
+
+def _author(name: str, config: SiteConfig) -> dict[str, str]:
+    """The site's own `author` is the newsroom (an Organization); bylines are people."""
+    kind = "Organization" if name in (config.author, config.title) else "Person"
+    return {"@type": kind, "name": name}
