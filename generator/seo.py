@@ -90,7 +90,12 @@ def describe(explainer: Explainer) -> str:
 
 
 def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
-    """site.yml `social_cards`: auto draws a card for explainers without a hero image."""
+    """site.yml `social_cards`: auto draws a card for explainers without a hero image.
+
+    None without an absolute base_url: a card is only ever used as og:image, which must be absolute.
+    """
+    if not config.absolute_base:
+        return False
     if config.social_cards == "always":
         return True
     return config.social_cards == "auto" and explainer.image is None
@@ -110,7 +115,7 @@ def base_url_warning(config: SiteConfig) -> str | None:
     if config.absolute_base:
         return None
     return (f"base_url '{config.base_url}' is not an absolute URL, so canonical links, feeds, the sitemap, "
-            "robots.txt, link-preview images and JSON-LD are left out (set base_url: https://… in "
+            "robots.txt, social cards, link-preview images and JSON-LD are left out (set base_url: https://… in "
             "site.yml or pass --base-url)")
 
 

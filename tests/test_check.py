@@ -255,7 +255,7 @@ def test_clean_site_has_no_findings_at_all(make_site, explainer):
     result = explainer("check")
     assert result.code == 0, result.out + result.err
     assert result.out.splitlines() == ["1 outside link not checked (--external to check)",
-                                       "Checked 2 explainers and 9 pages: no problems found."]
+                                       "Checked 2 explainers and 13 pages: no problems found."]
 
 
 def test_links_outside_the_base_path_are_reported(make_site, monkeypatch):
