@@ -54,6 +54,7 @@ class Section:
     id: str                  # unique on the page
     html: str
     words: int
+    html_with_permalink: str  # `html` with `<a class="permalink" href="#id">` right after the label
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ DEFAULT_AXIOMS = (
     "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
     "The backstory", "How it works", "What happened", "What's new", "Why now",
 )
-BODY_FORMAT = 2      # bump when the HTML a body converts to changes, so cached bodies are converted again
+BODY_FORMAT = 3      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
+_PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
 _HEADINGS = frozenset({"h2", "h3", "h4"})
 ImageSizer = Callable[[str], "tuple[int, int] | None"]   # content-relative path → (width, height)
@@ -76,9 +77,8 @@ class SectionSplitter(Treeprocessor):
                 self.lede_text = plain_text(wrapper)
             else:
                 self.sections.append((label, count_words(plain_text(wrapper))))
-        ids = unique_ids(label for label, _ in self.sections)
-        for (label, _), (_, wrapper), section_id in zip(self.sections, groups[1:], ids):
-            add_permalink(wrapper, label, section_id)
+        for _, wrapper in groups[1:]:
+            mark_permalink_place(wrapper)
 
     def axiom_label(self, element: etree.Element) -> str | None:
         """The label when `element` starts a section: a bold lead-in ending in ':' or a heading."""
@@ -118,23 +118,24 @@ def unique_ids(labels: Iterable[str]) -> list[str]:
     return ids
 
 
-def add_permalink(section: etree.Element, text: str, section_id: str) -> None:
-    """Puts `<a class="permalink" href="#id">` right after the section's label, leaving the label alone.
+def mark_permalink_place(section: etree.Element) -> None:
+    """Marks the spot right after the section's label where the page puts its permalink.
 
-    A bold lead-in gets the link inside its paragraph, after the `<strong>`; a heading gets it as
-    the next element, so the heading's accessible name stays the label alone.
+    A bold lead-in's spot is inside its paragraph, after the `<strong>`; a heading's is after the heading,
+    so the heading's accessible name stays the label alone. `Converter.convert` turns the mark into the
+    link for `Section.html_with_permalink` and drops it from `Section.html`.
     """
-    link = etree.Element("a", {"class": "permalink", "href": f"#{section_id}",
-                               "aria-label": f"Link to this section: {text}"})
-    link.text = "#"
     label = section[0]
     if label.tag == "p":
         lead = label[0]
-        link.tail, lead.tail = lead.tail, None
-        label.insert(1, link)
+        lead.tail = _PERMALINK + (lead.tail or "")
     else:
-        link.tail = label.tail
-        section.insert(1, link)
+        label.tail = _PERMALINK + (label.tail or "")
+
+
+def permalink(label: str, section_id: str) -> Markup:
+    return Markup('<a class="permalink" href="#{}" aria-label="Link to this section: {}">#</a>').format(
+        section_id, label)
 
 
 class UrlRewriter(Treeprocessor):
@@ -226,8 +227,11 @@ class Converter:
         ids = unique_ids(label for label, _ in self.splitter.sections)
         sections = []
         for (label, words), part, section_id in zip(self.splitter.sections, parts[1:], ids):
-            sections.append(Section(label=label, axiom=axiom_slug(label), id=section_id,
-                                    html=Markup(_unwrap(part.strip(), "section")), words=words))
+            inner = _unwrap(part.strip(), "section")
+            sections.append(Section(
+                label=label, axiom=axiom_slug(label), id=section_id, words=words,
+                html=Markup(inner.replace(_PERMALINK, "")),
+                html_with_permalink=Markup(inner.replace(_PERMALINK, permalink(label, section_id), 1))))
         lede_text = self.splitter.lede_text
         words = count_words(lede_text) + sum(s.words for s in sections)
         return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words)

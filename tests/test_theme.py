@@ -34,6 +34,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SETUP_HINT = "run `bash tests/run.sh` once (it installs Chromium, a Java runtime, vnu-jar and axe-core)"
+FETCHED_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "apple-touch-icon"}
 RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
 
 
@@ -122,7 +123,8 @@ def test_lang_and_dir_on_every_page(pages):
 
 def test_no_javascript_at_all(sample, pages):
     for rel, page in pages.items():
-        assert not page.find("script"), rel
+        scripts = [s for s in page.find_all("script") if s.get("type") != "application/ld+json"]   # data only
+        assert not scripts, rel
         for tag in page.find_all(True):
             assert not [a for a in tag.attrs if a.lower().startswith("on")], f"{rel}: {tag.name} has a handler"
             assert not str(tag.get("href", "")).lower().startswith("javascript:"), rel
@@ -146,6 +148,8 @@ def test_no_external_requests_from_html_or_css(sample, pages):
     for rel, page in pages.items():
         for tag in page.find_all(["link", "img", "script", "source", "iframe", "video", "audio", "embed",
                                   "object", "track", "input"]):
+            if tag.name == "link" and not FETCHED_LINKS & set(tag.get("rel", [])):
+                continue          # canonical and alternate links name addresses; browsers do not load them
             for attribute in ("href", "src", "srcset", "data", "poster"):
                 for url in re.split(r",\s*", tag.get(attribute, "")):
                     parts = urlsplit(url.strip().split(" ")[0])
@@ -188,6 +192,23 @@ def test_section_labels_come_first_and_a_permalink_follows_them(sample, pages):
             name = label.get_text().rstrip(":")
             assert link["aria-label"] == f"Link to this section: {name}", rel
             assert link not in label.descendants      # the label's own text is left alone
+
+
+def test_the_permalink_goes_after_the_label_and_only_into_the_page_html():
+    from generator.sections import Converter
+    body = Converter().convert("Lede.\n\n**Why it matters:** Stakes.\n\n## What they're saying\n\nA.\n\n"
+                               "**What they're saying:** B.\n")
+    lead_in, heading, again = body.sections
+    assert lead_in.html_with_permalink == (
+        '<p><strong class="axiom-label">Why it matters:</strong><a class="permalink" href="#why-it-matters" '
+        'aria-label="Link to this section: Why it matters">#</a> Stakes.</p>')
+    assert heading.html_with_permalink.startswith(
+        '<h2 class="axiom-label">What they’re saying</h2><a class="permalink" href="#what-theyre-saying" '
+        'aria-label="Link to this section: What they’re saying">#</a>\n<p>A.</p>')
+    assert 'href="#what-theyre-saying-2"' in again.html_with_permalink
+    assert lead_in.html == '<p><strong class="axiom-label">Why it matters:</strong> Stakes.</p>'
+    assert all("permalink" not in s.html and "\x02" not in s.html for s in body.sections)
+    assert (lead_in.words, body.words) == (4, 13)      # the mark is no word
 
 
 def test_byline_dates_reading_time_and_word_count(sample, pages):
