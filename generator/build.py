@@ -138,7 +138,7 @@ class Builder:
             for rel, path in card_report.files.items():
                 writer.file(rel, path)
             lap("cards")
-            for rel, path in self._files_to_copy(config, static, assets, tree, chosen.published).items():
+            for rel, path in files_to_copy(config, static, assets, tree, chosen.published).items():
                 writer.file(rel, path)
             report = writer.finish()
         except BaseException:
@@ -229,7 +229,8 @@ class Builder:
             else:
                 to_convert.append((slug, source, bundle, key))
         if to_convert:
-            for (slug, source, _, key), (explainer, error) in zip(to_convert, self._convert_in_pool(config, to_convert)):
+            results = self._convert_in_pool(config, to_convert)
+            for (slug, source, _, key), (explainer, error) in zip(to_convert, results):
                 if error is not None:
                     errors.extend(getattr(error, "errors", [error]))
                 else:
@@ -291,17 +292,18 @@ class Builder:
         state.shown = shown
         return rendered, pages
 
-    @staticmethod
-    def _files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
-                       tree: content.SourceTree, published: list[Explainer]) -> dict[str, Path]:
-        files = {assets[rel]: path for rel, path in static.items()}
-        root = config.content_dir.resolve()
-        for path in tree.static_files:
-            files[path.resolve().relative_to(root).as_posix()] = path
-        for explainer in published:
-            for path in explainer.files:
-                files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
-        return dict(sorted(files.items()))
+
+def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
+                   tree: content.SourceTree, published: list[Explainer]) -> dict[str, Path]:
+    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles."""
+    files = {assets[rel]: path for rel, path in static.items()}
+    root = config.content_dir.resolve()
+    for path in tree.static_files:
+        files[path.resolve().relative_to(root).as_posix()] = path
+    for explainer in published:
+        for path in explainer.files:
+            files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
+    return dict(sorted(files.items()))
 
 
 # Worker processes: each converts with its own Markdown instance, made once per process.

@@ -13,7 +13,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from . import __version__
 from .errors import ExplainerError
 from .model import Body, Explainer
+from . import write
 from .write import Entry
 
 CACHE_DIR = ".explainer-cache"
@@ -118,7 +118,7 @@ def save_state(path: Path, state: BuildState) -> None:
             data = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
             target = bodies_dir / (hashlib.blake2b(data, digest_size=16).hexdigest() + ".pickle")
             if not target.exists():
-                _atomic_write(target, data)
+                write.atomic_write(target, data)
             stored[id(body)] = StoredBody(target)
         return stored[id(body)]
 
@@ -127,7 +127,7 @@ def save_state(path: Path, state: BuildState) -> None:
         bodies={key: store(body) for key, body in state.bodies.items()},
         loaded={src: (stamp, dataclasses.replace(e, body=store(e.body)))
                 for src, (stamp, e) in state.loaded.items()})
-    _atomic_write(path, pickle.dumps((_tag(), on_disk), protocol=pickle.HIGHEST_PROTOCOL))
+    write.atomic_write(path, pickle.dumps((_tag(), on_disk), protocol=pickle.HIGHEST_PROTOCOL))
     _prune(bodies_dir, {e.body.path.name for _, e in on_disk.loaded.values()} |
            {b.path.name for b in on_disk.bodies.values()})
 
@@ -138,15 +138,3 @@ def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
     for entry in os.scandir(bodies_dir):
         if entry.name not in keep and entry.stat().st_mtime < cutoff:
             Path(entry.path).unlink(missing_ok=True)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

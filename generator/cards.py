@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__, cardimage
+from . import __version__, cardimage, write
 from .cache import CACHE_DIR
 from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout
 from .config import SiteConfig
@@ -82,7 +81,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
 
 def _draw_job(job: tuple[Path, CardText, Fonts, bool]) -> None:
     path, text, fonts, bidi = job
-    _save(path, draw_card(text, fonts, bidi))
+    write.atomic_write(path, draw_card(text, fonts, bidi))
 
 
 def _draw_in_pool(jobs: list, workers: int) -> None:
@@ -112,20 +111,6 @@ def _check_names(explainers: list[Explainer]) -> None:
         if clash:
             raise ContentError(f"{CARD_FILE} is the name of the generated social card", SourceLocation(clash),
                                hint="rename this file, or set social_cards: never in site.yml")
-
-
-def _save(path: Path, data: bytes) -> None:
-    """Atomically, so a build stopped half-way never leaves half a PNG in the cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _prune(folder: Path, keep: set[Path]) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import content, copydesk, external, linkcheck, render, themes
-from .build import Builder, select
+from .build import files_to_copy, select
 from .config import SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
@@ -53,7 +53,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
                                               config.now, config.timezone))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
-    files = Builder._files_to_copy(config, static, assets, tree, chosen.published)   # what build copies
+    files = files_to_copy(config, static, assets, tree, chosen.published)   # what build copies
     site = linkcheck.Site(pages, files,
                           {e.slug: "a draft: it is not on the site until it has `draft: false`"
                            for e in explainers if e.draft and not config.drafts})

@@ -22,7 +22,7 @@ FACTS_FILE = "facts.yml"
 BUNDLE_INDEX = "index.md"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index"})
-_SLUG_OK = re.compile(r"^[\w][\w.-]*$")
+SLUG_PATTERN = re.compile(r"^[\w][\w.-]*$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def discover(content_dir: Path) -> SourceTree:
                 f"two explainers have the slug '{slug}': {other.relative_to(content_dir)} and "
                 f"{source.relative_to(content_dir)}", SourceLocation(source),
                 hint="rename or remove one of them"))
-        elif not _SLUG_OK.match(slug) or slug.casefold() in RESERVED_SLUGS:
+        elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
             errors.append(ContentError(
                 f"'{slug}' cannot be an explainer's URL", SourceLocation(source),
                 hint="use letters, digits and dashes, and not category, tag, feeds, static or 404"))

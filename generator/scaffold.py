@@ -9,7 +9,7 @@ from pathlib import Path
 from string import Template
 
 from .config import SITE_FILE, load_config
-from .content import _SLUG_OK, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
+from .content import SLUG_PATTERN, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
 from .errors import ConfigError, ContentError, SourceLocation, display_path
 from .findings import THRESHOLDS
 from .sections import DEFAULT_AXIOMS
@@ -95,7 +95,7 @@ def _title(title: str | None) -> str:
 def _checked_slug(slug: str, explicit: bool) -> str:
     how = "pass --slug with letters, digits and dashes" if not explicit else \
         "use letters, digits and dashes, starting with a letter or digit"
-    if not slug or not re.search(r"[^\W_]", slug) or not _SLUG_OK.match(slug):
+    if not slug or not re.search(r"[^\W_]", slug) or not SLUG_PATTERN.match(slug):
         what = f"'{slug}' cannot be an explainer's URL" if explicit else \
             "the title has no letters or digits to make a URL from"
         raise ConfigError(what, hint=how)

@@ -103,7 +103,7 @@ class SiteWriter:
             target = self.root / rel
             self._mkdir(target.parent)
             if self.in_place:
-                _atomic_write(target, data)
+                atomic_write(target, data)
             else:
                 target.write_bytes(data)
             st = target.stat()
@@ -158,7 +158,9 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old bytes or the new ones, never half of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

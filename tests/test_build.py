@@ -1,5 +1,4 @@
 """Building sites through the real CLI, and what readers get: the markup contract on built pages."""
-import os
 import re
 from datetime import datetime, timedelta, timezone
 

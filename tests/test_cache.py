@@ -1,9 +1,6 @@
 """The build cache and parallel conversion: faster rebuilds, never different output."""
-import pickle
-import sys
 from pathlib import Path
 
-import pytest
 
 from conftest import article
 

@@ -1,6 +1,5 @@
 """Front matter and facts, read straight from files into the model."""
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 

@@ -1,6 +1,5 @@
 """`pip install .` into a fresh virtual environment, then build from another folder: themes ship in the wheel."""
 import subprocess
-import sys
 import venv
 
 import pytest

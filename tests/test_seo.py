@@ -11,7 +11,6 @@ import threading
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
