@@ -20,6 +20,7 @@ FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", 
                      "language", "draft", "image", "facts", "updates")
 FACTS_FILE = "facts.yml"
 BUNDLE_INDEX = "index.md"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index"})
 SLUG_PATTERN = re.compile(r"^[\w][\w.-]*$")
 
@@ -202,10 +203,28 @@ def body_cache_key(text: str, slug: str, source: Path, config: SiteConfig, conve
     """Content address of a converted body: the source text, where it lives, and the Markdown settings."""
     digest = hashlib.blake2b(digest_size=20)
     for part in (__version__, converter.settings_key, slug,
-                 source.parent.relative_to(config.content_dir).as_posix(), text):
+                 source.parent.relative_to(config.content_dir).as_posix(), text, image_stamps(source)):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def image_stamps(source: Path) -> str:
+    """Name, size and time of each image the body may show (its bundle's, or those beside a single file).
+
+    Their pixel sizes are written into the body's HTML, so a changed image must convert the body again.
+    """
+    folder = source.parent
+    try:
+        candidates = sorted(folder.rglob("*") if source.name == BUNDLE_INDEX else folder.iterdir())
+    except OSError:
+        return ""
+    stamps = []
+    for path in candidates:
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            stat = path.stat()
+            stamps.append(f"{path.relative_to(folder).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(stamps)
 
 
 def unique_terms(names: tuple[str, ...]) -> tuple[Term, ...]:
@@ -252,7 +271,8 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     body = bodies.get(key) if bodies is not None else None
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
-        body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug)
+        body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug,
+                                 size_of=lambda rel: image_size(config.content_dir / rel))
         if bodies is not None:
             bodies[key] = body
     return Explainer(

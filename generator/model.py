@@ -54,6 +54,7 @@ class Section:
     id: str                  # unique on the page
     html: str
     words: int
+    html_with_permalink: str  # `html` with `<a class="permalink" href="#id">` right after the label
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Explainer:
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        return text_direction(self.language)
 
     @property
     def last_modified(self) -> datetime:
@@ -106,6 +107,11 @@ class Explainer:
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.body.words / WORDS_PER_MINUTE))
+
+
+def text_direction(language: str) -> str:
+    """`dir` for a language tag: 'rtl' for right-to-left scripts, else 'ltr'."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})

@@ -13,7 +13,7 @@ import jinja2
 from . import feeds, seo
 from .config import SiteConfig
 from .errors import SourceLocation, TemplateError
-from .model import Explainer, Term
+from .model import Explainer, Term, text_direction
 
 FINGERPRINTED = (".css", ".js")
 
@@ -75,12 +75,15 @@ class Renderer:
     def site_context(self) -> dict[str, Any]:
         c = self.config
         return {"title": c.title, "description": c.description, "language": c.language,
+                "direction": text_direction(c.language),
                 "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
                 "categories": self.listing.categories, "tags": self.listing.tags}
 
     def site_wide_key(self) -> tuple:
-        """What every page shows of the rest of the site (the category menu): when it changes, all pages change."""
-        return tuple((group.term.slug, group.term.name) for group in self.listing.categories)
+        """What every page shows of the rest of the site (the category menu, whether there are tags to link
+        to): when it changes, all pages change."""
+        return (tuple((group.term.slug, group.term.name) for group in self.listing.categories),
+                bool(self.listing.tags))
 
     def render(self, template: str, path: str, root: str | None = None, **context: Any) -> str:
         """Render one page; links are relative to it (`root` leads back to the site root)."""

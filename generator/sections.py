@@ -5,6 +5,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 import markdown
@@ -23,10 +24,13 @@ DEFAULT_AXIOMS = (
     "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
     "The backstory", "How it works", "What happened", "What's new", "Why now",
 )
+BODY_FORMAT = 3      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
+_PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
 _HEADINGS = frozenset({"h2", "h3", "h4"})
+ImageSizer = Callable[[str], "tuple[int, int] | None"]   # content-relative path → (width, height)
 
 
 def normalise_label(text: str) -> str:
@@ -73,6 +77,8 @@ class SectionSplitter(Treeprocessor):
                 self.lede_text = plain_text(wrapper)
             else:
                 self.sections.append((label, count_words(plain_text(wrapper))))
+        for _, wrapper in groups[1:]:
+            mark_permalink_place(wrapper)
 
     def axiom_label(self, element: etree.Element) -> str | None:
         """The label when `element` starts a section: a bold lead-in ending in ':' or a heading."""
@@ -101,19 +107,68 @@ class SectionSplitter(Treeprocessor):
         return None
 
 
+def unique_ids(labels: Iterable[str]) -> list[str]:
+    """Section ids in order: the axiom slug, then `-2`, `-3`… when a label comes back."""
+    used: dict[str, int] = {}
+    ids = []
+    for label in labels:
+        axiom = axiom_slug(label)
+        used[axiom] = used.get(axiom, 0) + 1
+        ids.append(axiom if used[axiom] == 1 else f"{axiom}-{used[axiom]}")
+    return ids
+
+
+def mark_permalink_place(section: etree.Element) -> None:
+    """Marks the spot right after the section's label where the page puts its permalink.
+
+    A bold lead-in's spot is inside its paragraph, after the `<strong>`; a heading's is after the heading,
+    so the heading's accessible name stays the label alone. `Converter.convert` turns the mark into the
+    link for `Section.html_with_permalink` and drops it from `Section.html`.
+    """
+    label = section[0]
+    if label.tag == "p":
+        lead = label[0]
+        lead.tail = _PERMALINK + (lead.tail or "")
+    else:
+        label.tail = _PERMALINK + (label.tail or "")
+
+
+def permalink(label: str, section_id: str) -> Markup:
+    return Markup('<a class="permalink" href="#{}" aria-label="Link to this section: {}">#</a>').format(
+        section_id, label)
+
+
 class UrlRewriter(Treeprocessor):
-    """Makes relative links and images work from the page's URL, and turns links to .md files into page links."""
+    """Makes relative links and images work from the page's URL, and turns links to .md files into page links.
+
+    Local images also get their pixel `width` and `height` (when `size_of` can read the file), so the
+    page does not shift as they load, and `loading="lazy"`.
+    """
 
     def __init__(self, md: markdown.Markdown):
         super().__init__(md)
         self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
         self.page_dir = ""     # folder of the built page, relative to the site root
+        self.size_of: ImageSizer | None = None
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             if attribute and element.get(attribute):
+                if element.tag == "img":
+                    self.add_size(element)
                 element.set(attribute, self.rewrite(element.get(attribute)))
+
+    def add_size(self, img: etree.Element) -> None:
+        parts = urlsplit(img.get("src"))
+        if self.size_of is None or parts.scheme or parts.netloc or parts.path.startswith("/"):
+            return
+        target = posixpath.normpath(posixpath.join(self.source_dir, parts.path))
+        size = None if target.startswith("..") else self.size_of(target)
+        if size and not (img.get("width") or img.get("height")):
+            img.set("width", str(size[0]))
+            img.set("height", str(size[1]))
+        img.set("loading", img.get("loading") or "lazy")
 
     def rewrite(self, url: str) -> str:
         parts = urlsplit(url)
@@ -159,22 +214,24 @@ class Converter:
                                     output_format="html")
         self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
         self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
-        self.settings_key = repr((MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary)))
+        self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary)))
 
-    def convert(self, text: str, source_dir: str = "", page_dir: str = "") -> Body:
+    def convert(self, text: str, source_dir: str = "", page_dir: str = "",
+                size_of: ImageSizer | None = None) -> Body:
         self.md.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
+        self.urls.size_of = size_of
         html = self.md.convert(text)
         parts = html.split(_SPLIT)
         lede_html = _unwrap(parts[0], "div")
-        used: dict[str, int] = {}
+        ids = unique_ids(label for label, _ in self.splitter.sections)
         sections = []
-        for (label, words), part in zip(self.splitter.sections, parts[1:]):
-            axiom = axiom_slug(label)
-            used[axiom] = used.get(axiom, 0) + 1
-            section_id = axiom if used[axiom] == 1 else f"{axiom}-{used[axiom]}"
-            sections.append(Section(label=label, axiom=axiom, id=section_id,
-                                    html=Markup(_unwrap(part.strip(), "section")), words=words))
+        for (label, words), part, section_id in zip(self.splitter.sections, parts[1:], ids):
+            inner = _unwrap(part.strip(), "section")
+            sections.append(Section(
+                label=label, axiom=axiom_slug(label), id=section_id, words=words,
+                html=Markup(inner.replace(_PERMALINK, "")),
+                html_with_permalink=Markup(inner.replace(_PERMALINK, permalink(label, section_id), 1))))
         lede_text = self.splitter.lede_text
         words = count_words(lede_text) + sum(s.words for s in sections)
         return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words)
