@@ -82,15 +82,21 @@ def file_stamp(paths: list[Path]) -> tuple:
     return tuple(stamp)
 
 
-def explainer_inputs(source: Path, bundle: Path | None) -> list[Path]:
-    """The files an explainer is made of: its Markdown file, or everything in its bundle."""
+def explainer_stamp(source: Path, bundle: Path | None) -> tuple:
+    """The stamp of everything an explainer is made of: its Markdown file, or every file in its bundle."""
     if bundle is None:
-        return [source]
-    found = []
-    for folder, subfolders, names in os.walk(bundle):
-        subfolders.sort()
-        found.extend(Path(folder, name) for name in sorted(names))
-    return found
+        return file_stamp([source])
+    stamp = []
+    folders = [str(bundle)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir():
+                    folders.append(entry.path)
+                else:
+                    st = entry.stat()
+                    stamp.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
 
 
 class Builder:
@@ -195,7 +201,7 @@ class Builder:
 
     def _load(self, config: SiteConfig, state: cache.BuildState):
         tree = content.discover(config.content_dir)
-        stamps = {source: file_stamp(explainer_inputs(source, bundle)) for _, source, bundle in tree.explainers}
+        stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
         stale = [(slug, source, bundle) for slug, source, bundle in tree.explainers
                  if source not in state.loaded or state.loaded[source][0] != stamps[source]]
         fresh, errors = self._load_stale(config, state, stale)
@@ -205,8 +211,8 @@ class Builder:
             explainer = fresh[source] if source in fresh else state.loaded[source][1]
             loaded[source] = (stamps[source], explainer)
         state.loaded = loaded
-        live = {e.body for _, e in loaded.values()}
-        state.bodies = {key: body for key, body in state.bodies.items() if body in live}
+        live = {id(e.body) for _, e in loaded.values()}    # by identity: hashing a Body hashes all its HTML
+        state.bodies = {key: body for key, body in state.bodies.items() if id(body) in live}
         if not loaded:
             raise ContentError("no explainers found", SourceLocation(config.content_dir),
                                hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
