@@ -179,6 +179,13 @@ class Builder:
             self._converter = Converter(config.axioms)
         return state
 
+    def _bytecode_dir(self, config: SiteConfig) -> Path | None:
+        if not self.persist:
+            return None
+        folder = cache.state_path(config.content_dir, config.out_dir).parent / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def _refresh_theme(self, config: SiteConfig, state: cache.BuildState) -> bool:
         """Reload the theme when it changed; True means every page must be rendered again."""
         chain = themes.resolve(config)
@@ -186,11 +193,11 @@ class Builder:
         stamp = file_stamp(files)
         everything = not state.shown or not state.manifest
         if self._env is None or chain != self._chain:
-            self._chain, self._env = chain, themes.environment(chain)
+            self._chain, self._env = chain, themes.environment(chain, self._bytecode_dir(config))
         if stamp != state.theme_stamp:
             templates = [s for s in stamp if "/templates/" in s[0]]
             if templates != [s for s in state.theme_stamp if "/templates/" in s[0]]:
-                self._env = themes.environment(chain)   # Jinja2 caches compiled templates
+                self._env = themes.environment(chain, self._bytecode_dir(config))   # it caches templates
                 everything = True
             elif self.fingerprint:
                 everything = True      # a new stylesheet name appears in every page
