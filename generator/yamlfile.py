@@ -8,10 +8,6 @@ import yaml
 
 from .errors import ContentError, SourceLocation
 
-# The C parser is ~8x faster; the constructor (and so every check below) is the same Python code.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 class LineDict(dict):
     """A mapping from YAML that remembers the 0-based line of each key."""
 
@@ -26,7 +22,9 @@ class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _LineNumbers:
+    """Constructor mixin: mappings become LineDicts; duplicate and unhashable keys are errors."""
+
     def construct_line_dict(self, node):
         data = LineDict()
         data.lines = {}
@@ -44,17 +42,27 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             data[key] = self.construct_object(value_node, deep=True)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_dict)
+def _loader(base: type) -> type:
+    loader = type(f"LineNumbered{base.__name__}", (_LineNumbers, base), {})
+    loader.add_constructor("tag:yaml.org,2002:map", _LineNumbers.construct_line_dict)
+    return loader
 
 
-def parse(text: str, path: Path, first_line: int = 1) -> Any:
+# The C parser is ~8x faster; the pure one stays for machines without libyaml, and the tests check that
+# both report the same file:line errors.
+PURE_LOADER = _loader(yaml.SafeLoader)
+FAST_LOADER = _loader(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else PURE_LOADER
+
+
+def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER) -> Any:
     """Parse YAML text found at `first_line` of `path`; errors point at the line in that file."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as err:
-        # An unclosed quote or bracket is found at the end of the text; the line that opened it is
-        # where the editor must look, and PyYAML keeps it as the context mark.
-        mark = err.context_mark or err.problem_mark
+        # An unclosed quote or bracket is only noticed lines later; the line that opened it is where the
+        # editor must look, and PyYAML keeps it as the context mark. Otherwise the problem's own line.
+        unclosed = err.context_mark and any(word in (err.context or "") for word in ("quoted", "flow"))
+        mark = err.context_mark if unclosed else (err.problem_mark or err.context_mark)
         line = first_line + mark.line if mark else first_line
         problem = ", ".join(part for part in (err.context, err.problem) if part) or "invalid YAML"
         hint = ("keep one of them" if isinstance(err, _DuplicateKey)
