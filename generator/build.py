@@ -6,8 +6,10 @@ reloads only the explainers whose files changed and re-renders only the pages th
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +26,7 @@ from .model import Explainer
 from .sections import Converter
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
+SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)
 PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one core) to show a progress bar
 
 
@@ -117,6 +120,7 @@ class Builder:
         self._env: jinja2.Environment | None = None
         self._chain: themes.ThemeChain | None = None
         self._converter: Converter | None = None
+        self._scratch: tempfile.TemporaryDirectory | None = None   # removed with the builder
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -178,6 +182,14 @@ class Builder:
         if self._converter is None or self._converter.settings_key != Converter(config.axioms).settings_key:
             self._converter = Converter(config.axioms)
         return state
+
+    def _spill_folder(self, config: SiteConfig) -> Path:
+        """Where converted bodies wait until their page is rendered: the cache, or a folder of our own."""
+        if self.persist:
+            return cache.bodies_folder(cache.state_path(config.content_dir, config.out_dir))
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="explainer-bodies-")
+        return Path(self._scratch.name)
 
     def _bytecode_dir(self, config: SiteConfig) -> Path | None:
         if not self.persist:
@@ -268,8 +280,9 @@ class Builder:
         method = "fork" if threading.active_count() == 1 else "spawn"
         context = multiprocessing.get_context(method)
         chunk = max(1, len(jobs) // (workers * 8))
+        spill = self._spill_folder(config) if len(jobs) >= SPILL_FROM else None
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(config,)) as pool:
+                                 initargs=(config, spill)) as pool:
             results = []
             show = self.progress if len(jobs) >= PROGRESS_FROM else None
             for done, result in enumerate(pool.map(_load_job, [j[:3] for j in jobs], chunksize=chunk), 1):
@@ -289,7 +302,7 @@ class Builder:
             path = f"{explainer.slug}/index.html"
             key = (stamps[explainer.source], site_wide)
             if everything or state.shown.get(path) != key or not writer.keep(path):
-                writer.page(path, renderer.explainer_page(explainer).encode("utf-8"))
+                writer.page(path, renderer.explainer_page(cache.with_body(explainer)).encode("utf-8"))
                 rendered += 1
             shown[path] = key
             pages += 1
@@ -323,15 +336,17 @@ def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str,
 _worker: dict = {}
 
 
-def _init_worker(config: SiteConfig) -> None:
-    _worker["config"] = config
-    _worker["converter"] = Converter(config.axioms)
+def _init_worker(config: SiteConfig, bodies_dir: Path | None) -> None:
+    _worker.update(config=config, converter=Converter(config.axioms), bodies_dir=bodies_dir)
 
 
 def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:
+    """Load one explainer; its converted body goes to disk, so the main process never holds them all."""
     slug, source, bundle = job
-    config = _worker.get("config")
     try:
-        return content.load_explainer(slug, source, bundle, config, _worker["converter"]), None
+        explainer = content.load_explainer(slug, source, bundle, _worker["config"], _worker["converter"])
     except ExplainerError as err:
         return None, err
+    if _worker["bodies_dir"] is None:
+        return explainer, None
+    return dataclasses.replace(explainer, body=cache.spill_body(explainer.body, _worker["bodies_dir"])), None

@@ -49,16 +49,36 @@ class StoredBody:
         if name.startswith("_"):
             raise AttributeError(name)
         if self._body is None:
-            try:
-                with self.path.open("rb") as handle:
-                    self._body = pickle.load(handle)
-            except Exception as err:  # noqa: BLE001 - report any damage the same way
-                raise ExplainerError(f"the build cache is damaged ({self.path.name}: {err})",
-                                     hint="delete .explainer-cache/ or build with --no-cache") from None
+            self._body = self.load()
         return getattr(self._body, name)
+
+    def load(self) -> Body:
+        """The body, read afresh (and not kept: a big site's bodies do not all fit in memory at once)."""
+        try:
+            with self.path.open("rb") as handle:
+                return pickle.load(handle)
+        except Exception as err:  # noqa: BLE001 - report any damage the same way
+            raise ExplainerError(f"the build cache is damaged ({self.path.name}: {err})",
+                                 hint="delete .explainer-cache/ or build with --no-cache") from None
 
     def __getstate__(self):
         return {"path": self.path, "_body": None}
+
+
+def spill_body(body: Body, bodies_dir: Path) -> StoredBody:
+    """Put a body on disk, named by the hash of its bytes, and return its stand-in."""
+    data = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+    target = bodies_dir / (hashlib.blake2b(data, digest_size=16).hexdigest() + ".pickle")
+    if not target.exists():
+        write.atomic_write(target, data)
+    return StoredBody(target)
+
+
+def with_body(explainer: Explainer) -> Explainer:
+    """The explainer with its body in memory, for rendering its page."""
+    if isinstance(explainer.body, StoredBody):
+        return dataclasses.replace(explainer, body=explainer.body.load())
+    return explainer
 
 
 def state_path(content_dir: Path, out_dir: Path) -> Path:
@@ -102,24 +122,24 @@ def _bodies_dir_of(state: BuildState) -> Path:
     return Path("/nonexistent")
 
 
+def bodies_folder(state_file: Path) -> Path:
+    return state_file.parent / "bodies"
+
+
 def save_state(path: Path, state: BuildState) -> None:
     """Write the state; bodies not yet on disk go to `bodies/` first, named by the hash of their bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     gitignore = path.parent / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text("*\n", encoding="utf-8")
-    bodies_dir = path.parent / "bodies"
+    bodies_dir = bodies_folder(path)
     stored: dict[int, StoredBody] = {}
 
     def store(body) -> StoredBody:
         if isinstance(body, StoredBody):
             return body
         if id(body) not in stored:
-            data = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-            target = bodies_dir / (hashlib.blake2b(data, digest_size=16).hexdigest() + ".pickle")
-            if not target.exists():
-                write.atomic_write(target, data)
-            stored[id(body)] = StoredBody(target)
+            stored[id(body)] = spill_body(body, bodies_dir)
         return stored[id(body)]
 
     on_disk = BuildState(

@@ -95,3 +95,15 @@ def test_progress_bar_is_not_printed_when_not_a_terminal(make_site, explainer):
     site = make_site(many(3))
     result = explainer("build", check=True, cwd=site.root)
     assert "converting [" not in result.err and result.err == ""
+
+
+def test_big_builds_keep_bodies_on_disk_and_give_the_same_bytes(make_site, monkeypatch):
+    from generator import build
+    from generator.config import load_config
+    site = make_site(many(60))
+    build.build(load_config(site.content, site.root / "in-memory", use_cache=False, jobs=1))
+    monkeypatch.setattr(build, "SPILL_FROM", 1)      # as a 10,000-explainer site does
+    build.build(load_config(site.content, site.root / "spilled", use_cache=False, jobs=2))
+    build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))
+    build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))   # bodies from the cache
+    assert tree(site.root / "in-memory") == tree(site.root / "spilled") == tree(site.root / "spilled-cached")
