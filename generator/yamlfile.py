@@ -1,6 +1,7 @@
 """YAML loading that keeps line numbers and rejects what PyYAML silently accepts."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,36 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         # editor must look, and PyYAML keeps it as the context mark. Otherwise the problem's own line.
         unclosed = err.context_mark and any(word in (err.context or "") for word in ("quoted", "flow"))
         mark = err.context_mark if unclosed else (err.problem_mark or err.context_mark)
-        line = first_line + mark.line if mark else first_line
+        line = mark.line if mark else 0
+        if not unclosed and err.problem_mark:
+            # A quote left open swallows the lines after it and the parser stumbles later: blame the quote.
+            start = err.context_mark.line if err.context_mark else 0
+            opened = _unclosed_quote_line(text, start, err.problem_mark.line)
+            line = line if opened is None else opened
+        line = first_line + line
         problem = ", ".join(part for part in (err.context, err.problem) if part) or "invalid YAML"
         hint = ("keep one of them" if isinstance(err, _DuplicateKey)
                 else "check quotes, colons and indentation")
         raise ContentError(f"invalid YAML: {problem}", SourceLocation(path, line), hint=hint) from None
     except yaml.YAMLError as err:
         raise ContentError(f"invalid YAML: {err}", SourceLocation(path, first_line)) from None
+
+
+_OPENS_QUOTE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s:#'"][^:#]*:\s+)?(["'])(.*)$""")
+
+
+def _unclosed_quote_line(text: str, first: int, last: int) -> int | None:
+    """The first of lines first..last-1 whose value opens a quote that the line does not close."""
+    lines = text.split("\n")
+    for number in range(first, min(last, len(lines))):
+        found = _OPENS_QUOTE.match(lines[number])
+        if not found:
+            continue
+        quote, rest = found.groups()
+        rest = rest.replace("\\\\", "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
+        if quote not in rest:
+            return number
+    return None
 
 
 def load(path: Path) -> Any:

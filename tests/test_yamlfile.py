@@ -42,3 +42,11 @@ def test_line_numbers_of_keys():
     data = yamlfile.parse("a: 1\n\nb:\n  c: 2\n", Path("x.yml"), first_line=5)
     assert yamlfile.line_of(data, "a", 5) == 5 and yamlfile.line_of(data, "b", 5) == 7
     assert yamlfile.line_of(data["b"], "c", 5) == 8
+
+
+def test_a_quote_left_open_is_blamed_not_the_line_where_parsing_fails():
+    text = 'title: "Why the sea <b>now\ndate: 2025-03-04\ncategory: Science\nsummary: "The Moon"\n'
+    for loader in (yamlfile.FAST_LOADER, yamlfile.PURE_LOADER):
+        with pytest.raises(ContentError) as err:
+            yamlfile.parse(text, Path("x.md"), first_line=2, loader=loader)
+        assert str(err.value).startswith("x.md:2: invalid YAML")
