@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import yamlfile
-from .content import FACTS_FILE, parse_moment
+from .fields import FACTS_FILE, parse_moment
 from .findings import CheckSettings, Finding
 from .model import Explainer
 from .sections import DEFAULT_AXIOMS, normalise_label

@@ -24,7 +24,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 def slugify(title: str) -> str:
     """The URL name for a title: lowercase words joined by '-', any script kept, apostrophes dropped.
 
-    content.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
+    fields.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
     """
     text = unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "").lower()
     slug = _NOT_WORD.sub("-", text).strip("-_")

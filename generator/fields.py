@@ -1,0 +1,252 @@
+"""Typed values read out of YAML mappings — text, dates, terms, the hero image, facts — each problem kept
+with its file and line, so one pass reports everything wrong with an explainer."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from . import yamlfile
+from .errors import ContentError, ExplainerError, SourceLocation
+from .model import Fact, FactBox, Image, Source, Term, Update
+from .typography import smarten
+
+FACTS_FILE = "facts.yml"
+
+
+class Fields:
+    """Reads typed fields out of a YAML mapping, collecting every problem with its line."""
+
+    def __init__(self, data: dict, path: Path, first_line: int):
+        self.data, self.path, self.first_line = data, path, first_line
+        self.errors: list[ExplainerError] = []
+
+    def where(self, key: Any = None, data: dict | None = None) -> SourceLocation:
+        """The line of `key` in `data`; for a key that is missing, the line where `data` starts."""
+        data = self.data if data is None else data
+        if key not in data and isinstance(data, yamlfile.LineDict) and data.lines:
+            return SourceLocation(self.path, self.first_line + min(data.lines.values()))
+        return SourceLocation(self.path, yamlfile.line_of(data, key, self.first_line))
+
+    def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
+        self.errors.append(ContentError(message, self.where(key, data), hint=hint))
+
+    def text(self, key: str, data: dict | None = None, required: bool = False) -> str | None:
+        data = self.data if data is None else data
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"missing {key}", key if key in data else None, data=data,
+                          hint=f"add `{key}: …`")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.fail(f"{key} must be text, not {_kind(value)}", key, data=data)
+            return None
+        if required and not value.strip():
+            self.fail(f"{key} is empty", key, data=data)
+        return value.strip()
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.fail(f"{key} must be a list of text", key, hint=f"{key}: [one, two]")
+            return ()
+        return tuple(str(v).strip() for v in value if str(v).strip())
+
+    def moment(self, key: str, tz: tzinfo, data: dict | None = None, required: bool = False):
+        data = self.data if data is None else data
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"missing {key}", data=data, hint=f"add `{key}: YYYY-MM-DD`")
+            return None
+        parsed = parse_moment(value, tz)
+        if parsed is None:
+            self.fail(f"{key} is not a date: {value!r}", key, data=data,
+                      hint="use YYYY-MM-DD or an ISO 8601 time such as 2026-11-26T09:30:00+01:00")
+        return parsed
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def parse_moment(value: Any, tz: tzinfo) -> datetime | None:
+    """A YAML date/datetime or an ISO 8601 string as an aware datetime (naive ones in the site's zone)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz)
+    return None
+
+
+def term(name: str) -> Term:
+    slug = re.sub(r"[^\w]+", "-", name.casefold()).strip("-_") or "untitled"
+    return Term(name=name, slug=slug)
+
+
+def unique_terms(names: tuple[str, ...]) -> tuple[Term, ...]:
+    """Terms in the order given; names that slugify alike ('AI', 'ai') are one term, spelled as first given."""
+    terms: dict[str, Term] = {}
+    for name in names:
+        found = term(name)
+        terms.setdefault(found.slug, found)
+    return tuple(terms.values())
+
+
+def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
+    value = fields.data.get("updates")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        fields.fail("updates must be a list of {date, note}", "updates",
+                    hint="updates:\n  - date: 2026-11-26\n    note: Corrected the figure for …")
+        return ()
+    updates = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            fields.fail("each update needs a date and a note", "updates")
+            continue
+        when = fields.moment("date", tz, data=entry, required=True)
+        note = fields.text("note", data=entry, required=True)
+        if when and note:
+            updates.append(Update(when, smarten(note)))
+    return tuple(sorted(updates, key=lambda u: u.date, reverse=True))
+
+
+def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
+    value = fields.data.get("image")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"src": value}
+    if not isinstance(value, dict):
+        fields.fail("image must be a mapping with src and alt", "image")
+        return None
+    src = fields.text("src", data=value, required=True)
+    alt = value.get("alt")
+    if not isinstance(alt, str) or not alt.strip():
+        fields.fail("the image has no alt text", "alt" if "alt" in value else "image", data=value
+                    if "alt" in value else None,
+                    hint="add `alt:` describing the picture for readers who cannot see it")
+    if not src:
+        return None
+    path = (source.parent / src).resolve()
+    root = content_dir.resolve()
+    if src.startswith("/") or root not in path.parents:
+        fields.fail(f"image path leaves the content folder: {src}", "src", data=value,
+                    hint="put the image inside the explainer's folder")
+        return None
+    if not path.is_file():
+        fields.fail(f"image not found: {src}", "src", data=value,
+                    hint=f"no file at {path.relative_to(root)}; check the name and folder")
+        return None
+    size = image_size(path)
+    if size is None:
+        fields.fail(f"not an image that can be read: {src}", "src", data=value,
+                    hint="use a JPEG, PNG, WebP, GIF or AVIF file")
+        return None
+    caption, credit = fields.text("caption", data=value), fields.text("credit", data=value)
+    return Image(src=src, path=path, url=path.relative_to(root).as_posix(),
+                 alt=smarten(alt.strip()) if isinstance(alt, str) else "",
+                 width=size[0], height=size[1],
+                 caption=smarten(caption) if caption else None,
+                 credit=smarten(credit) if credit else None)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Pixel size from the file's header (Pillow reads no more than that)."""
+    from PIL import Image as PILImage, UnidentifiedImageError
+    try:
+        with PILImage.open(path) as picture:
+            return picture.size
+    except (UnidentifiedImageError, OSError):
+        return None
+
+
+def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | None:
+    facts_file = bundle / FACTS_FILE if bundle else None
+    in_front = fields.data.get("facts")
+    if facts_file and facts_file.is_file():
+        if in_front is not None:
+            fields.fail(f"facts are given twice: in front matter and in {FACTS_FILE}", "facts",
+                        hint="keep one of them")
+            return None
+        data = yamlfile.load(facts_file)
+        facts = Fields(data if isinstance(data, dict) else {}, facts_file, 1)
+        box = parse_facts(data, facts, None)
+        fields.errors.extend(facts.errors)
+        return box
+    if in_front is None:
+        return None
+    return parse_facts(in_front, fields, "facts")
+
+
+def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
+    """facts.yml's shape: {title, facts: [...]} or a bare list of {label, value, source?}."""
+    title = "Key facts"
+    where_key = key
+    if isinstance(data, dict):
+        title = fields.text("title", data=data) or title
+        items = data.get("facts")
+        if not isinstance(items, list):
+            fields.fail("facts must have a list under `facts:`", key, hint="facts: [{label: …, value: …}]")
+            return None
+        where_key = None
+    elif isinstance(data, list):
+        items = data
+    elif data is None:
+        return None
+    else:
+        fields.fail("facts must be a list of {label, value, source}", key)
+        return None
+    facts = []
+    for item in items:
+        if not isinstance(item, dict):
+            fields.fail("each fact needs a label and a value", where_key,
+                        hint="- label: Fine\n  value: $5 million")
+            continue
+        label = fields.text("label", data=item, required=True)
+        value = item.get("value")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+            fields.fail("a fact's value must be text or a number", "value" if "value" in item else "label",
+                        data=item)
+            continue
+        if isinstance(value, (int, float)):
+            value = f"{value:,}" if abs(value) >= 10000 else str(value)
+        source = _fact_source(item, fields)
+        if label:
+            facts.append(Fact(smarten(label), smarten(str(value).strip()), source,
+                              fields.where("label", item)))
+    return FactBox(title=smarten(title), facts=tuple(facts))
+
+
+def _fact_source(item: dict, fields: Fields) -> Source | None:
+    value = item.get("source")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return Source(smarten(value.strip()))
+    if isinstance(value, dict):
+        name = fields.text("name", data=value, required=True)
+        url = fields.text("url", data=value)
+        if url and not re.match(r"^(https?://|/|\.{0,2}/|#)", url):
+            fields.fail(f"source url must be a web address: {url}", "url", data=value,
+                        hint="start it with https://")
+            url = None
+        return Source(smarten(name), url) if name else None
+    fields.fail("a fact's source must be text or {name, url}", "source", data=item)
+    return None
