@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +38,13 @@ class Selection:
     scheduled: list[Explainer]          # dated after `now`, soonest first
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """The next explainer to go live, as the build summary names it."""
+    slug: str
+    date: datetime
+
+
 @dataclass
 class BuildReport:
     explainers: int
@@ -46,7 +54,7 @@ class BuildReport:
     deleted: int
     seconds: float
     drafts_skipped: int = 0
-    next_scheduled: Explainer | None = None
+    next_scheduled: Explainer | Scheduled | None = None
     timings: dict[str, float] = field(default_factory=dict)
     loaded: int = 0                       # explainers read from their files by this build
     rendered: int = 0                     # pages rendered by this build
@@ -131,6 +139,11 @@ class Builder:
 
         config = self.config = self.load_config()
         write.check_output_folder(config.out_dir, config.content_dir)
+        if self.persist and self.state is None:
+            inputs = self._inputs(config)
+            unchanged = self._up_to_date(config, inputs, started)
+            if unchanged:
+                return unchanged
         state = self._state_for(config)
         everything = self._refresh_theme(config, state)
         explainers, tree, loaded = self._load(config, state)
@@ -158,6 +171,8 @@ class Builder:
         state.manifest = report.manifest
         if self.persist and changed:
             cache.save_state(cache.state_path(config.content_dir, config.out_dir), state)
+        if self.persist:
+            self._save_record(config, chosen, report, rendered[1])
         lap("write")
 
         return BuildReport(explainers=len(chosen.published), pages=rendered[1], written=report.written,
@@ -168,14 +183,53 @@ class Builder:
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
                            warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
 
+    def _inputs(self, config: SiteConfig) -> tuple:
+        """Everything a build reads, as stamps: options, site.yml, theme files, content files."""
+        chain = themes.resolve(config)
+        theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
+        tree = content.discover(config.content_dir)
+        return (self._config_key(config), chain, file_stamp(theme_files), file_stamp(list(tree.static_files)),
+                tuple((slug, explainer_stamp(source, bundle)) for slug, source, bundle in tree.explainers))
+
+    def _up_to_date(self, config: SiteConfig, inputs: tuple, started: float) -> BuildReport | None:
+        """The report of the previous build when nothing it read has changed and its output is intact."""
+        record = cache.load_record(cache.record_path(config.content_dir, config.out_dir))
+        if record is None or record.inputs != inputs or (record.due and config.now >= record.due):
+            return None
+        for rel, (size, mtime) in record.outputs.items():
+            try:
+                st = (config.out_dir / rel).stat()
+            except OSError:
+                return None
+            if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                return None
+        summary = record.summary
+        return BuildReport(explainers=summary["explainers"], pages=summary["pages"], written=0,
+                           unchanged=len(record.outputs), deleted=0, seconds=time.perf_counter() - started,
+                           drafts_skipped=summary["drafts"], next_scheduled=summary["next"],
+                           timings={"check": time.perf_counter() - started},
+                           warnings=tuple(filter(None, [seo.base_url_warning(config)])))
+
+    def _save_record(self, config: SiteConfig, chosen: Selection, report: write.WriteReport, pages: int) -> None:
+        scheduled = chosen.scheduled[0] if chosen.scheduled and not config.future else None
+        cache.save_record(cache.record_path(config.content_dir, config.out_dir), cache.Record(
+            inputs=self._inputs(config),
+            outputs={rel: (size, mtime) for rel, (_, size, mtime) in report.manifest.items()},
+            due=scheduled.date if scheduled else None,
+            summary={"explainers": len(chosen.published), "pages": pages, "drafts": chosen.drafts,
+                     "next": Scheduled(scheduled.slug, scheduled.date) if scheduled else None}))
+
+    def _config_key(self, config: SiteConfig) -> tuple:
+        return (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
+                config.base_url, config.drafts, config.future, self.fingerprint)
+
     def _state_for(self, config: SiteConfig) -> cache.BuildState:
         """The previous build's state, emptied of what a changed site.yml or option invalidates."""
         if self.state is None:
             path = cache.state_path(config.content_dir, config.out_dir)
             self.state = cache.load_state(path) if self.persist else cache.BuildState()
         state = self.state
-        config_key = (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
-                      config.base_url, config.drafts, config.future, self.fingerprint)
+        config_key = self._config_key(config)
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}

@@ -81,6 +81,32 @@ def with_body(explainer: Explainer) -> Explainer:
     return explainer
 
 
+@dataclass(frozen=True)
+class Record:
+    """What a finished build saw and wrote, small enough to check before loading anything else."""
+    inputs: Any                                  # options, theme and content file stamps
+    outputs: dict[str, tuple[int, int]]          # output file → (size, mtime_ns) as written
+    due: Any                                     # when the next scheduled explainer goes live, or None
+    summary: dict                                # the numbers the build printed
+
+
+def record_path(content_dir: Path, out_dir: Path) -> Path:
+    return state_path(content_dir, out_dir).with_suffix(".record")
+
+
+def load_record(path: Path) -> Record | None:
+    try:
+        with path.open("rb") as handle:
+            tag, record = pickle.load(handle)
+        return record if tag == _tag() and isinstance(record, Record) else None
+    except Exception:  # noqa: BLE001 - no usable record just means the full check
+        return None
+
+
+def save_record(path: Path, record: Record) -> None:
+    write.atomic_write(path, pickle.dumps((_tag(), record), protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def state_path(content_dir: Path, out_dir: Path) -> Path:
     key = hashlib.blake2b(f"{content_dir.resolve()}\0{out_dir.resolve()}".encode(), digest_size=8)
     return content_dir.resolve().parent / CACHE_DIR / f"build-{key.hexdigest()}.pickle"

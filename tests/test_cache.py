@@ -107,3 +107,28 @@ def test_big_builds_keep_bodies_on_disk_and_give_the_same_bytes(make_site, monke
     build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))
     build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))   # bodies from the cache
     assert tree(site.root / "in-memory") == tree(site.root / "spilled") == tree(site.root / "spilled-cached")
+
+
+def test_nothing_changed_is_known_without_loading_anything(make_site, explainer):
+    site = make_site(many(5))
+    explainer("build", check=True, cwd=site.root)
+    quick = explainer("build", "-v", check=True, cwd=site.root)
+    assert " 0 files written" in quick.out and "check " in quick.out and "load " not in quick.out
+
+
+def test_a_changed_content_file_outside_bundles_is_copied(make_site, explainer):
+    site = make_site({**many(3), "images/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    explainer("build", check=True, cwd=site.root)
+    site.write("images/chart.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='2'/>")
+    explainer("build", check=True, cwd=site.root)
+    assert "width='2'" in site.page("images/chart.svg")
+
+
+def test_a_scheduled_explainer_appears_once_its_time_has_come(make_site, explainer):
+    site = make_site({**many(3), "later.md": article("Later", date="2031-05-01T09:00:00+00:00")})
+    explainer("build", "--as-of", "2031-05-01T08:00:00+00:00", check=True, cwd=site.root)
+    early = explainer("build", "--as-of", "2031-05-01T08:30:00+00:00", check=True, cwd=site.root)
+    assert "next scheduled: later goes live 2031-05-01T09:00:00+00:00" in early.out
+    assert not (site.out / "later").exists()
+    explainer("build", "--as-of", "2031-05-01T09:30:00+00:00", check=True, cwd=site.root)
+    assert (site.out / "later" / "index.html").is_file()
