@@ -139,8 +139,9 @@ class Builder:
 
         config = self.config = self.load_config()
         write.check_output_folder(config.out_dir, config.content_dir)
-        if self.persist and self.state is None:
-            inputs = self._inputs(config)
+        # Stamped before anything is read: a file saved during the build makes the next build redo it.
+        inputs = self._inputs(config) if self.persist else None
+        if inputs is not None and self.state is None:
             unchanged = self._up_to_date(config, inputs, started)
             if unchanged:
                 return unchanged
@@ -171,8 +172,8 @@ class Builder:
         state.manifest = report.manifest
         if self.persist and changed:
             cache.save_state(cache.state_path(config.content_dir, config.out_dir), state)
-        if self.persist:
-            self._save_record(config, chosen, report, rendered[1])
+        if inputs is not None:
+            self._save_record(config, inputs, chosen, report, rendered[1])
         lap("write")
 
         return BuildReport(explainers=len(chosen.published), pages=rendered[1], written=report.written,
@@ -210,10 +211,11 @@ class Builder:
                            timings={"check": time.perf_counter() - started},
                            warnings=tuple(filter(None, [seo.base_url_warning(config)])))
 
-    def _save_record(self, config: SiteConfig, chosen: Selection, report: write.WriteReport, pages: int) -> None:
+    def _save_record(self, config: SiteConfig, inputs: tuple, chosen: Selection, report: write.WriteReport,
+                     pages: int) -> None:
         scheduled = chosen.scheduled[0] if chosen.scheduled and not config.future else None
         cache.save_record(cache.record_path(config.content_dir, config.out_dir), cache.Record(
-            inputs=self._inputs(config),
+            inputs=inputs,
             outputs={rel: (size, mtime) for rel, (_, size, mtime) in report.manifest.items()},
             due=scheduled.date if scheduled else None,
             summary={"explainers": len(chosen.published), "pages": pages, "drafts": chosen.drafts,
