@@ -129,6 +129,7 @@ class Builder:
         self._chain: themes.ThemeChain | None = None
         self._converter: Converter | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None   # removed with the builder
+        self._discovered: tuple | None = None     # (SourceTree, stamps) taken by _inputs for this build
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -185,12 +186,17 @@ class Builder:
                            warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
 
     def _inputs(self, config: SiteConfig) -> tuple:
-        """Everything a build reads, as stamps: options, site.yml, theme files, content files."""
+        """Everything a build reads, as stamps: options, site.yml, theme files, content files.
+
+        The content folder's listing and stamps are kept for this build's loading stage, which needs them too.
+        """
         chain = themes.resolve(config)
         theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
         tree = content.discover(config.content_dir)
+        stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
+        self._discovered = (tree, stamps)
         return (self._config_key(config), chain, file_stamp(theme_files), file_stamp(list(tree.static_files)),
-                tuple((slug, explainer_stamp(source, bundle)) for slug, source, bundle in tree.explainers))
+                tuple((slug, stamps[source]) for slug, source, _ in tree.explainers))
 
     def _up_to_date(self, config: SiteConfig, inputs: tuple, started: float) -> BuildReport | None:
         """The report of the previous build when nothing it read has changed and its output is intact."""
@@ -275,8 +281,11 @@ class Builder:
         return everything
 
     def _load(self, config: SiteConfig, state: cache.BuildState):
-        tree = content.discover(config.content_dir)
-        stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
+        if self._discovered is not None:
+            (tree, stamps), self._discovered = self._discovered, None
+        else:
+            tree = content.discover(config.content_dir)
+            stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
         stale = [(slug, source, bundle) for slug, source, bundle in tree.explainers
                  if source not in state.loaded or state.loaded[source][0] != stamps[source]]
         fresh, errors = self._load_stale(config, state, stale)
