@@ -54,7 +54,7 @@ class BuildReport:
     deleted: int
     seconds: float
     drafts_skipped: int = 0
-    next_scheduled: Explainer | Scheduled | None = None
+    next_scheduled: Scheduled | None = None
     timings: dict[str, float] = field(default_factory=dict)
     loaded: int = 0                       # explainers read from their files by this build
     rendered: int = 0                     # pages rendered by this build
@@ -74,6 +74,12 @@ def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
         else:
             published.append(explainer)
     return Selection(published, drafts, sorted(scheduled, key=lambda e: (e.date, e.slug)))
+
+
+def _scheduled(chosen: Selection) -> Scheduled | None:
+    """The next explainer to go live (what --future would include now)."""
+    first = chosen.scheduled[0] if chosen.scheduled else None
+    return Scheduled(first.slug, first.date) if first else None
 
 
 def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None) -> BuildReport:
@@ -110,6 +116,30 @@ def explainer_stamp(source: Path, bundle: Path | None) -> tuple:
     return tuple(stamp)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Every input of a build as stamps, taken once and before any of it is read: a file saved during the
+    build then differs from its stamp, and the next build redoes it."""
+    chain: themes.ThemeChain
+    theme_stamp: tuple
+    tree: content.SourceTree
+    stamps: dict[Path, tuple]      # explainer source → stamp of its files
+    static_stamp: tuple            # content files outside bundles
+
+    def key(self, config_key: tuple) -> tuple:
+        return (config_key, self.chain, self.theme_stamp, self.static_stamp,
+                tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
+
+
+def snapshot(config: SiteConfig) -> Snapshot:
+    chain = themes.resolve(config)
+    theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    tree = content.discover(config.content_dir)
+    return Snapshot(chain, file_stamp(theme_files), tree,
+                    {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers},
+                    file_stamp(list(tree.static_files)))
+
+
 class Builder:
     """Builds a site again and again, redoing only what changed since its previous build.
 
@@ -129,7 +159,6 @@ class Builder:
         self._chain: themes.ThemeChain | None = None
         self._converter: Converter | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None   # removed with the builder
-        self._discovered: tuple | None = None     # (SourceTree, stamps) taken by _inputs for this build
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -140,15 +169,16 @@ class Builder:
 
         config = self.config = self.load_config()
         write.check_output_folder(config.out_dir, config.content_dir)
-        # Stamped before anything is read: a file saved during the build makes the next build redo it.
-        inputs = self._inputs(config) if self.persist else None
-        if inputs is not None and self.state is None:
+        snap = snapshot(config)
+        inputs = snap.key(self._config_key(config))
+        if self.persist and self.state is None:
             unchanged = self._up_to_date(config, inputs, started)
             if unchanged:
                 return unchanged
         state = self._state_for(config)
-        everything = self._refresh_theme(config, state)
-        explainers, tree, loaded = self._load(config, state)
+        everything = self._refresh_theme(config, state, snap)
+        explainers, loaded = self._load(config, state, snap)
+        tree = snap.tree
         chosen = select(explainers, config)
         lap("load")
 
@@ -173,30 +203,16 @@ class Builder:
         state.manifest = report.manifest
         if self.persist and changed:
             cache.save_state(cache.state_path(config.content_dir, config.out_dir), state)
-        if inputs is not None:
+        if self.persist:
             self._save_record(config, inputs, chosen, report, rendered[1])
         lap("write")
 
         return BuildReport(explainers=len(chosen.published), pages=rendered[1], written=report.written,
                            unchanged=report.unchanged, deleted=report.deleted,
                            seconds=time.perf_counter() - started, drafts_skipped=chosen.drafts,
-                           next_scheduled=chosen.scheduled[0] if chosen.scheduled else None,
-                           timings=timings, loaded=loaded, rendered=rendered[0],
+                           next_scheduled=_scheduled(chosen), timings=timings, loaded=loaded, rendered=rendered[0],
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
                            warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
-
-    def _inputs(self, config: SiteConfig) -> tuple:
-        """Everything a build reads, as stamps: options, site.yml, theme files, content files.
-
-        The content folder's listing and stamps are kept for this build's loading stage, which needs them too.
-        """
-        chain = themes.resolve(config)
-        theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
-        tree = content.discover(config.content_dir)
-        stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
-        self._discovered = (tree, stamps)
-        return (self._config_key(config), chain, file_stamp(theme_files), file_stamp(list(tree.static_files)),
-                tuple((slug, stamps[source]) for slug, source, _ in tree.explainers))
 
     def _up_to_date(self, config: SiteConfig, inputs: tuple, started: float) -> BuildReport | None:
         """The report of the previous build when nothing it read has changed and its output is intact."""
@@ -219,13 +235,13 @@ class Builder:
 
     def _save_record(self, config: SiteConfig, inputs: tuple, chosen: Selection, report: write.WriteReport,
                      pages: int) -> None:
-        scheduled = chosen.scheduled[0] if chosen.scheduled and not config.future else None
+        scheduled = _scheduled(chosen)
         cache.save_record(cache.record_path(config.content_dir, config.out_dir), cache.Record(
             inputs=inputs,
             outputs={rel: (size, mtime) for rel, (_, size, mtime) in report.manifest.items()},
             due=scheduled.date if scheduled else None,
             summary={"explainers": len(chosen.published), "pages": pages, "drafts": chosen.drafts,
-                     "next": Scheduled(scheduled.slug, scheduled.date) if scheduled else None}))
+                     "next": scheduled}))
 
     def _config_key(self, config: SiteConfig) -> tuple:
         return (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
@@ -241,7 +257,7 @@ class Builder:
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}
-        if self._converter is None or self._converter.settings_key != Converter(config.axioms).settings_key:
+        if self._converter is None or self._converter.axioms != config.axioms:
             self._converter = Converter(config.axioms)
         return state
 
@@ -260,11 +276,9 @@ class Builder:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def _refresh_theme(self, config: SiteConfig, state: cache.BuildState) -> bool:
+    def _refresh_theme(self, config: SiteConfig, state: cache.BuildState, snap: Snapshot) -> bool:
         """Reload the theme when it changed; True means every page must be rendered again."""
-        chain = themes.resolve(config)
-        files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
-        stamp = file_stamp(files)
+        chain, stamp = snap.chain, snap.theme_stamp
         everything = not state.shown or not state.manifest
         if self._env is None or chain != self._chain:
             self._chain, self._env = chain, themes.environment(chain, self._bytecode_dir(config))
@@ -280,12 +294,8 @@ class Builder:
             state.shown = {}
         return everything
 
-    def _load(self, config: SiteConfig, state: cache.BuildState):
-        if self._discovered is not None:
-            (tree, stamps), self._discovered = self._discovered, None
-        else:
-            tree = content.discover(config.content_dir)
-            stamps = {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers}
+    def _load(self, config: SiteConfig, state: cache.BuildState, snap: Snapshot):
+        tree, stamps = snap.tree, snap.stamps
         stale = [(slug, source, bundle) for slug, source, bundle in tree.explainers
                  if source not in state.loaded or state.loaded[source][0] != stamps[source]]
         fresh, errors = self._load_stale(config, state, stale)
@@ -301,7 +311,7 @@ class Builder:
             raise ContentError("no explainers found", SourceLocation(config.content_dir),
                                hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
                                     "or start one with `explainer new \"Title\"`")
-        return [e for _, e in loaded.values()], tree, len(stale)
+        return [e for _, e in loaded.values()], len(stale)
 
     def _load_stale(self, config: SiteConfig, state: cache.BuildState, stale: list):
         """Read the explainers whose files changed: cached bodies here, Markdown in parallel when many."""

@@ -214,6 +214,7 @@ class Converter:
                                     output_format="html")
         self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
         self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
+        self.axioms = tuple(axioms)
         self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary)))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
