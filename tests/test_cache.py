@@ -1,10 +1,11 @@
 """The build cache and parallel conversion: faster rebuilds, never different output."""
+import io
+import sys
 from pathlib import Path
 
+import pytest
 
 from conftest import article
-
-BUILD_ROOT = Path(__file__).resolve().parent.parent
 
 
 def many(n: int) -> dict[str, str]:
@@ -91,10 +92,26 @@ def test_manually_edited_output_file_is_rewritten(make_site, explainer):
     assert page.read_bytes() == original
 
 
-def test_progress_bar_is_not_printed_when_not_a_terminal(make_site, explainer):
-    site = make_site(many(3))
-    result = explainer("build", check=True, cwd=site.root)
-    assert "converting [" not in result.err and result.err == ""
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream, shown", [(Terminal, True), (io.StringIO, False)])
+def test_progress_bar_only_on_a_terminal(make_site, monkeypatch, stream, shown):
+    import gc
+    from generator import build, cli
+    site = make_site(many(60))
+    monkeypatch.setattr(build, "PROGRESS_FROM", 1)        # as a build of hundreds of explainers does
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    try:
+        assert cli.main(["build", "--content", str(site.content), "--out", str(site.out), "--jobs", "2",
+                         "--no-cache"]) == 0
+    finally:
+        gc.enable()                                       # the CLI turns it off for its own process
+    assert ("converting [" in err.getvalue()) is shown
+    assert ("60/60" in err.getvalue()) is shown
 
 
 def test_big_builds_keep_bodies_on_disk_and_give_the_same_bytes(make_site, monkeypatch):
