@@ -22,7 +22,7 @@ import jinja2
 
 from . import cache, cards, content, hosting, render, seo, themes, write
 from .config import SiteConfig
-from .errors import ContentError, ExplainerError, SourceLocation, raise_all
+from .errors import ExplainerError, raise_all
 from .model import Explainer
 from .sections import Converter
 
@@ -307,10 +307,6 @@ class Builder:
         state.loaded = loaded
         live = {id(e.body) for _, e in loaded.values()}    # by identity: hashing a Body hashes all its HTML
         state.bodies = {key: body for key, body in state.bodies.items() if id(body) in live}
-        if not loaded:
-            raise ContentError("no explainers found", SourceLocation(config.content_dir),
-                               hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
-                                    "or start one with `explainer new \"Title\"`")
         return [e for _, e in loaded.values()], len(stale)
 
     def _load_stale(self, config: SiteConfig, state: cache.BuildState, stale: list):

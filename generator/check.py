@@ -8,7 +8,7 @@ from pathlib import Path
 from . import content, copydesk, external, linkcheck, render, themes
 from .build import files_to_copy, select
 from .config import SiteConfig
-from .errors import ContentError, ExplainerError, SourceLocation
+from .errors import ExplainerError
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
 from .sourcemap import SourceText
 
@@ -36,9 +36,6 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     config = replace(config, future=True)
     try:
         explainers, tree = content.load_all(config)
-        if not explainers:
-            raise ContentError("no explainers found", SourceLocation(config.content_dir),
-                               hint="start one with `explainer new \"Title\"`")
         chosen = select(explainers, config)
         chain = themes.resolve(config)
         static = themes.static_files(chain)

@@ -39,7 +39,7 @@ class FrontMatter:
 
 
 def discover(content_dir: Path) -> SourceTree:
-    """List explainers (bundles and single files) and static files, sorted, rejecting clashes."""
+    """List explainers (bundles and single files) and static files, sorted, rejecting clashes and emptiness."""
     explainers: dict[str, tuple[Path, Path | None]] = {}
     static: list[Path] = []
     errors: list[ExplainerError] = []
@@ -78,6 +78,10 @@ def discover(content_dir: Path) -> SourceTree:
             add(entry.stem, entry, None)
         elif entry.is_file():
             static.append(entry)
+    if not explainers and not errors:
+        errors.append(ContentError("no explainers found", SourceLocation(content_dir),
+                                   hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
+                                        "or start one with `explainer new \"Title\"`"))
     raise_all(errors)
     return SourceTree(tuple((slug, src, bundle) for slug, (src, bundle) in sorted(explainers.items())),
                       tuple(static))
