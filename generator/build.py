@@ -7,12 +7,9 @@ reloads only the explainers whose files changed and re-renders only the pages th
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import tempfile
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +17,7 @@ from typing import Callable
 
 import jinja2
 
-from . import cache, cards, content, hosting, render, seo, themes, write
+from . import cache, cards, content, hosting, parallel, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ExplainerError, raise_all
 from .model import Explainer
@@ -184,16 +181,17 @@ class Builder:
 
         static = themes.static_files(self._chain)
         assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
+        # Before the writer starts its threads, so the cards' process pool can still fork.
+        card_report = cards.make_cards(chosen.published, config, self._chain.folders)
+        lap("cards")
+
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
         writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not everything)
         try:
             rendered = self._render(renderer, state, writer, everything)
             lap("render")
-            card_report = cards.make_cards(chosen.published, config, self._chain.folders)
-            for rel, path in card_report.files.items():
-                writer.file(rel, path)
-            lap("cards")
-            for rel, path in files_to_copy(config, static, assets, tree, chosen.published).items():
+            for rel, path in {**card_report.files,
+                              **files_to_copy(config, static, assets, tree, chosen.published)}.items():
                 writer.file(rel, path)
             report = writer.finish()
         except BaseException:
@@ -320,7 +318,7 @@ class Builder:
             except (OSError, UnicodeDecodeError):
                 text = ""
             key = content.body_cache_key(text, slug, source, config, self._converter)
-            if key in state.bodies or len(stale) < PARALLEL_FROM or self._workers(config) < 2:
+            if key in state.bodies or len(stale) < PARALLEL_FROM or parallel.workers(config) < 2:
                 self._load_one(slug, source, bundle, config, state.bodies, fresh, errors)
             else:
                 to_convert.append((slug, source, bundle, key))
@@ -340,20 +338,11 @@ class Builder:
         except ExplainerError as err:
             errors.extend(getattr(err, "errors", [err]))
 
-    @staticmethod
-    def _workers(config: SiteConfig) -> int:
-        return config.jobs if config.jobs else min(os.cpu_count() or 1, 8)
-
     def _convert_in_pool(self, config: SiteConfig, jobs: list) -> list:
-        workers = self._workers(config)
-        # fork is cheap and inherits the imported modules; with other threads running (the preview
-        # server) forking is unsafe, so start clean interpreters instead.
-        method = "fork" if threading.active_count() == 1 else "spawn"
-        context = multiprocessing.get_context(method)
+        workers = parallel.workers(config)
         chunk = max(1, len(jobs) // (workers * 8))
         spill = self._spill_folder(config) if len(jobs) >= SPILL_FROM else None
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(config, spill)) as pool:
+        with parallel.process_pool(workers, _init_worker, (config, spill)) as pool:
             results = []
             show = self.progress if len(jobs) >= PROGRESS_FROM else None
             for done, result in enumerate(pool.map(_load_job, [j[:3] for j in jobs], chunksize=chunk), 1):

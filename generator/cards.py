@@ -7,15 +7,11 @@ explainer's card is never drawn twice.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__, cardimage, write
+from . import __version__, cardimage, parallel, write
 from .cache import CACHE_DIR
 from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout
 from .config import SiteConfig
@@ -64,7 +60,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
             to_draw[cached] = text
         files[f"{explainer.slug}/{CARD_FILE}"] = cached
     jobs = [(path, text, fonts, bidi) for path, text in to_draw.items()]
-    workers = config.jobs or min(os.cpu_count() or 1, 8)
+    workers = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and workers > 1:
         _draw_in_pool(jobs, workers)
     else:
@@ -85,9 +81,7 @@ def _draw_job(job: tuple[Path, CardText, Fonts, bool]) -> None:
 
 
 def _draw_in_pool(jobs: list, workers: int) -> None:
-    # As for Markdown conversion: fork is cheap, but unsafe beside the preview server's threads.
-    method = "fork" if threading.active_count() == 1 else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with parallel.process_pool(workers) as pool:
         for _ in pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))):
             pass
 
