@@ -141,6 +141,12 @@ def run_build(args: argparse.Namespace) -> int:
     gc.disable()
     config = config_from(args, args.out)
     report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None)
+    _print_build(report, config, verbose=args.verbose)
+    return 0
+
+
+def _print_build(report, config: SiteConfig, verbose: bool = False) -> None:
+    """The build summary, as `build` and `deploy` print it."""
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
           f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
@@ -152,10 +158,9 @@ def run_build(args: argparse.Namespace) -> int:
     if report.next_scheduled:
         e = report.next_scheduled
         print(f"  next scheduled: {e.slug} goes live {e.date.isoformat()} (--future to include now)")
-    if args.verbose:
+    if verbose:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
-    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -176,10 +181,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     config = config_from(args, args.out)
     target = find_target(config, args.target)   # a misspelt target fails before the build
     if not args.no_build:
-        report = build(config)
-        print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}: {report.written} "
-              f"file{'s' * (report.written != 1)} written, {report.unchanged} unchanged, {report.deleted} removed "
-              f"→ {config.out_dir}/")
+        _print_build(build(config), config)
     for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
         print(line)
     return 0
