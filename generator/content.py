@@ -181,8 +181,8 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     body = bodies.get(key) if bodies is not None else None
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
-        body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug,
-                                 size_of=lambda rel: image_size(config.content_dir / rel))
+        body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
+                            size_of=lambda rel: image_size(config.content_dir / rel))
         if bodies is not None:
             bodies[key] = body
     return Explainer(
@@ -195,6 +195,24 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         image=image, facts=facts, updates=updates, body=body,
         files=bundle_files(bundle) if bundle else (),
     )
+
+
+def convert_body(converter: Converter, front: FrontMatter, source: Path, source_dir: str, slug: str,
+                 size_of) -> Body:
+    """The Markdown body converted; markup nested thousands deep (Python-Markdown recurses) is an error."""
+    try:
+        return converter.convert(front.body, source_dir, slug, size_of=size_of)
+    except RecursionError:
+        line = front.body_line + _most_markup(front.body.split("\n"))
+        raise ContentError("Markdown nested too deeply to convert", SourceLocation(source, line),
+                           hint="emphasis, lists or quotes nested hundreds of levels deep: "
+                                "remove the extra *, _, > or indentation") from None
+
+
+def _most_markup(lines: list[str]) -> int:
+    """Index of the line with the most nesting characters: where the editor should look."""
+    counts = [sum(line.count(mark) for mark in "*_>[") + len(line) - len(line.lstrip()) for line in lines]
+    return counts.index(max(counts)) if counts else 0
 
 
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:
