@@ -105,11 +105,15 @@ def explainer_stamp(source: Path, bundle: Path | None) -> tuple:
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
-                if entry.is_dir():
-                    folders.append(entry.path)
-                else:
+                try:
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                        continue
                     st = entry.stat()
-                    stamp.append((entry.path, st.st_mtime_ns, st.st_size))
+                except OSError:   # a link loop or a dangling link: loading the explainer says what is wrong
+                    stamp.append((entry.path, None, None))
+                    continue
+                stamp.append((entry.path, st.st_mtime_ns, st.st_size))
     return tuple(stamp)
 
 
@@ -383,9 +387,8 @@ def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str,
                    tree: content.SourceTree, published: list[Explainer]) -> dict[str, Path]:
     """Output path → source file: theme assets, content files outside bundles, published explainers' bundles."""
     files = {assets[rel]: path for rel, path in static.items()}
-    root = config.content_dir.resolve()
     for path in tree.static_files:
-        files[path.resolve().relative_to(root).as_posix()] = path
+        files[path.relative_to(config.content_dir).as_posix()] = path   # a link's own name, not its target's
     for explainer in published:
         for path in explainer.files:
             files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path

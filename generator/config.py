@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import yamlfile
+from . import contentfiles, yamlfile
 from .errors import ConfigError, ExplainerError, SourceLocation, raise_all
 
 SITE_FILE = "site.yml"
@@ -81,7 +81,9 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
         raise ConfigError(f"content folder not found: {content_dir}",
                           hint="run from your site's folder or pass --content DIR")
     site_file = content_dir / SITE_FILE
-    raw = yamlfile.load(site_file) if site_file.is_file() else {}
+    readable = (site_file.exists() or site_file.is_symlink()) and \
+        contentfiles.kind(site_file, content_dir) == contentfiles.FILE   # no link out of content/, no pipe
+    raw = yamlfile.load(site_file) if readable else {}
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, yamlfile
+from . import __version__, contentfiles, yamlfile
 from .config import SITE_FILE, SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .fields import FACTS_FILE, Fields, image_size, read_facts, read_image, read_updates, term, unique_terms
+from .fields import FACTS_FILE, Fields, content_image_size, read_facts, read_image, read_updates, term, unique_terms
 from .model import Body, Explainer
 from .sections import Converter
 from .typography import smarten
@@ -61,12 +61,17 @@ def discover(content_dir: Path) -> SourceTree:
     for entry in sorted(content_dir.iterdir(), key=lambda p: p.name):
         if _ignored(entry) or entry.name == SITE_FILE:
             continue
-        if entry.is_dir() and (entry / BUNDLE_INDEX).is_file():
-            add(entry.name, entry / BUNDLE_INDEX, entry)
-        elif entry.is_dir():
-            for path in sorted(p for p in entry.rglob("*") if p.is_file()):
-                if any(_ignored(part) for part in path.relative_to(content_dir).parts):
-                    continue
+        try:
+            found = contentfiles.kind(entry, content_dir)
+        except ContentError as err:
+            errors.append(err)
+            continue
+        if found == contentfiles.FOLDER:
+            files = contentfiles.walk(entry, content_dir, errors, _ignored)   # every file checked
+            if entry / BUNDLE_INDEX in files:
+                add(entry.name, entry / BUNDLE_INDEX, entry)
+                continue
+            for path in files:
                 if path.suffix == ".md":
                     errors.append(ContentError(
                         "Markdown file in a folder without index.md is not published",
@@ -76,7 +81,7 @@ def discover(content_dir: Path) -> SourceTree:
                     static.append(path)
         elif entry.suffix == ".md":
             add(entry.stem, entry, None)
-        elif entry.is_file():
+        else:
             static.append(entry)
     if not explainers and not errors:
         errors.append(ContentError("no explainers found", SourceLocation(content_dir),
@@ -93,10 +98,11 @@ def _ignored(path: Path | str) -> bool:
 
 
 def bundle_files(bundle: Path) -> tuple[Path, ...]:
-    """Files of a page bundle that are copied next to its page."""
-    return tuple(sorted(p for p in bundle.rglob("*") if p.is_file()
-                        and p.name not in (BUNDLE_INDEX, FACTS_FILE)
-                        and not any(_ignored(part) for part in p.relative_to(bundle).parts)))
+    """Files of a page bundle that are copied next to its page (a bundle is a folder at the top of content/)."""
+    errors: list[ExplainerError] = []
+    files = contentfiles.walk(bundle, bundle.parent, errors, _ignored)
+    raise_all(errors)
+    return tuple(p for p in files if p.name not in (BUNDLE_INDEX, FACTS_FILE))
 
 
 def split_front_matter(text: str, path: Path) -> FrontMatter:
@@ -134,13 +140,15 @@ def image_stamps(source: Path) -> str:
     Their pixel sizes are written into the body's HTML, so a changed image must convert the body again.
     """
     folder = source.parent
+    root = folder.parent if source.name == BUNDLE_INDEX else folder
     try:
-        candidates = sorted(folder.rglob("*") if source.name == BUNDLE_INDEX else folder.iterdir())
+        candidates = (contentfiles.walk(folder, root, [], _ignored) if source.name == BUNDLE_INDEX
+                      else sorted(folder.iterdir()))
     except OSError:
         return ""
     stamps = []
     for path in candidates:
-        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+        if path.suffix.lower() in IMAGE_SUFFIXES and contentfiles.is_regular_file_inside(path, root):
             stat = path.stat()
             stamps.append(f"{path.relative_to(folder).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\n".join(stamps)
@@ -182,7 +190,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
-                            size_of=lambda rel: image_size(config.content_dir / rel))
+                            size_of=lambda rel: content_image_size(config.content_dir, rel))
         if bodies is not None:
             bodies[key] = body
     return Explainer(

@@ -18,8 +18,10 @@ def display_path(path: Path) -> str:
     """A path as editors want to see it: relative to the working folder when it is inside it."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+        # The last part is not followed: an error about a symbolic link names the link, not its target.
+        real = path.resolve() if path.name in ("", ".", "..") else path.parent.resolve() / path.name
+        return str(real.relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):   # RuntimeError: a loop of symbolic links (Python < 3.13)
         return str(path)
 
 

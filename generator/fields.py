@@ -2,12 +2,13 @@
 with its file and line, so one pass reports everything wrong with an explainer."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from . import yamlfile
+from . import contentfiles, yamlfile
 from .errors import ContentError, ExplainerError, SourceLocation
 from .model import Fact, FactBox, Image, Source, Term, Update
 from .typography import smarten
@@ -144,15 +145,21 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
                     hint="add `alt:` describing the picture for readers who cannot see it")
     if not src:
         return None
-    path = (source.parent / src).resolve()
     root = content_dir.resolve()
+    path = Path(os.path.normpath(source.parent.resolve() / src))   # `..` taken away, links not yet followed
     if src.startswith("/") or root not in path.parents:
         fields.fail(f"image path leaves the content folder: {src}", "src", data=value,
                     hint="put the image inside the explainer's folder")
         return None
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         fields.fail(f"image not found: {src}", "src", data=value,
                     hint=f"no file at {path.relative_to(root)}; check the name and folder")
+        return None
+    try:
+        if contentfiles.kind(path, root) != contentfiles.FILE:
+            raise ContentError("a folder, not an image", SourceLocation(path))
+    except ContentError as err:
+        fields.fail(f"image {src} is {err.message}", "src", data=value, hint=err.hint or "use an image file")
         return None
     size = image_size(path)
     if size is None:
@@ -165,6 +172,13 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
                  width=size[0], height=size[1],
                  caption=smarten(caption) if caption else None,
                  credit=smarten(credit) if credit else None)
+
+
+def content_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
+    """Pixel size of an image the Markdown shows, by its content-relative path; None unless it is a file
+    inside the content folder (a link out of it, a named pipe, are never opened)."""
+    path = content_dir / rel
+    return image_size(path) if contentfiles.is_regular_file_inside(path, content_dir) else None
 
 
 def image_size(path: Path) -> tuple[int, int] | None:

@@ -5,15 +5,21 @@ traceback, and nothing from outside content/ may reach site/.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import article
+from conftest import REPO, article
 from generator import cli, yamlfile
 from generator.errors import ContentError
+from test_errors import png
 
 QUICK = 10   # seconds; generous (the old behaviour was minutes), the point is "not minutes"
 
@@ -162,3 +168,195 @@ def test_both_loaders_agree_on_impossible_dates(loader):
             yamlfile.parse(f"a: 1\nb: [{value}]\n", Path("x.yml"), first_line=3, loader=loader)
         assert str(err.value).startswith(f"x.yml:4: not a real date: {value} ({reason};")
     assert str(yamlfile.parse("a: 2026-02-28\n", Path("x.yml"), loader=loader)["a"]) == "2026-02-28"
+
+
+# --- symbolic links and special files in content/ -----------------------------------------------------
+
+SECRET = "the newsroom's API key: hunter2\n"
+
+
+@pytest.fixture
+def outside(tmp_path) -> Path:
+    """A file outside the content folder, as a CI machine's secrets would be."""
+    path = tmp_path / "elsewhere" / "secret.txt"
+    path.parent.mkdir()
+    path.write_text(SECRET)
+    return path
+
+
+def published_text(site) -> str:
+    return "".join(p.read_text(errors="replace") for p in site.out.rglob("*") if p.is_file())
+
+
+def cli_subprocess(site, *args: str) -> tuple[int, str]:
+    """The real CLI with a short timeout: a named pipe that is opened blocks for ever instead of failing."""
+    proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=site.root, capture_output=True,
+                          text=True, timeout=QUICK, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "outside"])
+def test_a_link_in_a_bundle_to_a_file_outside_content_is_an_error_and_never_copied(
+        make_site, capsys, outside, target):
+    site = make_site({"h/index.md": article("H")})
+    target = outside if target == "outside" else Path(target)
+    (site.content / "h" / "notes.txt").symlink_to(target)
+    assert_refused(site, capsys, "content/h/notes.txt",
+                   f"a link to a file outside content/: {os.path.realpath(target)} "
+                   "(copy the file into content/ instead)")
+    assert not (site.out / "h" / "notes.txt").exists()
+
+
+def test_a_failed_build_keeps_the_last_good_site(make_site, capsys, outside):
+    site = make_site({"h/index.md": article("H"), "h/chart.txt": "fine\n"})
+    assert run_build(site, capsys=capsys)[0] == 0
+    before = {p: p.read_bytes() for p in site.out.rglob("*") if p.is_file()}
+    (site.content / "h" / "notes.txt").symlink_to(outside)
+    code, err = run_build(site, capsys=capsys)
+    assert code == 1 and "content/h/notes.txt: a link to a file outside content/" in err
+    assert {p: p.read_bytes() for p in site.out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("where", ["top", "static folder", "nested in a bundle"])
+def test_links_out_of_content_anywhere_are_errors_not_tracebacks(make_site, capsys, outside, where):
+    site = make_site({"a.md": article(), "h/index.md": article("H"), "images/chart.txt": "ok\n"})
+    link = {"top": "notes.txt", "static folder": "images/notes.txt", "nested in a bundle": "h/deep/er/n.txt"}[where]
+    (site.content / link).parent.mkdir(parents=True, exist_ok=True)
+    (site.content / link).symlink_to(outside)
+    assert_refused(site, capsys, f"content/{link}", "a link to a file outside content/")
+    assert SECRET not in published_text(site)
+
+
+def test_a_link_at_the_top_to_a_folder_outside_content_is_an_error(make_site, capsys, outside):
+    site = make_site({"a.md": article()})
+    (site.content / "etc").symlink_to("/etc")
+    (site.content / "stolen").symlink_to(outside.parent)
+    err = assert_refused(site, capsys, "content/etc", "a link to a folder outside content/: /etc "
+                         "(copy the folder into content/ instead)")
+    assert "error: content/stolen: a link to a folder outside content/" in err
+
+
+def test_an_explainer_that_is_a_link_to_outside_content_is_an_error(make_site, capsys, tmp_path):
+    site = make_site({"a.md": article()})
+    elsewhere = tmp_path / "drafts" / "b.md"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(article("Outside"))
+    (site.content / "b.md").symlink_to(elsewhere)
+    (site.content / "h").mkdir()
+    (site.content / "h" / "index.md").symlink_to(elsewhere)
+    err = assert_refused(site, capsys, "content/b.md", "a link to a file outside content/")
+    assert "error: content/h/index.md: a link to a file outside content/" in err
+
+
+@pytest.mark.parametrize("name", ["site.yml", "h/facts.yml"])
+def test_site_yml_and_facts_yml_must_not_lead_out_of_content(make_site, capsys, tmp_path, name):
+    site = make_site({"h/index.md": article("H")})
+    elsewhere = tmp_path / "shared.yml"
+    elsewhere.write_text("title: Borrowed\n" if name == "site.yml" else "- label: L\n  value: V\n")
+    (site.content / name).symlink_to(elsewhere)
+    assert_refused(site, capsys, f"content/{name}", "a link to a file outside content/")
+
+
+def test_links_inside_content_are_followed_and_published_under_their_own_name(make_site, capsys):
+    site = make_site({"h/index.md": article("H", body="![Chart](alias.png)\n"), "h/chart.png": png(30, 20),
+                      "images/logo.txt": "logo\n", "a.md": article()})
+    (site.content / "h" / "alias.png").symlink_to("chart.png")
+    (site.content / "latest.txt").symlink_to("images/logo.txt")
+    (site.content / "h" / "shared").symlink_to("../images")
+    (site.content / "pictures").symlink_to("images")
+    code, err = run_build(site, capsys=capsys)
+    assert code == 0, err
+    assert (site.out / "h" / "alias.png").read_bytes() == (site.content / "h" / "chart.png").read_bytes()
+    assert not (site.out / "h" / "alias.png").is_symlink()
+    assert (site.out / "latest.txt").read_text() == "logo\n"
+    assert (site.out / "h" / "shared" / "logo.txt").read_text() == "logo\n"
+    assert (site.out / "pictures" / "logo.txt").read_text() == "logo\n"
+    assert 'height="20"' in images(site.page("h/index.html"))[0] and 'width="30"' in images(site.page("h/index.html"))[0]
+
+
+@pytest.mark.parametrize("link", ["loop", "h/loop", "h/up", "h/sub/top", "h/a"])
+def test_link_loops_are_errors_not_hangs(make_site, capsys, link):
+    site = make_site({"h/index.md": article("H"), "h/sub/x.txt": "x\n"})
+    if link == "h/a":
+        (site.content / "h" / "a").symlink_to("b")
+        (site.content / "h" / "b").symlink_to("a")
+    else:
+        target = {"loop": "loop", "h/loop": "loop", "h/up": ".", "h/sub/top": "../.."}[link]
+        (site.content / link).symlink_to(target)
+    started = time.monotonic()
+    code, err = run_build(site, capsys=capsys)
+    assert time.monotonic() - started < QUICK
+    assert code == 1 and "Traceback" not in err
+    expected = ("a link to a folder it is in" if link in ("h/up", "h/sub/top")
+                else "a link that leads back to itself (a loop of symbolic links)")
+    assert f"error: content/{link}: {expected}" in err, err
+
+
+def test_a_link_to_nothing_is_an_error(make_site, capsys):
+    site = make_site({"h/index.md": article("H")})
+    (site.content / "h" / "gone.png").symlink_to("moved-away.png")
+    assert_refused(site, capsys, "content/h/gone.png", "a link to something that does not exist: moved-away.png")
+
+
+@pytest.mark.parametrize("place", ["h/pipe.txt", "pipe.txt", "images/pipe.png", "h/facts.yml", "site.yml"])
+def test_a_named_pipe_in_content_is_an_error_and_never_opened(make_site, place):
+    site = make_site({"h/index.md": article("H", body="![Pipe](pipe.png)\n"), "images/ok.txt": "ok\n"})
+    os.mkfifo(site.content / place)
+    code, err = cli_subprocess(site, "build")
+    assert code == 1 and "Traceback" not in err
+    assert f"error: content/{place}: a named pipe, not a file (only files and folders can be published" in err
+
+
+def test_a_named_pipe_is_never_opened_even_where_content_is_ignored(make_site, capsys):
+    site = make_site({"h/index.md": article("H", body="![Pipe](_pipe.png)\n\n![Out](_out.png)\n")})
+    os.mkfifo(site.content / "h" / "_pipe.png")
+    code, err = cli_subprocess(site, "build")
+    assert code == 0, err
+    assert len(images(site.page("h/index.html"))) == 2
+    assert not any("width=" in img for img in images(site.page("h/index.html")))
+
+
+def test_a_socket_in_content_is_an_error(make_site, capsys):
+    site = make_site({"a.md": article()})
+    server = socket.socket(socket.AF_UNIX)
+    cwd = os.getcwd()
+    os.chdir(site.content)   # AF_UNIX paths are short; bind by a relative name
+    try:
+        server.bind("editor.sock")
+    finally:
+        os.chdir(cwd)
+    try:
+        assert_refused(site, capsys, "content/editor.sock", "a socket, not a file")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("kind", ["outside", "pipe", "loop"])
+def test_the_hero_image_must_be_a_file_inside_content(make_site, capsys, outside, kind):
+    site = make_site({"h/index.md": article("H", image="\n  src: _hero.png\n  alt: A hero")})
+    hero = site.content / "h" / "_hero.png"   # ignored by discover: read_image must refuse it itself
+    {"outside": lambda: hero.symlink_to(outside), "pipe": lambda: os.mkfifo(hero),
+     "loop": lambda: hero.symlink_to("_hero.png")}[kind]()
+    expected = {"outside": "image _hero.png is a link to a file outside content/",
+                "pipe": "image _hero.png is a named pipe, not a file",
+                "loop": "image _hero.png is a link that leads back to itself"}[kind]
+    code, err = run_build(site, capsys=capsys) if kind != "pipe" else cli_subprocess(site, "build")
+    assert code == 1 and "Traceback" not in err
+    assert f"error: content/h/index.md:5: {expected}" in err, err
+
+
+def test_check_reports_links_out_of_content_as_build_errors(make_site, outside):
+    site = make_site({"h/index.md": article("H")})
+    (site.content / "h" / "notes.txt").symlink_to(outside)
+    code, err = cli_subprocess(site, "check")
+    assert code == 1 and "Traceback" not in err
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json"], cwd=site.root,
+                          capture_output=True, text=True, timeout=QUICK, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    findings = json.loads(proc.stdout)["findings"]
+    assert {"path": "content/h/notes.txt", "line": None, "level": "error", "rule": "build/error"} == \
+        {k: v for k, v in findings[0].items() if k != "message"}
+    assert findings[0]["message"].startswith("a link to a file outside content/")
+
+
+def images(html: str) -> list[str]:
+    return re.findall(r"<img[^>]*>", html)

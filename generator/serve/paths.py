@@ -68,15 +68,25 @@ def resolve(root: Path, base_path: str, raw_path: str) -> Resolution:
     # Empty segments are dropped: `//etc/passwd` must not become an absolute path when joined to the root.
     parts = [segment for segment in path[len(base_path):].split("/") if segment]
     target = root.joinpath(*parts)
+    if not _inside(target, root):
+        return Resolution(Found.REFUSED)   # a symlink leading out of the served folder: not even a redirect
     if target.is_dir():
         if not path.endswith("/"):
             return Resolution(Found.REDIRECT, location=raw_path + "/")
         target = target / "index.html"
+    if not _inside(target, root):
+        return Resolution(Found.REFUSED)
     if not target.is_file():
         return Resolution(Found.NOT_FOUND)
-    if not target.resolve().is_relative_to(root.resolve()):
-        return Resolution(Found.REFUSED)   # a symlink leading out of the served folder
     return Resolution(Found.FILE, path=target)
+
+
+def _inside(target: Path, root: Path) -> bool:
+    """Whether the real path of `target`, every symbolic link followed, is below `root` (a loop is not)."""
+    try:
+        return target.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def content_type(path: Path) -> str:
