@@ -8,7 +8,10 @@ from tornado.web import RequestHandler
 
 from . import paths
 from .errorpage import BuildFailure, error_page
+from .hosts import AllowedHosts
 from .paths import Found
+
+WRONG_HOST = b"403 Forbidden: this preview answers only at localhost, 127.0.0.1, [::1] or its --host\n"
 
 
 class SiteState(Protocol):
@@ -17,9 +20,22 @@ class SiteState(Protocol):
     failure: BuildFailure | None
 
 
-class SiteHandler(RequestHandler):
-    def initialize(self, state: SiteState) -> None:
+class HostGuard(RequestHandler):
+    """Refuses, before any other work, a request addressed to a name the preview is not served at."""
+    hosts: AllowedHosts
+
+    def prepare(self) -> None:
+        if not self.hosts.allows_host(self.request.host):
+            self.set_status(403)
+            self.set_header("Content-Type", paths.CONTENT_TYPES[".txt"])
+            self.set_header("Cache-Control", "no-store")
+            self.finish(WRONG_HOST)
+
+
+class SiteHandler(HostGuard):
+    def initialize(self, state: SiteState, hosts: AllowedHosts) -> None:
         self.state = state
+        self.hosts = hosts
 
     def get(self) -> None:
         self._respond()

@@ -7,10 +7,12 @@ its socket handlers, and a reload is sent the moment a build asks for it. See do
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptInjector
+
+from .handlers import HostGuard
+from .hosts import AllowedHosts
 
 PROTOCOL = "http://livereload.com/protocols/official-7"
 # livereload.js finds the server from its own <script src>; passing host and port as query options also
@@ -66,20 +68,21 @@ def reload_message(path: str) -> dict:
     return {"command": "reload", "path": path, "liveCSS": False, "liveImg": False}
 
 
-class LiveReloadSocket(LiveReloadHandler):
+class LiveReloadSocket(HostGuard, LiveReloadHandler):
     """livereload's websocket handler, with its pages kept in this server's hub instead of the class.
 
     A page that was loading while a build finished missed that build's message: it connects afterwards,
     says which build it was served from, and is told to reload at once instead of staying stale.
     """
 
-    def initialize(self, hub: ReloadHub) -> None:
+    def initialize(self, hub: ReloadHub, hosts: AllowedHosts) -> None:
         self.hub = hub
+        self.hosts = hosts
         self.served_from: object = None
 
     def check_origin(self, origin: str) -> bool:
         # livereload accepts any origin; only pages served by this server may listen for its reloads.
-        return urlsplit(origin).netloc == self.request.host
+        return self.hosts.allows_origin(origin, self.request.host)
 
     def on_message(self, message: str | bytes) -> None:
         try:
@@ -111,6 +114,13 @@ def script_injector(hub: ReloadHub) -> type[LiveScriptInjector]:
     return ScriptInjector
 
 
-def live_handlers(hub: ReloadHub) -> list[tuple]:
-    return [(r"/livereload", LiveReloadSocket, {"hub": hub}),
-            (r"/livereload\.js", LiveReloadJSHandler)]
+class LiveReloadScript(HostGuard, LiveReloadJSHandler):
+    """livereload.js, for requests addressed to this server only."""
+
+    def initialize(self, hosts: AllowedHosts) -> None:
+        self.hosts = hosts
+
+
+def live_handlers(hub: ReloadHub, hosts: AllowedHosts) -> list[tuple]:
+    return [(r"/livereload", LiveReloadSocket, {"hub": hub, "hosts": hosts}),
+            (r"/livereload\.js", LiveReloadScript, {"hosts": hosts})]

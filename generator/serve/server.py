@@ -23,6 +23,7 @@ from ..build import Builder
 from ..config import SiteConfig
 from ..errors import ConfigError
 from .handlers import SiteHandler
+from .hosts import AllowedHosts
 from .preview import Preview
 from .reload import ReloadHub, live_handlers, script_injector
 from .watch import ChangeWatcher, watched_folders
@@ -66,8 +67,9 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
-    server = HTTPServer(Application(live_handlers(hub) + [(r"/.*", SiteHandler, {"state": preview})],
-                                    transforms=[script_injector(hub)], log_function=_quiet))
+    hosts = AllowedHosts.serving_on(options.host)
+    routes = live_handlers(hub, hosts) + [(r"/.*", SiteHandler, {"state": preview, "hosts": hosts})]
+    server = HTTPServer(Application(routes, transforms=[script_injector(hub)], log_function=_quiet))
     watcher.start()
     try:
         watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
