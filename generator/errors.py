@@ -1,8 +1,13 @@
 """Errors a user can cause, each carrying where it happened and how to fix it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# scheme://user:password@host → scheme://***@host. Greedy up to the last @ before the path, so a password
+# with an @ in it is hidden whole; `git@github.com:org/site.git` (no scheme, no secret) is left alone.
+_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s'\"<>]*@", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -25,10 +30,21 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def redact(text: str) -> str:
+    """`text` with the user name and password taken out of every URL in it (CI pushes to
+    https://x-access-token:TOKEN@host/…, S3-compatible stores are given as http://key:secret@host)."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
 class ExplainerError(Exception):
-    """A mistake in the user's input. The CLI prints it as `file:line: message (hint)`, never a traceback."""
+    """A mistake in the user's input. The CLI prints it as `file:line: message (hint)`, never a traceback.
+
+    Message and hint are redacted here, once for every error: whatever a library put in them, no URL's
+    credentials reach a terminal, a CI log or the preview's error page.
+    """
 
     def __init__(self, message: str, where: SourceLocation | None = None, hint: str | None = None):
+        message, hint = redact(message), redact(hint) if hint is not None else None
         super().__init__(message)
         self.message = message
         self.where = where

@@ -5,20 +5,28 @@ traceback, and nothing from outside content/ may reach site/.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import pickle
 import re
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, article
 from generator import cli, yamlfile
-from generator.errors import ContentError
+from generator.deploy import s3 as s3_publisher
+from generator.deploy.plan import site_files
+from generator.errors import ConfigError, ContentError, DeployError, ExplainerError, redact
+from test_deploy import keys, newsroom, s3, s3_server  # noqa: F401 - fixtures: a real moto server, a bucket
 from test_errors import png
 
 QUICK = 10   # seconds; generous (the old behaviour was minutes), the point is "not minutes"
@@ -360,3 +368,141 @@ def test_check_reports_links_out_of_content_as_build_errors(make_site, outside):
 
 def images(html: str) -> list[str]:
     return re.findall(r"<img[^>]*>", html)
+
+
+# --- S3: a connection lost in the middle of a deploy; credentials in URLs ------------------------------
+
+
+class FailingLink:
+    """A loopback HTTP proxy in front of the S3 server that passes `allow` object uploads, then resets the
+    connection of every later one (`reset`), or never answers it (`hang`)."""
+
+    def __init__(self, upstream: str, allow: int, mode: str):
+        self.uploads, self.released = 0, threading.Event()
+        link, target = self, urlsplit_port(upstream)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == "PUT" and self.path.count("/") >= 2:   # an object, not the bucket
+                    link.uploads += 1
+                    if link.uploads > allow:
+                        if mode == "hang":
+                            link.released.wait(30)
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.close_connection = True
+                        return   # closed with SO_LINGER 0: the client reads a connection reset
+                upstream_conn = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
+                upstream_conn.request(self.command, self.path, body, dict(self.headers.items()))
+                answer = upstream_conn.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def urlsplit_port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def bucket_target(bucket: str, endpoint: str) -> str:
+    return f"  - name: bucket\n    kind: s3\n    bucket: {bucket}\n    prefix: news\n    endpoint_url: {endpoint}\n"
+
+
+def deploy_in_process(site, capsys, *args: str) -> tuple[int, str]:
+    cwd = os.getcwd()
+    os.chdir(site.root)
+    try:
+        code = cli.main(["deploy", "bucket", *args])
+    finally:
+        os.chdir(cwd)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.slow   # a moto server
+@pytest.mark.parametrize("mode", ["reset", "hang"])
+def test_a_connection_lost_mid_upload_says_how_far_it_got_and_a_second_deploy_finishes(
+        make_site, s3, s3_server, monkeypatch, capsys, mode):
+    client, bucket = s3
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")           # botocore retries once, through the same failing link
+    monkeypatch.setattr(s3_publisher, "READ_TIMEOUT", 1)  # a hung upload gives up after a second, not a minute
+    link = FailingLink(s3_server, allow=3, mode=mode)
+    try:
+        site = newsroom(make_site, bucket_target(bucket, link.url))
+        code, err = deploy_in_process(site, capsys)
+    finally:
+        link.close()
+    total = len(site_files(site.out))
+    assert code == 1 and "Traceback" not in err, err
+    lost = "timed out" if mode == "hang" else "lost the connection"
+    assert f"error: s3 deploy to s3://{bucket}/news/ {lost} (" in err, err
+    assert f"; 3 of {total} new or changed files were uploaded, nothing was deleted (the site at " \
+           f"s3://{bucket}/news/ may be partly updated: run `explainer deploy bucket` again to finish" in err
+    assert len(keys(client, bucket)) == 3
+
+    site.write("site.yml", "title: Test desk\ndeploy:\n" + bucket_target(bucket, s3_server))
+    code, err = deploy_in_process(site, capsys, "--no-build")
+    assert code == 0, err
+    assert keys(client, bucket) == set(site_files(site.out))
+
+
+def test_credentials_in_an_endpoint_url_never_reach_the_output(make_site, monkeypatch, capsys, tmp_path):
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIAFAKEFORTESTS", "AWS_SECRET_ACCESS_KEY": "fake-secret",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1",
+                        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}.items():
+        monkeypatch.setenv(name, value)
+    pytest.importorskip("boto3")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()   # nothing listens there: botocore's error quotes the endpoint URL
+    site = newsroom(make_site, bucket_target("explainers", f"http://desk-user:pa%40ss-w0rd@127.0.0.1:{port}"))
+    code, err = deploy_in_process(site, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "pa%40ss-w0rd" not in err and "desk-user" not in err
+    assert f"http://***@127.0.0.1:{port}/" in err, err
+
+
+def test_every_error_redacts_urls_in_its_message_and_hint():
+    secret = "https://x-access-token:ghs_s3cret@github.com/org/site.git"
+    for kind in (ExplainerError, ConfigError, ContentError, DeployError):
+        err = kind(f"push to {secret} failed", hint=f"check {secret}")
+        for text in (str(err), err.message, err.hint, str(pickle.loads(pickle.dumps(err)))):
+            assert "ghs_s3cret" not in text and "x-access-token" not in text, text
+        assert "https://***@github.com/org/site.git" in str(err)
+    assert redact("http://user:p@ss@host/x and git@github.com:org/site.git") == \
+        "http://***@host/x and git@github.com:org/site.git"
+    assert redact("see https://example.org/a@b and mailto:desk@example.org") == \
+        "see https://example.org/a@b and mailto:desk@example.org"
+
+
+def test_a_malformed_endpoint_url_is_a_config_error_with_its_line(make_site, monkeypatch, capsys):
+    pytest.importorskip("boto3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFORTESTS")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake")
+    site = newsroom(make_site, bucket_target("explainers", "not a url"))
+    code, err = deploy_in_process(site, capsys, "--dry-run")
+    assert code == 1 and "Traceback" not in err
+    assert "error: content/site.yml:7: deploy target 'bucket': Invalid endpoint: not a url" in err, err

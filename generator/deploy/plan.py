@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from ..errors import SourceLocation
+from ..errors import SourceLocation, redact  # noqa: F401 - redact was defined here; kept importable
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,3 @@ def human_bytes(count: int) -> str:
         if count < 1000 or unit == "GB":
             return f"{count:.1f} {unit}"
     raise AssertionError("unreachable")
-
-
-def redact(text: str) -> str:
-    """Remove user:password@ from URLs (CI often pushes to https://x-access-token:TOKEN@host/...)."""
-    return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1***@", text, flags=re.IGNORECASE)

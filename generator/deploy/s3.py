@@ -33,6 +33,9 @@ CONTENT_TYPES = {
     ".avif": "image/avif", ".ico": "image/x-icon", ".woff2": "font/woff2", ".woff": "font/woff",
     ".webmanifest": "application/manifest+json", ".pdf": "application/pdf",
 }
+# Seconds to wait to connect, and for each answer; botocore then retries as the AWS configuration says.
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
 CREDENTIALS_HINT = ("give credentials through the standard AWS chain: AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials; never in site.yml")
 DELETE_BATCH = 1000   # the most keys one DeleteObjects request takes
@@ -65,16 +68,26 @@ def publish(target: Target, site_dir: Path, config: SiteConfig, dry_run: bool) -
     destination = f"s3://{bucket}/{prefix}"
     local = site_files(site_dir)
     digests = {rel: hashlib.md5(path.read_bytes(), usedforsecurity=False).digest() for rel, path in local.items()}
+    client = _client(boto3, target)
     try:
-        client = boto3.session.Session(region_name=target.options["region"]).client(
-            "s3", endpoint_url=target.options["endpoint_url"])
         remote = _etags(client, bucket, prefix)
     except (errors.BotoCoreError, errors.ClientError) as err:
-        raise _failure(err, destination, "nothing was changed") from None
+        raise _failure(err, errors, destination, "nothing was changed") from None
     plan = make_plan(local, remote, lambda rel, _path: remote[rel] == digests[rel].hex())
     if not dry_run:
-        _apply(client, errors, plan, local, digests, bucket, prefix, destination)
+        _apply(client, errors, plan, local, digests, bucket, prefix, destination, target.name)
     return DeployReport(target, destination, plan, dry_run)
+
+
+def _client(boto3: Any, target: Target) -> Any:
+    from botocore.config import Config
+    try:
+        return boto3.session.Session(region_name=target.options["region"]).client(
+            "s3", endpoint_url=target.options["endpoint_url"],
+            config=Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT))
+    except ValueError as err:   # botocore: "Invalid endpoint: …"
+        raise ConfigError(f"deploy target '{target.name}': {err}", target.location("endpoint_url"),
+                          hint="a URL such as https://<account>.r2.cloudflarestorage.com") from None
 
 
 def _import_boto3() -> tuple[Any, Any]:
@@ -97,7 +110,7 @@ def _etags(client: Any, bucket: str, prefix: str) -> dict[str, str]:
 
 
 def _apply(client: Any, errors: Any, plan: Plan, local: dict[str, Path], digests: dict[str, bytes],
-           bucket: str, prefix: str, destination: str) -> None:
+           bucket: str, prefix: str, destination: str, name: str) -> None:
     sent = 0
     try:
         for rel in plan.to_send:
@@ -115,21 +128,29 @@ def _apply(client: Any, errors: Any, plan: Plan, local: dict[str, Path], digests
                                   f"e.g. {first.get('Key')}: {first.get('Message')}",
                                   hint="the new site is fully uploaded; deploy again to retry the deletions")
     except (errors.BotoCoreError, errors.ClientError) as err:
+        partly = sent < len(plan.to_send)
         state = (f"{sent} of {len(plan.to_send)} new or changed files were uploaded, nothing was deleted"
-                 if sent < len(plan.to_send) else "the new site is fully uploaded; some stale keys remain")
-        raise _failure(err, destination, state) from None
+                 if partly else "the new site is fully uploaded; some stale keys remain")
+        again = (f"the site at {destination} may be partly updated: run `explainer deploy {name}` again to "
+                 "finish, it sends only what is still missing or different" if partly else
+                 f"run `explainer deploy {name}` again to delete them")
+        raise _failure(err, errors, destination, state, again) from None
 
 
-def _failure(err: Exception, destination: str, state: str) -> DeployError:
-    """botocore's messages name the operation and the error code, never the credentials."""
+def _failure(err: Exception, errors: Any, destination: str, state: str,
+             again: str = "fix the problem and deploy again") -> DeployError:
+    """botocore's messages name the operation and the error code; a URL's credentials are redacted."""
     name = type(err).__name__
     if name in ("NoCredentialsError", "PartialCredentialsError"):
         return DeployError(f"no AWS credentials found for {destination}; {state}", hint=CREDENTIALS_HINT)
-    code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
+    # Errors without an answer (a connection reset, a timeout) have no response, or a response of None.
+    code = (getattr(err, "response", None) or {}).get("Error", {}).get("Code", "")
     if code in ("NoSuchBucket",):
         return DeployError(f"bucket not found: {destination}; {state}",
                            hint="create the bucket first, or fix bucket/endpoint_url in site.yml")
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
         return DeployError(f"access to {destination} refused ({code}); {state}", hint=CREDENTIALS_HINT)
-    return DeployError(f"s3 deploy to {destination} failed: {err}; {state}",
-                       hint="fix the problem and deploy again: it picks up where this one stopped")
+    if isinstance(err, (errors.HTTPClientError, errors.ConnectionError)):
+        lost = "timed out" if "timeout" in name.lower() else "lost the connection"
+        return DeployError(f"s3 deploy to {destination} {lost} ({err}); {state}", hint=again)
+    return DeployError(f"s3 deploy to {destination} failed: {err}; {state}", hint=again)
