@@ -259,8 +259,9 @@ class Builder:
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}
-        if self._converter is None or self._converter.axioms != config.axioms:
-            self._converter = Converter(config.axioms)
+        if self._converter is None or (self._converter.axioms, self._converter.raw_html) != (
+                config.axioms, config.raw_html):
+            self._converter = Converter(config.axioms, config.raw_html)
         return state
 
     def _spill_folder(self, config: SiteConfig) -> Path:
@@ -400,7 +401,7 @@ _worker: dict = {}
 
 
 def _init_worker(config: SiteConfig, bodies_dir: Path | None) -> None:
-    _worker.update(config=config, converter=Converter(config.axioms), bodies_dir=bodies_dir)
+    _worker.update(config=config, converter=Converter(config.axioms, config.raw_html), bodies_dir=bodies_dir)
 
 
 def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:

@@ -48,7 +48,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     found: list[Finding] = []
     for explainer in chosen.published:
         found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
-                                              config.now, config.timezone))
+                                              config.now, config.timezone, config.raw_html))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     files = files_to_copy(config, static, assets, tree, chosen.published)   # what build copies
     site = linkcheck.Site(pages, files,

@@ -24,6 +24,7 @@ KNOWN_KEYS = {
     "timezone": "IANA time zone for dates written without one (default UTC)",
     "toc": "table of contents on explainers with at least this many sections (false = never)",
     "social_cards": "'auto' (when no hero image), 'always' or 'never'",
+    "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -43,6 +44,7 @@ class SiteConfig:
     timezone: tzinfo = timezone.utc
     toc: int | None = 4
     social_cards: str = "auto"
+    raw_html: bool = True
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -138,6 +140,12 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
                 values[key] = value
             else:
                 errors.append(ConfigError("'toc' must be a number of sections or false", where(key)))
+        elif key == "raw_html":
+            if not isinstance(value, bool):
+                errors.append(ConfigError("'raw_html' must be true or false", where(key),
+                                          hint="false shows HTML written in Markdown as text"))
+            else:
+                values[key] = value
         elif key == "social_cards":
             if value not in ("auto", "always", "never"):
                 errors.append(ConfigError("'social_cards' must be auto, always or never", where(key)))

@@ -226,7 +226,7 @@ def _most_markup(lines: list[str]) -> int:
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:
     """Every explainer in the content folder (drafts and scheduled ones included), all errors at once."""
     tree = discover(config.content_dir)
-    converter = converter or Converter(config.axioms)
+    converter = converter or Converter(config.axioms, config.raw_html)
     explainers, errors = [], []
     for slug, source, bundle in tree.explainers:
         try:

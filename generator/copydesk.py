@@ -11,23 +11,74 @@ from . import yamlfile
 from .fields import FACTS_FILE, parse_moment
 from .findings import CheckSettings, Finding
 from .model import Explainer
-from .sections import DEFAULT_AXIOMS, normalise_label
+from .sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
 from .sourcemap import Block, SourceText
 
 PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b|lorem ipsum", re.IGNORECASE)
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
+_EMBED = re.compile(r"<(iframe|frame|object|embed)\b", re.IGNORECASE)
+# An on…= attribute inside an HTML tag, or in an attr_list `{: onclick="…"}`.
+_HANDLER = re.compile(r"(?:<[a-z][^>]*?|\{:?[^}]*?)\s(on[a-z]+)\s*=", re.IGNORECASE)
+_TARGETS = re.compile(r"""\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)                # [text](url), ![alt](url)
+                      |^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)               # [ref]: url
+                      |<([a-z][a-z0-9+.-]*:[^>\s]+)>                    # <scheme:autolink>
+                      |\b(?:href|src|action|formaction|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                      re.IGNORECASE | re.VERBOSE)
 WHY_IT_MATTERS, BIG_PICTURE = "why it matters", "the big picture"
 _PARAGRAPHS = frozenset({"paragraph", "item", "quote"})
 _CLOSE_ENOUGH = 0.8   # difflib ratio: "The Big Pictures" → "The big picture" but not "Note" → "Of note"
 
 
-def check_explainer(explainer: Explainer, source: SourceText, settings: CheckSettings,
-                    axioms: tuple[str, ...], now: datetime, tz: tzinfo) -> Iterator[Finding]:
+def check_explainer(explainer: Explainer, source: SourceText, settings: CheckSettings, axioms: tuple[str, ...],
+                    now: datetime, tz: tzinfo, raw_html: bool = True) -> Iterator[Finding]:
     blocks = source.blocks()
     yield from image_findings(explainer, source, settings)
     yield from fact_findings(explainer)
     yield from brevity_findings(explainer, source, blocks, settings, axioms)
     yield from metadata_findings(explainer, source, now, tz)
     yield from placeholder_findings(explainer, source)
+    yield from raw_html_findings(source, raw_html)
+    yield from link_scheme_findings(source, raw_html)
+
+
+def raw_html_findings(source: SourceText, raw_html: bool) -> Iterator[Finding]:
+    """Every <script>, inline event handler and embedded frame in the body: they reach the page as written."""
+    effect = ("it reaches the page as written; make sure it is meant to be there" if raw_html
+              else "site.yml has raw_html: false, so it shows as text")
+    for number, line in source.markup():
+        for _ in _SCRIPT.finditer(line):
+            yield Finding(source.path, number, "content/raw-html-script", f"a <script> in the text ({effect})")
+        for found in _HANDLER.finditer(line):
+            in_attr_list = not found.group().startswith("<")
+            yield Finding(source.path, number, "content/raw-html-handler",
+                          f"an inline event handler, {found.group(1)}= ("
+                          + ("site.yml has raw_html: false, so it is removed" if in_attr_list and not raw_html
+                             else effect) + ")")
+        for found in _EMBED.finditer(line):
+            yield Finding(source.path, number, "content/raw-html-iframe",
+                          f"an embedded <{found.group(1).lower()}> in the text ({effect})")
+
+
+def link_scheme_findings(source: SourceText, raw_html: bool) -> Iterator[Finding]:
+    """Link and image targets that are not http(s), mailto, tel or relative (javascript:, data:, file:…)."""
+    for number, line in source.markup():
+        for found in _TARGETS.finditer(line):
+            in_html = found.group(1, 2, 3) == (None, None, None)
+            if in_html and not raw_html:
+                continue   # the whole tag is shown as text
+            url = next(group for group in found.groups() if group is not None)
+            scheme = url_scheme(url)
+            if scheme is None or scheme in SAFE_SCHEMES:
+                continue
+            if scheme not in UNSAFE_SCHEMES:
+                why = "readers' browsers may not open it"
+            elif in_html:
+                why = "raw HTML reaches the page as written: it runs when clicked"
+            else:
+                why = "removed from the page: the text stays, without its link"
+            yield Finding(source.path, number, "links/unsafe-scheme",
+                          f"{_excerpt(url, 40)} uses {scheme}: ({why}; use an http(s) or relative link)")
 
 
 def image_findings(explainer: Explainer, source: SourceText, settings: CheckSettings) -> Iterator[Finding]:

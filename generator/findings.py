@@ -17,6 +17,8 @@ RULES: dict[str, tuple[str, str]] = {
     "links/internal": (ERROR, "a link inside the site points at no page or file"),
     "links/anchor": (ERROR, "a #fragment is not an id on the page it points at"),
     "links/external": (ERROR, "with --external: an outside link answers 404/410 (other failures warn)"),
+    "links/unsafe-scheme": (WARNING, "a link or image target that is not http(s), mailto, tel or relative "
+                                     "(javascript:, vbscript: and data: are removed from Markdown links)"),
     "images/alt": (ERROR, "an image in the text has no alt text"),
     "images/missing": (ERROR, "an image in the text points at no file"),
     "images/credit": (WARNING, "the hero image has no credit"),
@@ -33,6 +35,9 @@ RULES: dict[str, tuple[str, str]] = {
     "metadata/future-date": (WARNING, "dated in the future and not a draft: left out of builds until then"),
     "metadata/updated-before-date": (ERROR, "`updated` (or an update's date) is before `date`"),
     "content/placeholder": (ERROR, "a placeholder (TODO, FIXME, lorem ipsum) is left in the text"),
+    "content/raw-html-script": (WARNING, "a <script> in the Markdown (raw HTML reaches the page as written)"),
+    "content/raw-html-handler": (WARNING, "an inline event handler (onclick=, onerror=…) in the Markdown"),
+    "content/raw-html-iframe": (WARNING, "an <iframe>, <frame>, <object> or <embed> in the Markdown"),
 }
 ALWAYS_ON = frozenset({"build/error"})
 GROUPS = frozenset(rule.split("/")[0] for rule in RULES)

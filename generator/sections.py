@@ -1,6 +1,7 @@
 """Markdown → lede + Smart Brevity sections, through a Python-Markdown extension."""
 from __future__ import annotations
 
+import html as htmllib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 import markdown
 from markupsafe import Markup
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .model import Body, Section
@@ -24,12 +26,18 @@ DEFAULT_AXIOMS = (
     "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
     "The backstory", "How it works", "What happened", "What's new", "Why now",
 )
-BODY_FORMAT = 3      # bump when the HTML a body converts to changes, so cached bodies are converted again
+BODY_FORMAT = 4      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
 _HEADINGS = frozenset({"h2", "h3", "h4"})
+# Link and image targets that run code or smuggle a document in: removed from what Markdown writes.
+UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "xlink:href")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_URL_WHITESPACE = re.compile(r"[\t\n\r]")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 ImageSizer = Callable[[str], "tuple[int, int] | None"]   # content-relative path → (width, height)
 
 
@@ -194,28 +202,76 @@ class UrlRewriter(Treeprocessor):
         return new
 
 
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser reads in an href or src, lowercase: entities decoded (`&#106;avascript:`), tabs
+    and line breaks dropped, leading spaces and control characters ignored, as browsers do. None: relative."""
+    text = _URL_WHITESPACE.sub("", htmllib.unescape(url)).lstrip("".join(map(chr, range(33))))
+    found = _SCHEME.match(text)
+    return found.group(1).lower() if found else None
+
+
+class UnsafeUrlFilter(Treeprocessor):
+    """Removes javascript:, vbscript: and data: targets from the links and images Markdown makes (the text of
+    the link stays); with raw HTML off, also the `on…` event handlers that attr_list (`{: onclick=…}`) can set.
+
+    Raw HTML written in the Markdown is not in this tree: it is passed as written, or escaped (`raw_html`).
+    """
+
+    def __init__(self, md: markdown.Markdown, raw_html: bool):
+        super().__init__(md)
+        self.raw_html = raw_html
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for name in list(element.attrib):
+                value = element.attrib[name]
+                if name in _URL_ATTRIBUTES and url_scheme(value) in UNSAFE_SCHEMES:
+                    del element.attrib[name]
+                elif not self.raw_html and name.lower().startswith("on"):
+                    del element.attrib[name]
+
+
+class CommentRemover(Preprocessor):
+    """With raw HTML off, HTML comments (notes between editors) are still left out, not shown as text."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = _COMMENT.sub(lambda found: "\n" * found.group().count("\n"), "\n".join(lines))
+        return text.split("\n")
+
+
 class SmartBrevityExtension(Extension):
-    def __init__(self, axioms: tuple[str, ...] = ()):
+    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
         super().__init__()
         self.vocabulary = frozenset(normalise_label(a) for a in DEFAULT_AXIOMS + tuple(axioms))
+        self.raw_html = raw_html
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        if not self.raw_html:
+            # Without these, `<script>` and `<b onclick=…>` are plain text, escaped like any other.
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+            md.preprocessors.register(CommentRemover(md), "explainer-comments", 20)   # after fenced code
         # After inline parsing (priority 20), before unescaping (0): bold lead-ins exist as <strong>.
         md.treeprocessors.register(TypographyTreeprocessor(md), "explainer-typography", 7)
+        md.treeprocessors.register(UnsafeUrlFilter(md, self.raw_html), "explainer-unsafe-urls", 6.5)
         md.treeprocessors.register(UrlRewriter(md), "explainer-urls", 6)
         md.treeprocessors.register(SectionSplitter(md, self.vocabulary), "explainer-sections", 5)
 
 
 class Converter:
-    """One Markdown instance, reset between documents (building it costs more than converting)."""
+    """One Markdown instance, reset between documents (building it costs more than converting).
 
-    def __init__(self, axioms: tuple[str, ...] = ()):
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, SmartBrevityExtension(axioms)],
+    `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text.
+    """
+
+    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
+        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, SmartBrevityExtension(axioms, raw_html)],
                                     output_format="html")
         self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
         self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
         self.axioms = tuple(axioms)
-        self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary)))
+        self.raw_html = raw_html
+        self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary), raw_html))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None) -> Body:

@@ -18,6 +18,7 @@ _URLS = re.compile(r"""\]\(\s*<?([^)\s>]+)            # [text](url) and ![alt](u
                    |^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)  # [ref]: url
                    |<((?:https?|mailto):[^>\s]+)>      # <https://autolink>
                    |\b(?:href|src)\s*=\s*["']([^"']+)   # raw HTML""", re.X)
+_CODE_SPAN = re.compile(r"(`+).+?\1")
 _MARKUP = (
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),               # images are not words
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),            # [text](url) → text
@@ -87,6 +88,19 @@ class SourceText:
         for number in range(self.body_line, len(self.lines) + 1):
             for match in _URLS.finditer(self.lines[number - 1]):
                 yield number, next(group for group in match.groups() if group)
+
+    def markup(self) -> Iterator[tuple[int, str]]:
+        """(line, text) of each body line that is not code: fenced blocks are skipped, `code spans` blanked."""
+        fence = ""
+        for number in range(self.body_line, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            opened = _FENCE.match(line)
+            if fence:
+                fence = "" if line.strip().startswith(fence) else fence
+            elif opened:
+                fence = opened.group(1)
+            else:
+                yield number, _CODE_SPAN.sub(lambda found: " " * len(found.group()), line)
 
     def find(self, text: str, start: int | None = None) -> int | None:
         """First line at or after `start` (default: the body) that contains `text`."""

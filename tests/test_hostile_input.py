@@ -228,7 +228,8 @@ def test_a_failed_build_keeps_the_last_good_site(make_site, capsys, outside):
 @pytest.mark.parametrize("where", ["top", "static folder", "nested in a bundle"])
 def test_links_out_of_content_anywhere_are_errors_not_tracebacks(make_site, capsys, outside, where):
     site = make_site({"a.md": article(), "h/index.md": article("H"), "images/chart.txt": "ok\n"})
-    link = {"top": "notes.txt", "static folder": "images/notes.txt", "nested in a bundle": "h/deep/er/n.txt"}[where]
+    link = {"top": "notes.txt", "static folder": "images/notes.txt",
+            "nested in a bundle": "h/deep/er/n.txt"}[where]
     (site.content / link).parent.mkdir(parents=True, exist_ok=True)
     (site.content / link).symlink_to(outside)
     assert_refused(site, capsys, f"content/{link}", "a link to a file outside content/")
@@ -279,7 +280,8 @@ def test_links_inside_content_are_followed_and_published_under_their_own_name(ma
     assert (site.out / "latest.txt").read_text() == "logo\n"
     assert (site.out / "h" / "shared" / "logo.txt").read_text() == "logo\n"
     assert (site.out / "pictures" / "logo.txt").read_text() == "logo\n"
-    assert 'height="20"' in images(site.page("h/index.html"))[0] and 'width="30"' in images(site.page("h/index.html"))[0]
+    shown = images(site.page("h/index.html"))[0]
+    assert 'height="20"' in shown and 'width="30"' in shown
 
 
 @pytest.mark.parametrize("link", ["loop", "h/loop", "h/up", "h/sub/top", "h/a"])
@@ -359,7 +361,8 @@ def test_check_reports_links_out_of_content_as_build_errors(make_site, outside):
     code, err = cli_subprocess(site, "check")
     assert code == 1 and "Traceback" not in err
     proc = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json"], cwd=site.root,
-                          capture_output=True, text=True, timeout=QUICK, env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          capture_output=True, text=True, timeout=QUICK,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
     findings = json.loads(proc.stdout)["findings"]
     assert {"path": "content/h/notes.txt", "line": None, "level": "error", "rule": "build/error"} == \
         {k: v for k, v in findings[0].items() if k != "message"}
@@ -427,7 +430,8 @@ def urlsplit_port(url: str) -> int:
 
 
 def bucket_target(bucket: str, endpoint: str) -> str:
-    return f"  - name: bucket\n    kind: s3\n    bucket: {bucket}\n    prefix: news\n    endpoint_url: {endpoint}\n"
+    return (f"  - name: bucket\n    kind: s3\n    bucket: {bucket}\n    prefix: news\n"
+            f"    endpoint_url: {endpoint}\n")
 
 
 def deploy_in_process(site, capsys, *args: str) -> tuple[int, str]:
@@ -506,3 +510,189 @@ def test_a_malformed_endpoint_url_is_a_config_error_with_its_line(make_site, mon
     code, err = deploy_in_process(site, capsys, "--dry-run")
     assert code == 1 and "Traceback" not in err
     assert "error: content/site.yml:7: deploy target 'bucket': Invalid endpoint: not a url" in err, err
+
+
+# --- raw HTML and javascript: links in Markdown ---------------------------------------------------------
+
+TRICKS = ["[a](javascript:alert(1))", "[b](JaVaScRiPt:alert(1))", "[c](&#106;avascript:alert(1))",
+          "[d](java&#x09;script:alert(1))", "[e](javascript&colon;alert(1))", "[f](<javascript:alert(1)>)",
+          "[g](vbscript:msgbox)", "[h](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+          "[i][ref]", "![j](javascript:alert(1))", "![k](data:image/svg+xml;base64,PHN2Zz4=)",
+          "[l](http://example.org){: formaction=\"javascript:alert(1)\" }"]
+RAW = ('Raw <b onclick="track()">bold</b> and <a href="https://example.org/raw">a raw link</a>.\n\n'
+       "<script>window.loaded = true;</script>\n\n<!-- a note between editors -->\n\n"
+       "Handler by attr list.\n{: onmouseover=\"track()\" }\n")
+
+
+def page_links(html: str) -> dict[str, list[str]]:
+    """Every href and src in the explainer's article, as a browser would read them (entities decoded)."""
+    from html.parser import HTMLParser
+    found: dict[str, list[str]] = {"href": [], "src": [], "formaction": [], "tags": []}
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found["tags"].append(tag)
+            for name, value in attrs:
+                if name in found:
+                    found[name].append(value)
+    article_html = html[html.index("<article"):html.index("</article>")]
+    Links().feed(article_html)
+    return found
+
+
+def test_javascript_vbscript_and_data_targets_are_removed_from_markdown_links_and_images(make_site, capsys):
+    body = "Lede.\n\n" + "\n\n".join(TRICKS) + "\n\n[ref]: javascript:alert(1)\n\n" \
+        "[safe](https://example.org/x) [mail](mailto:desk@example.org) [call](tel:+15550100) [here](#top)\n"
+    site = make_site({"a/index.md": article("A", body=body)})
+    code, err = run_build(site, capsys=capsys)
+    assert code == 0, err
+    links = page_links(site.page("a/index.html"))
+    from generator.sections import url_scheme
+    assert [url_scheme(u) for u in links["href"] + links["src"] + links["formaction"]] == \
+        ["http", "https", "mailto", "tel", None], links
+    html = site.page("a/index.html")
+    for text in "abcdefghil":
+        assert f">{text}</a>" in html, text   # the link's text stays, without the link
+
+
+def test_raw_html_is_allowed_by_default_and_escaped_with_raw_html_false(make_site, capsys):
+    site = make_site({"a/index.md": article("A", body=RAW)})
+    assert run_build(site, capsys=capsys)[0] == 0
+    html = site.page("a/index.html")
+    assert '<b onclick="track()">bold</b>' in html and "<script>window.loaded = true;</script>" in html
+    assert 'onmouseover="track()"' in html and "a note between editors" in html   # a comment, as written
+
+    site.write("site.yml", "title: Desk\nraw_html: false\n")
+    assert run_build(site, capsys=capsys)[0] == 0
+    html = site.page("a/index.html")
+    body = html[html.index("<article"):html.index("</article>")]
+    tags = page_links(html)["tags"]
+    assert "script" not in tags and "b" not in tags and "onmouseover" not in body
+    assert "&lt;script&gt;window.loaded = true;&lt;/script&gt;" in body and "&lt;b onclick=" in body
+    assert "a note between editors" not in html, "comments are still left out"
+
+
+def test_raw_html_setting_is_part_of_the_body_cache_key(make_site, capsys):
+    site = make_site({"a/index.md": article("A", body=RAW)})
+    cwd = os.getcwd()
+    os.chdir(site.root)
+    try:
+        def build() -> str:
+            assert cli.main(["build"]) == 0, capsys.readouterr().err
+            return site.page("a/index.html")
+        assert "<script>window" in build()
+        site.write("site.yml", "raw_html: false\n")
+        assert "<script>window" not in build()        # with .explainer-cache/ from the first build
+        site.write("site.yml", "raw_html: true\n")
+        assert "<script>window" in build()
+    finally:
+        os.chdir(cwd)
+
+
+def test_the_preview_builder_converts_again_when_raw_html_changes(make_site):
+    from generator.build import Builder
+    from generator.config import load_config
+    site = make_site({"a/index.md": article("A", body=RAW)})
+    builder = Builder(lambda: load_config(site.content, site.out))
+    builder.build()
+    assert "<script>window" in site.page("a/index.html")
+    site.write("site.yml", "raw_html: false\n")
+    builder.build()
+    assert "<script>window" not in site.page("a/index.html")
+
+
+def test_raw_html_must_be_true_or_false(make_site, capsys):
+    site = make_site({"a.md": article(), "site.yml": "title: Desk\nraw_html: sometimes\n"})
+    assert_refused(site, capsys, "content/site.yml:2", "'raw_html' must be true or false")
+
+
+CHECKED = """---
+title: Checked
+date: 2024-01-02
+summary: One sentence.
+---
+Lede with <b onclick="track()">bold</b> and [a link](javascript:alert(1)).
+
+**Why it matters:** <script>alert(1)</script> and <img src=x onerror=alert(1)>.
+
+**The big picture:** ![pixel](data:image/png;base64,AAAA) [file](file:///etc/passwd) [ok](https://example.org)
+[mail](mailto:desk@example.org) [call](tel:+15550100) [there](#why-it-matters)
+
+<iframe src="https://www.youtube.com/embed/abc"></iframe>
+
+[ref]: &#106;avascript:alert(1)
+
+Handlers by attr list.
+{: onmouseover="track()" }
+
+In `<script>` code spans and `[x](javascript:no)` nothing is reported.
+
+```html
+<script>fenced()</script>
+<a href="javascript:fenced()">fenced</a>
+```
+
+<a href='JaVaScript:void(0)'>raw</a>
+"""
+
+
+def check_json(site) -> list[tuple]:
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json"], cwd=site.root,
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return sorted((f["line"], f["rule"], f["level"]) for f in json.loads(proc.stdout)["findings"]
+                  if f["rule"].startswith(("content/raw-html", "links/unsafe")))
+
+
+def test_check_reports_every_script_handler_frame_and_unsafe_link_with_its_line(make_site):
+    site = make_site({"story/index.md": CHECKED})
+    warning = "warning"
+    assert check_json(site) == [
+        (6, "content/raw-html-handler", warning), (6, "links/unsafe-scheme", warning),
+        (8, "content/raw-html-handler", warning), (8, "content/raw-html-script", warning),
+        (10, "links/unsafe-scheme", warning), (10, "links/unsafe-scheme", warning),
+        (13, "content/raw-html-iframe", warning),
+        (15, "links/unsafe-scheme", warning),
+        (18, "content/raw-html-handler", warning),
+        (27, "links/unsafe-scheme", warning)]
+
+
+def test_check_text_output_names_file_line_rule_and_what_happens(make_site):
+    site = make_site({"story/index.md": CHECKED})
+    proc = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=site.root, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    out = proc.stdout
+    assert "content/story/index.md:8: warning: content/raw-html-script: a <script> in the text (it reaches " \
+           "the page as written" in out
+    assert "content/story/index.md:6: warning: links/unsafe-scheme: 'javascript:alert(1)' uses javascript: " \
+           "(removed from the page" in out
+    assert "content/story/index.md:10: warning: links/unsafe-scheme: 'file:///etc/passwd' uses file: " \
+           "(readers' browsers may not open it" in out
+    assert "content/story/index.md:27: warning: links/unsafe-scheme: 'JaVaScript:void(0)' uses javascript: " \
+           "(raw HTML reaches the page as written: it runs when clicked" in out
+    site.write("site.yml", "raw_html: false\n")
+    out = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=site.root, capture_output=True,
+                         text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO))).stdout
+    assert "content/story/index.md:8: warning: content/raw-html-script: a <script> in the text (site.yml has " \
+           "raw_html: false, so it shows as text)" in out
+    assert "content/story/index.md:18: warning: content/raw-html-handler: an inline event handler, " \
+           "onmouseover= (site.yml has raw_html: false, so it is removed)" in out
+    assert ":27: warning: links/unsafe-scheme" not in out   # the raw <a> is text now
+
+
+def test_the_raw_html_rules_can_be_turned_off_like_any_other(make_site):
+    site = make_site({"story/index.md": CHECKED,
+                      "site.yml": "check:\n  disable: [content/raw-html-script, links/unsafe-scheme]\n"})
+    rules = {rule for _, rule, _ in check_json(site)}
+    assert rules == {"content/raw-html-handler", "content/raw-html-iframe"}
+
+
+@pytest.mark.parametrize("url, scheme", [
+    ("javascript:alert(1)", "javascript"), (" \x01JavaScript:x", "javascript"),
+    ("&#106;avascript:x", "javascript"),
+    ("java\tscr\nipt:x", "javascript"), ("javascript&colon;x", "javascript"), ("&#x6A;avascript:x", "javascript"),
+    ("https://example.org", "https"), ("../story/", None), ("#top", None), ("story.md", None),
+    ("/static/x.png", None), ("mailto:a@b.org", "mailto"), ("a:b/c", "a")])
+def test_url_scheme_reads_what_a_browser_reads(url, scheme):
+    from generator.sections import url_scheme
+    assert url_scheme(url) == scheme

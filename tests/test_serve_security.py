@@ -68,8 +68,9 @@ PATHS = ["/explainers/", "/explainers/tides/", "/explainers/static/style.css", "
 @pytest.mark.parametrize("path", PATHS)
 def test_a_rebound_host_name_gets_403_for_pages_assets_and_the_script(server, path):
     assert request(server, path)[0] in (200, 302, 404)
-    for host in (f"attacker.example:{port(server)}", "attacker.example", f"localhost.attacker.example:{port(server)}",
-                 f"127.0.0.1.nip.io:{port(server)}", "", "localhost:notaport"):
+    for host in (f"attacker.example:{port(server)}", "attacker.example",
+                 f"localhost.attacker.example:{port(server)}", f"127.0.0.1.nip.io:{port(server)}", "",
+                 "localhost:notaport"):
         status, body = request(server, path, host)
         assert status == 403, (host, path)
         assert b"Why the sea has tides" not in body
