@@ -247,11 +247,17 @@ def _add_check(commands) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .check import check_site, format_json, format_rules, format_text
+    from .check import CheckReport, check_site, format_json, format_rules, format_text
+    from .findings import from_error
     if args.rules:
         print(format_rules())
         return 0
-    report = check_site(config_from(args), check_external=args.external)
+    try:
+        config = config_from(args)
+    except ExplainerError as err:   # site.yml itself is wrong: a finding too, so --format json stays JSON
+        report = CheckReport(tuple(from_error(err)))
+    else:
+        report = check_site(config, check_external=args.external)
     print(format_json(report) if args.format == "json" else format_text(report))
     return 1 if report.failed(strict=args.strict) else 0
 

@@ -696,3 +696,18 @@ def test_the_raw_html_rules_can_be_turned_off_like_any_other(make_site):
 def test_url_scheme_reads_what_a_browser_reads(url, scheme):
     from generator.sections import url_scheme
     assert url_scheme(url) == scheme
+
+
+@pytest.mark.parametrize("site_yml, line, message", [
+    ("title: Desk\nlaunch: 2026-02-30\n", 2, "not a real date: 2026-02-30"),
+    ("title: Desk\ncheck:\n" + "".join(f"  {line}\n" for line in BILLION_LAUGHS.splitlines()), 7,
+     "YAML aliases expand to more than 10,000 values")])
+def test_check_reports_a_broken_site_yml_as_a_finding_in_json_too(make_site, site_yml, line, message):
+    site = make_site({"a.md": article(), "site.yml": site_yml})
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json"], cwd=site.root,
+                          capture_output=True, text=True, timeout=QUICK,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    [finding] = json.loads(proc.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["rule"]) == ("content/site.yml", line, "build/error")
+    assert finding["message"].startswith(message)
