@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,20 +59,13 @@ def discover(content_dir: Path) -> SourceTree:
         else:
             explainers[slug] = (source, bundle)
 
-    for entry in sorted(content_dir.iterdir(), key=lambda p: p.name):
-        if _ignored(entry) or entry.name == SITE_FILE:
-            continue
-        try:
-            found = contentfiles.kind(entry, content_dir)
-        except ContentError as err:
-            errors.append(err)
-            continue
-        if found == contentfiles.FOLDER:
-            files = contentfiles.walk(entry, content_dir, errors, _ignored)   # every file checked
-            if entry / BUNDLE_INDEX in files:
-                add(entry.name, entry / BUNDLE_INDEX, entry)
-                continue
-            for path in files:
+    for entry, found in contentfiles.entries(content_dir, content_dir, errors, _ignored):
+        if entry.name == SITE_FILE:
+            continue   # config.py reads it, and checks it the same way
+        if found == contentfiles.FOLDER and _bundle_index(entry, content_dir, errors):
+            add(entry.name, entry / BUNDLE_INDEX, entry)   # its other files are checked as it loads
+        elif found == contentfiles.FOLDER:
+            for path in contentfiles.walk(entry, content_dir, errors, _ignored):
                 if path.suffix == ".md":
                     errors.append(ContentError(
                         "Markdown file in a folder without index.md is not published",
@@ -90,6 +84,18 @@ def discover(content_dir: Path) -> SourceTree:
     raise_all(errors)
     return SourceTree(tuple((slug, src, bundle) for slug, (src, bundle) in sorted(explainers.items())),
                       tuple(static))
+
+
+def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> bool:
+    """Whether `folder` is a page bundle: it holds an index.md that may be read (a link out of content/ is not)."""
+    index = folder / BUNDLE_INDEX
+    if not os.path.lexists(index):
+        return False
+    try:
+        return contentfiles.kind(index, content_dir) == contentfiles.FILE
+    except ContentError as err:
+        errors.append(err)
+        return True   # a bundle, with an error: not a folder of static files
 
 
 def _ignored(path: Path | str) -> bool:
@@ -160,6 +166,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
 
     `bodies` is a cache of converted bodies by `body_cache_key`; a hit skips Markdown entirely.
     """
+    files = bundle_files(bundle) if bundle else ()   # first: no link out of content/ is read, no pipe opened
     text = yamlfile.read_text(source)
     front = split_front_matter(text, source)
     fields = Fields(front.data, source, front.first_line)
@@ -201,7 +208,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         authors=fields.text_list("authors") or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=bundle_files(bundle) if bundle else (),
+        files=files,
     )
 
 
