@@ -11,7 +11,8 @@ from pathlib import Path
 from . import __version__, contentfiles, yamlfile
 from .config import SITE_FILE, SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .fields import FACTS_FILE, Fields, content_image_size, read_facts, read_image, read_updates, term, unique_terms
+from .fields import (FACTS_FILE, Fields, content_image_size, read_facts, read_image, read_updates, term,
+                     unique_terms)
 from .model import Body, Explainer
 from .sections import Converter
 from .typography import smarten

@@ -34,7 +34,7 @@ def kind(path: Path, root: Path) -> str:
         return FOLDER
     if stat.S_ISREG(info.st_mode):
         return FILE
-    name = next(name for test, name in _SPECIAL if test(info.st_mode))
+    name = next((name for test, name in _SPECIAL if test(info.st_mode)), "something else")
     raise ContentError(f"{name}, not a file", SourceLocation(path),
                        hint=f"only files and folders can be published: move it out of {_shown(root)}/")
 

@@ -711,3 +711,27 @@ def test_check_reports_a_broken_site_yml_as_a_finding_in_json_too(make_site, sit
     [finding] = json.loads(proc.stdout)["findings"]
     assert (finding["path"], finding["line"], finding["rule"]) == ("content/site.yml", line, "build/error")
     assert finding["message"].startswith(message)
+
+
+@pytest.mark.slow   # 60 explainers, converted by a process pool
+def test_a_link_out_of_content_is_refused_by_the_parallel_build_too(make_site, capsys, outside):
+    site = make_site({f"s{n:02}/index.md": article(f"Story {n}") for n in range(60)})
+    (site.content / "s33" / "notes.txt").symlink_to(outside)
+    assert_refused_with(site, capsys, ["--jobs", "2"], "content/s33/notes.txt",
+                        "a link to a file outside content/")
+
+
+def assert_refused_with(site, capsys, extra: list[str], where: str, message: str) -> None:
+    code, err = run_build(site, *extra, capsys=capsys)
+    assert code == 1 and f"error: {where}: {message}" in err and "Traceback" not in err, err
+    assert not site.out.exists()
+
+
+def test_a_device_in_content_is_an_error(make_site, capsys):
+    import stat as stat_module
+    site = make_site({"a.md": article()})
+    try:
+        os.mknod(site.content / "null.txt", stat_module.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        pytest.skip("creating a device needs CAP_MKNOD")
+    assert_refused(site, capsys, "content/null.txt", "a device, not a file")
