@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,17 +25,40 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        with _sigterm_stops():
+            return args.run(args)
     except ExplainerError as err:
         print(_error_text(err), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        # Cleaned up on the way here (staging folder removed, workers ended), as on Ctrl-C.
         print("\nstopped", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except BrokenPipeError:
         # `explainer check | head` closed our output: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI sends to cancel a job), raised where the program is so that it stops cleanly."""
+
+
+@contextmanager
+def _sigterm_stops():
+    """Turn SIGTERM into `Terminated` while a command runs; a second SIGTERM cannot cut the cleanup short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _error_text(err: ExplainerError) -> str:
