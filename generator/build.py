@@ -283,8 +283,7 @@ class Builder:
             return cache.bodies_folder(cache.state_path(config.content_dir, config.out_dir))
         if self._scratch is None:
             # Beside the output, named like a staging folder: the next build removes it if this one is killed.
-            self._scratch = tempfile.TemporaryDirectory(prefix=outfolder.scratch_prefix(config.out_dir, "bodies"),
-                                                        dir=outfolder.make_parent(config.out_dir))
+            self._scratch = outfolder.scratch_folder(config.out_dir, "bodies")
         return Path(self._scratch.name)
 
     def _bytecode_dir(self, config: SiteConfig) -> Path | None:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import ConfigError
+from .errors import ConfigError, display_path
 
 MARKER = ".explainer-site"
 MARKER_TEXT = b"Made by explainer build: the next build replaces this folder and everything in it.\n"
@@ -47,6 +47,14 @@ def scratch_prefix(out_dir: Path, kind: str) -> str:
 
 def make_scratch(out_dir: Path, kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=scratch_prefix(out_dir, kind), dir=make_parent(out_dir)))
+
+
+def scratch_folder(out_dir: Path, kind: str) -> tempfile.TemporaryDirectory:
+    """A staging folder beside `out_dir` that is removed when dropped (or, if the build is killed, by the next)."""
+    try:
+        return tempfile.TemporaryDirectory(prefix=scratch_prefix(out_dir, kind), dir=make_parent(out_dir))
+    except OSError as err:
+        raise cannot_write(err, out_dir) from None
 
 
 def make_parent(out_dir: Path) -> Path:
@@ -102,6 +110,15 @@ def claim_output_folder(out_dir: Path, made_before: Callable[[], bool], force: b
     raise ConfigError(f"{out_dir} was not made by explainer build (it has no {MARKER} file); "
                       "a build deletes everything in its output folder",
                       hint="choose another --out folder or empty this one; --force to replace it anyway")
+
+
+def cannot_write(err: OSError, out_dir: Path) -> ConfigError:
+    """The error for a failed write into (or beside) the output folder: the user can fix it, no traceback."""
+    name = err.filename2 or err.filename       # for a rename: where it was going
+    where = display_path(Path(os.fsdecode(name))) if name else display_path(out_dir)
+    return ConfigError(f"cannot write the site into {display_path(out_dir)}: {where}: {err.strerror or err}",
+                       hint="check that the folder and the one it is in are writable and not full; "
+                       "nothing in it was changed")
 
 
 def remove_leftovers(out_dir: Path, now: float | None = None) -> None:

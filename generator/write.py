@@ -17,8 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, ContentError, SourceLocation, display_path
-from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, is_scratch_name, make_scratch, remove_tree, swap
+from .errors import ContentError, SourceLocation
+from .outfolder import (MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch,
+                        remove_tree, swap)
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
 
@@ -64,7 +65,7 @@ class SiteWriter:
         try:
             self.root = make_scratch(self.out_dir, "new")    # new bytes wait here, beside the output
         except OSError as err:
-            raise _cannot_write(err, self.out_dir) from None
+            raise cannot_write(err, self.out_dir) from None
 
     def page(self, rel: str, data: bytes) -> None:
         self._put(rel, digest(data), data)
@@ -97,7 +98,7 @@ class SiteWriter:
                 swap(self.root, self.out_dir)
         except OSError as err:
             self.abort()
-            raise _cannot_write(err, self.out_dir) from None
+            raise cannot_write(err, self.out_dir) from None
         return WriteReport(len(self.written), self.unchanged, len(stale),
                            tuple(self.written) + tuple(stale), dict(sorted(self.manifest.items())))
 
@@ -255,14 +256,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
-
-
-def _cannot_write(err: OSError, out_dir: Path) -> ConfigError:
-    name = err.filename2 or err.filename       # for a rename: where it was going
-    where = display_path(Path(os.fsdecode(name))) if name else display_path(out_dir)
-    return ConfigError(f"cannot write the site into {display_path(out_dir)}: {where}: {err.strerror or err}",
-                       hint="check that the folder and the one it is in are writable and not full; "
-                       "nothing in it was changed")
 
 
 def atomic_write(path: Path, data: bytes) -> None:

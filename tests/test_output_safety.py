@@ -1,6 +1,7 @@
 """A build never destroys what it did not make, never leaves half a site, and never publishes its bookkeeping."""
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,87 @@ def test_content_files_beside_pages_are_still_copied(make_site, explainer):
     explainer("build", cwd=site.root, check=True)
     assert (site.out / "a/data.csv").is_file() and (site.out / "category/notes.txt").is_file()
     assert (site.out / "index.htm").is_file()
+
+
+# --- permissions (root ignores them, so as root the build runs as nobody) -------------------------------
+
+NOBODY = 65534
+
+
+def build_unprivileged(site, *args: str) -> tuple[int, str]:
+    """`explainer build` in a forked child that file permissions apply to; its exit status and stderr."""
+    import generator.cli  # noqa: F401 - imported here, where every file can be read
+    err = site.root.parent / f"stderr-{os.getpid()}.txt"
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            sys.stderr = open(err, "w", encoding="utf-8")
+            if os.getuid() == 0:
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            os.chdir(site.root)
+            code = generator.cli.main(["build", *args])
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), err.read_text()
+
+
+@pytest.fixture
+def unprivileged_site(make_site, tmp_path):
+    """A built site that the unprivileged child owns, with every folder on the way to it passable."""
+    site = make_site(GOOD)
+    build(load_config(site.content, site.out))     # as this process, so every module is imported
+    opened = []
+    for folder in reversed(tmp_path.parents):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+            opened.append((folder, mode))
+    if os.getuid() == 0:
+        for folder, dirs, names in os.walk(tmp_path):
+            for name in [folder, *(os.path.join(folder, n) for n in dirs + names)]:
+                os.lchown(name, NOBODY, NOBODY)
+    yield site
+    for folder, dirs, _ in os.walk(tmp_path):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs)]:
+            os.chmod(name, 0o755)
+    for folder, mode in opened:
+        folder.chmod(mode)
+
+
+def make_read_only(folder: Path) -> None:
+    for path, dirs, _ in os.walk(folder):
+        os.chmod(path, 0o555)
+
+
+def test_a_read_only_site_is_a_clear_error_and_stays_as_it_was(unprivileged_site):
+    site = unprivileged_site
+    site.write("b.md", article("Beta, edited", date="2024-03-01", category="Science"))
+    make_read_only(site.out)
+    before = snapshot(site.out)
+    code, err = build_unprivileged(site)
+    assert code == 1 and err.startswith("error: cannot write the site into site: site/") and \
+        "Permission denied" in err and "Traceback" not in err, err
+    assert snapshot(site.out) == before and leftovers(site.root) == []
+
+
+def test_a_full_build_replaces_a_read_only_site_it_made(unprivileged_site):
+    site = unprivileged_site
+    make_read_only(site.out)
+    code, err = build_unprivileged(site, "--no-cache")
+    assert code == 0, err
+    assert (site.out / "index.html").is_file() and leftovers(site.root) == []
+
+
+def test_a_read_only_folder_around_the_site_is_a_clear_error(unprivileged_site):
+    site = unprivileged_site
+    site.write("b.md", article("Beta, edited", date="2024-03-01", category="Science"))
+    before = snapshot(site.out)
+    site.root.chmod(0o555)
+    code, err = build_unprivileged(site, "--no-cache")
+    assert code == 1 and "cannot write the site into site" in err and "Permission denied" in err and \
+        "Traceback" not in err, err
+    assert snapshot(site.out) == before
