@@ -435,9 +435,9 @@ def _clashes(from_content: dict[str, Path], generated: list[str]) -> list[Explai
             (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None)
         if other is not None:
             errors.append(ContentError(
-                f"this file would be published as {rel}, which clashes with {other} that the build writes",
+                f"this file would be published as {rel}, which clashes with {other}, written by the build itself",
                 SourceLocation(path), hint="rename or move it; to change a generated page, override its "
-                "template in themes/ (see the README's Themes section)"))
+                "template in themes/, as the README's Themes section shows"))
     return errors
 
 

@@ -57,8 +57,8 @@ def discover(content_dir: Path) -> SourceTree:
         elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
             errors.append(ContentError(
                 f"'{slug}' cannot be an explainer's URL", SourceLocation(source),
-                hint="use letters, digits and dashes, and not category, tag, feeds, static, 404 or the name of "
-                "a file the site writes (index.html, 404.html, feed.xml, sitemap.xml, robots.txt)"))
+                hint="use letters, digits and dashes; not category, tag, feeds, static or 404, nor the name of "
+                "a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, robots.txt"))
         else:
             explainers[slug] = (source, bundle)
 

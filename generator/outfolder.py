@@ -156,6 +156,8 @@ def remove_tree(folder: Path) -> None:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True     # this process's own folders (the preview builds many times in one process)
+    if os.name == "nt":
+        return True     # os.kill there would end the process: such folders go once they are a day old
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -446,3 +446,12 @@ def test_a_read_only_folder_around_the_site_is_a_clear_error(unprivileged_site):
     assert code == 1 and "cannot write the site into site" in err and "Permission denied" in err and \
         "Traceback" not in err, err
     assert snapshot(site.out) == before
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("404.html", "content/404.html: error: build/error: this file would be published as 404.html"),
+    ("index.html.md", "content/index.html.md: error: build/error: 'index.html' cannot be an explainer's URL")])
+def test_check_fails_a_site_whose_content_clashes_with_generated_files(make_site, explainer, source, expected):
+    site = make_site({**GOOD, source: article("Clash")})
+    result = explainer("check", cwd=site.root)
+    assert result.code == 1 and expected in result.out and "Traceback" not in result.err, result.out + result.err
