@@ -19,7 +19,7 @@ import jinja2
 
 from . import cache, cards, content, hosting, outfolder, parallel, render, seo, themes, write
 from .config import SiteConfig
-from .errors import ContentError, ExplainerError, SourceLocation, raise_all
+from .errors import ExplainerError, raise_all
 from .model import Explainer
 from .sections import Converter
 
@@ -419,48 +419,6 @@ def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str,
     for explainer in published:
         for path in explainer.files:
             from_content[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
-    raise_all(_clashes(from_content, [*generated, *files]))
+    raise_all(write.clashes(from_content, [*generated, *files]))
     files.update(from_content)
     return dict(sorted(files.items()))
-
-
-def _clashes(from_content: dict[str, Path], generated: list[str]) -> list[ExplainerError]:
-    """Compared without case, as on the case-insensitive disks of macOS and Windows."""
-    taken = {rel.casefold(): rel for rel in generated}
-    folders = {folder.casefold(): rel for rel in generated for folder in _folders_of(rel)}
-    errors: list[ExplainerError] = []
-    for rel, path in from_content.items():
-        key = rel.casefold()
-        other = taken.get(key) or folders.get(key) or next(
-            (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None)
-        if other is not None:
-            errors.append(ContentError(
-                f"this file would be published as {rel}, which clashes with {other}, written by the build itself",
-                SourceLocation(path), hint="rename or move it; to change a generated page, override its "
-                "template in themes/, as the README's Themes section shows"))
-    return errors
-
-
-def _folders_of(rel: str) -> list[str]:
-    parts = rel.split("/")[:-1]
-    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-
-
-# Worker processes: each converts with its own Markdown instance, made once per process.
-_worker: dict = {}
-
-
-def _init_worker(config: SiteConfig, bodies_dir: Path | None) -> None:
-    _worker.update(config=config, converter=Converter(config.axioms), bodies_dir=bodies_dir)
-
-
-def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:
-    """Load one explainer; its converted body goes to disk, so the main process never holds them all."""
-    slug, source, bundle = job
-    try:
-        explainer = content.load_explainer(slug, source, bundle, _worker["config"], _worker["converter"])
-    except ExplainerError as err:
-        return None, err
-    if _worker["bodies_dir"] is None:
-        return explainer, None
-    return dataclasses.replace(explainer, body=cache.spill_body(explainer.body, _worker["bodies_dir"])), None

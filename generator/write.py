@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ContentError, SourceLocation
+from .errors import ContentError, ExplainerError, SourceLocation
 from .outfolder import (MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch,
                         remove_tree, swap)
 
@@ -256,6 +256,49 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
+
+
+def clashes(from_content: dict[str, Path], generated: list[str]) -> list[ExplainerError]:
+    """Errors for the content files (output path → source) that would replace a generated file, or need a
+    folder where one is, or a file where its folder is; compared without case, as macOS and Windows do."""
+    taken = {rel.casefold(): rel for rel in generated}
+    folders = {folder.casefold(): rel for rel in generated for folder in _folders_of(rel)}
+    errors: list[ExplainerError] = []
+    for rel, path in from_content.items():
+        key = rel.casefold()
+        other = taken.get(key) or folders.get(key) or next(
+            (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None)
+        if other is not None:
+            errors.append(ContentError(
+                f"this file would be published as {rel}, which clashes with {other}, written by the build itself",
+                SourceLocation(path), hint="rename or move it; to change a generated page, override its "
+                "template in themes/, as the README's Themes section shows"))
+    return errors
+
+
+def _folders_of(rel: str) -> list[str]:
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
+# Worker processes: each converts with its own Markdown instance, made once per process.
+_worker: dict = {}
+
+
+def _init_worker(config: SiteConfig, bodies_dir: Path | None) -> None:
+    _worker.update(config=config, converter=Converter(config.axioms), bodies_dir=bodies_dir)
+
+
+def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:
+    """Load one explainer; its converted body goes to disk, so the main process never holds them all."""
+    slug, source, bundle = job
+    try:
+        explainer = content.load_explainer(slug, source, bundle, _worker["config"], _worker["converter"])
+    except ExplainerError as err:
+        return None, err
+    if _worker["bodies_dir"] is None:
+        return explainer, None
+    return dataclasses.replace(explainer, body=cache.spill_body(explainer.body, _worker["bodies_dir"])), None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
