@@ -17,7 +17,7 @@ from typing import Callable
 
 import jinja2
 
-from . import cache, cards, content, hosting, parallel, render, seo, themes, write
+from . import cache, cards, content, hosting, outfolder, parallel, render, seo, themes, write
 from .config import SiteConfig
 from .errors import ExplainerError, raise_all
 from .model import Explainer
@@ -79,9 +79,13 @@ def _scheduled(chosen: Selection) -> Scheduled | None:
     return Scheduled(first.slug, first.date) if first else None
 
 
-def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None) -> BuildReport:
-    """One build into config.out_dir, reusing `.explainer-cache/` unless config.use_cache is off."""
-    return Builder(lambda: config, persist=config.use_cache, progress=progress).build()
+def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None,
+          force: bool = False) -> BuildReport:
+    """One build into config.out_dir, reusing `.explainer-cache/` unless config.use_cache is off.
+
+    `force` replaces an output folder that explainer did not make (see outfolder).
+    """
+    return Builder(lambda: config, persist=config.use_cache, progress=progress, force=force).build()
 
 
 def file_stamp(paths: list[Path]) -> tuple:
@@ -145,12 +149,15 @@ class Builder:
     """Builds a site again and again, redoing only what changed since its previous build.
 
     `persist=True` keeps the state between processes in `.explainer-cache/`; `fingerprint=False` keeps
-    theme assets at stable names (the preview server swaps a changed stylesheet in place).
+    theme assets at stable names (the preview server swaps a changed stylesheet in place); `force` replaces
+    an output folder explainer did not make.
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
-                 fingerprint: bool = True, progress: Callable[[int, int], None] | None = None):
+                 fingerprint: bool = True, progress: Callable[[int, int], None] | None = None,
+                 force: bool = False):
         self.load_config = load_config
+        self.force = force
         self.persist = persist
         self.fingerprint = fingerprint
         self.progress = progress
@@ -169,7 +176,8 @@ class Builder:
             timings[stage] = time.perf_counter() - started - sum(timings.values())
 
         config = self.config = self.load_config()
-        write.check_output_folder(config.out_dir, config.content_dir)
+        outfolder.check_output_folder(config.out_dir, config.content_dir)
+        outfolder.remove_leftovers(config.out_dir)
         snap = snapshot(config)
         inputs = snap.key(self._config_key(config))
         if self.persist and self.state is None:
@@ -177,6 +185,7 @@ class Builder:
             if unchanged:
                 return unchanged
         state = self._state_for(config)
+        forced = outfolder.claim_output_folder(config.out_dir, lambda: self._made_here(config, state), self.force)
         everything = self._refresh_theme(config, state, snap)
         explainers, loaded = self._load(config, state, snap)
         tree = snap.tree
@@ -190,12 +199,14 @@ class Builder:
         lap("cards")
 
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
-        writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not everything)
+        copies = files_to_copy(config, static, assets, tree, chosen.published,
+                               generated=[*generated_paths(renderer), *card_report.files])
+        # Everything goes to a staging folder first: the output changes only once every page rendered.
+        writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not (everything or forced))
         try:
             rendered = self._render(renderer, state, writer, everything)
             lap("render")
-            for rel, path in {**card_report.files,
-                              **files_to_copy(config, static, assets, tree, chosen.published)}.items():
+            for rel, path in {**card_report.files, **copies}.items():
                 writer.file(rel, path)
             report = writer.finish()
         except BaseException:
@@ -245,6 +256,13 @@ class Builder:
             summary={"explainers": len(chosen.published), "pages": pages, "drafts": chosen.drafts,
                      "next": scheduled}))
 
+    def _made_here(self, config: SiteConfig, state: cache.BuildState) -> bool:
+        """Whether an output folder without the marker (made before it existed) was written by explainer:
+        a file is still as the previous build's manifest says it left it, or that build's cache is there."""
+        legacy_state = cache.state_path(config.content_dir, config.out_dir).with_suffix(".pickle")
+        return legacy_state.is_file() or any(write.as_written(config.out_dir, rel, entry)
+                                             for rel, entry in state.manifest.items())
+
     def _config_key(self, config: SiteConfig) -> tuple:
         return (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
                 config.base_url, config.drafts, config.future, self.fingerprint)
@@ -269,7 +287,8 @@ class Builder:
         if self.persist:
             return cache.bodies_folder(cache.state_path(config.content_dir, config.out_dir))
         if self._scratch is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="explainer-bodies-")
+            # Beside the output, named like a staging folder: the next build removes it if this one is killed.
+            self._scratch = outfolder.scratch_folder(config.out_dir, "bodies")
         return Path(self._scratch.name)
 
     def _bytecode_dir(self, config: SiteConfig) -> Path | None:
@@ -384,15 +403,28 @@ class Builder:
         return rendered, pages
 
 
+def generated_paths(renderer: render.Renderer) -> list[str]:
+    """Every page and file the build itself writes (the social cards aside)."""
+    pages = [f"{explainer.slug}/index.html" for explainer in renderer.listing.explainers]
+    return pages + [path for path, _, _ in renderer.list_page_jobs()] + [hosting.HEADERS_FILE, write.MARKER]
+
+
 def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
-                   tree: content.SourceTree, published: list[Explainer]) -> dict[str, Path]:
-    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles."""
+                  tree: content.SourceTree, published: list[Explainer], generated=()) -> dict[str, Path]:
+    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles.
+
+    A content file whose output path is one of the `generated` files (or a folder of them, or inside one)
+    would silently replace a page: that is an error at the file.
+    """
     files = {assets[rel]: path for rel, path in static.items()}
+    from_content = {}
     for path in tree.static_files:
-        files[path.relative_to(config.content_dir).as_posix()] = path   # a link's own name, not its target's
+        from_content[path.relative_to(config.content_dir).as_posix()] = path   # a link's own name
     for explainer in published:
         for path in explainer.files:
-            files[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
+            from_content[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
+    raise_all(write.clashes(from_content, [*generated, *files]))
+    files.update(from_content)
     return dict(sorted(files.items()))
 
 

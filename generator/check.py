@@ -42,6 +42,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         assets = render.fingerprint(static)
         html = render.render_site(chosen.published, config, themes.environment(chain), assets)
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
+        files = files_to_copy(config, static, assets, tree, chosen.published, generated=list(html))  # as build
     except ExplainerError as err:
         return CheckReport(tuple(from_error(err)))
 
@@ -50,7 +51,6 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
                                               config.now, config.timezone, config.raw_html))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
-    files = files_to_copy(config, static, assets, tree, chosen.published)   # what build copies
     site = linkcheck.Site(pages, files,
                           {e.slug: "a draft: it is not on the site until it has `draft: false`"
                            for e in explainers if e.draft and not config.drafts})

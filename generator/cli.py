@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,17 +25,40 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        with _sigterm_stops():
+            return args.run(args)
     except ExplainerError as err:
         print(_error_text(err), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        # Cleaned up on the way here (staging folder removed, workers ended), as on Ctrl-C.
         print("\nstopped", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except BrokenPipeError:
         # `explainer check | head` closed our output: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI sends to cancel a job), raised where the program is so that it stops cleanly."""
+
+
+@contextmanager
+def _sigterm_stops():
+    """Turn SIGTERM into `Terminated` while a command runs; a second SIGTERM cannot cut the cleanup short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _error_text(err: ExplainerError) -> str:
@@ -54,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _site_options(build)
     build.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                        help="output folder (default: ./site)")
+    _force_option(build)
     build.add_argument("--base-url", metavar="URL",
                        help="public URL of the site, e.g. https://example.com/explainers/ (overrides site.yml)")
     build.add_argument("--no-cache", action="store_true",
@@ -95,8 +122,15 @@ def _deploy_parser(commands: argparse._SubParsersAction) -> None:
             action.help = argparse.SUPPRESS   # refused by run_deploy: drafts are never deployed
     deploy.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                         help="folder the site is built into and deployed from (default: ./site)")
+    _force_option(deploy)
     deploy.add_argument("--base-url", metavar="URL", help="public URL of the site (overrides site.yml)")
     deploy.set_defaults(run=run_deploy)
+
+
+def _force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace the output folder even though explainer did not make it "
+                        "(everything in it is deleted); a build never replaces a file or a symlink")
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -140,7 +174,7 @@ def run_build(args: argparse.Namespace) -> int:
     # cyclic collector would only rescan the growing set of explainers (about 40 % of render time).
     gc.disable()
     config = config_from(args, args.out)
-    report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None)
+    report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None, force=args.force)
     _print_build(report, config, verbose=args.verbose)
     return 0
 
@@ -181,7 +215,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     config = config_from(args, args.out)
     target = find_target(config, args.target)   # a misspelt target fails before the build
     if not args.no_build:
-        _print_build(build(config), config)
+        _print_build(build(config, force=args.force), config)
     for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
         print(line)
     return 0

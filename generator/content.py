@@ -21,7 +21,10 @@ FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", 
                      "language", "draft", "image", "facts", "updates")
 BUNDLE_INDEX = "index.md"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
-RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index"})
+# Taken by the site itself: its folders, and the files at its root (an explainer `feed.xml` would need a
+# folder where the feed is).
+RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index",
+                            "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt"})
 SLUG_PATTERN = re.compile(r"^[\w][\w.-]*$")
 
 
@@ -56,7 +59,8 @@ def discover(content_dir: Path) -> SourceTree:
         elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
             errors.append(ContentError(
                 f"'{slug}' cannot be an explainer's URL", SourceLocation(source),
-                hint="use letters, digits and dashes, and not category, tag, feeds, static or 404"))
+                hint="use letters, digits and dashes; not category, tag, feeds, static or 404, nor the name of "
+                "a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, robots.txt"))
         else:
             explainers[slug] = (source, bundle)
 

@@ -1,13 +1,24 @@
-"""Process pools for the CPU-bound stages (Markdown conversion, social cards), chosen the same way everywhere."""
+"""Process pools for the CPU-bound stages (Markdown conversion, social cards), chosen the same way everywhere.
+
+Workers never outlive the build: on Linux the kernel kills them when the build process dies, however it
+dies (SIGKILL included), and a build that stops on an exception (Ctrl-C, SIGTERM, an error) terminates
+them at once instead of waiting for the queued work.
+"""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from .config import SiteConfig
+
+PR_SET_PDEATHSIG = 1     # prctl option (linux/prctl.h): a signal for this process when its parent dies
 
 
 def workers(config: SiteConfig) -> int:
@@ -15,9 +26,45 @@ def workers(config: SiteConfig) -> int:
     return config.jobs if config.jobs else min(os.cpu_count() or 1, 8)
 
 
-def process_pool(count: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+@contextmanager
+def process_pool(count: int, initializer: Callable | None = None,
+                 initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
     # fork is cheap and inherits the imported modules; with other threads running (the preview server,
     # the writer's threads) forking is unsafe, so then start clean interpreters instead.
     method = "fork" if threading.active_count() == 1 else "spawn"
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
-                               initializer=initializer, initargs=initargs)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        _stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _start_worker(parent: int, initializer: Callable | None, initargs: tuple) -> None:
+    _die_with_parent(parent)
+    # Ctrl-C reaches every process of the terminal's group: the build stops its workers itself, without
+    # a traceback from each. A forked worker must not inherit the CLI's SIGTERM handler either.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)     # the build died before prctl took effect: nobody is waiting for this worker
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued work and end the workers now (shutdown alone would wait for the queue)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)

@@ -1,10 +1,11 @@
 """The only module that writes the site.
 
-A full build writes into a staging folder beside the output and swaps it in at the end, so readers and the
-previous site never see half a build. An incremental build (nothing but a few explainers changed, checked
-against the manifest of what we wrote last time) updates the output folder in place, one atomic file at a
-time. Either way, every check has passed before the first byte is written, and files whose bytes did not
-change are left alone (same inode, same modification time).
+Every build writes into a staging folder beside the output first, so nothing in the output changes until
+every page has been rendered and written. A full build then swaps the staging folder in with one atomic
+exchange: readers and the previous site never see half a build, and there is always a site. An incremental
+build (nothing but a few explainers changed, checked against the manifest of what we wrote last time) moves
+just the changed files in, one atomic rename each, and puts the old ones back if any of them cannot be
+moved. Files whose bytes did not change are left alone (same inode, same modification time).
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ContentError, ExplainerError, SourceLocation
+from .outfolder import (MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch,
+                        remove_tree, swap)
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
 
@@ -34,25 +37,21 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def check_output_folder(out_dir: Path, content_dir: Path) -> None:
-    """Refuse output folders whose replacement would destroy the user's work."""
-    out, content = out_dir.resolve(), content_dir.resolve()
-    if out == content or out in content.parents or content in out.parents:
-        raise ConfigError(f"the output folder {out_dir} overlaps the content folder {content_dir}",
-                          hint="pass --out with a separate folder, e.g. --out site")
-    if out == Path.home().resolve() or out == Path(out.anchor) or out == Path.cwd().resolve():
-        raise ConfigError(f"refusing to replace {out_dir} with the built site",
-                          hint="pass --out with a folder of its own, e.g. --out site")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
-        raise ConfigError(f"{out_dir} is not empty and does not look like a built site",
-                          hint="choose another --out folder, or empty this one first")
+def as_written(out_dir: Path, rel: str, entry: Entry) -> bool:
+    """The output file is still the one the manifest entry describes (same size and modification time)."""
+    try:
+        st = (out_dir / rel).stat()
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (entry[1], entry[2])
 
 
 class SiteWriter:
     """Receives the files of one build, one at a time, and puts the whole site in place at `finish`."""
 
     def __init__(self, out_dir: Path, previous: dict[str, Entry] | None = None, in_place: bool = False):
-        self.out_dir = out_dir.resolve()
+        out = Path(os.path.abspath(out_dir))
+        self.out_dir = out.parent.resolve() / out.name     # never through a symlink at the end: see outfolder
         self.previous = previous or {}
         self.in_place = in_place and self.out_dir.is_dir()
         self.manifest: dict[str, Entry] = {}
@@ -63,15 +62,20 @@ class SiteWriter:
         # (on some disks a mkdir takes half a millisecond), the way Hugo writes in parallel.
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explainer-write")
         self._pending: list[Future] = []
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.root = self.out_dir if self.in_place else Path(
-            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
+        try:
+            self.root = make_scratch(self.out_dir, "new")    # new bytes wait here, beside the output
+        except OSError as err:
+            raise cannot_write(err, self.out_dir) from None
 
     def page(self, rel: str, data: bytes) -> None:
         self._put(rel, digest(data), data)
 
     def file(self, rel: str, source: Path) -> None:
-        data = source.read_bytes()
+        try:
+            data = source.read_bytes()
+        except OSError as err:
+            raise ContentError(f"cannot read this file: {err.strerror or err}", SourceLocation(source),
+                               hint="check that it is a readable file") from None
         self._put(rel, digest(data), data)
 
     def keep(self, rel: str) -> bool:
@@ -83,22 +87,25 @@ class SiteWriter:
         return True
 
     def finish(self) -> WriteReport:
-        self._wait_for_writes()
-        stale = sorted(self._stale())
-        if self.in_place:
-            for rel in stale:
-                (self.out_dir / rel).unlink(missing_ok=True)
-                _remove_empty_parents(self.out_dir / rel, self.out_dir)
-        else:
-            self.root.chmod(0o755)   # mkdtemp makes it private; a web server must read the site
-            _swap(self.root, self.out_dir)
+        self.page(MARKER, MARKER_TEXT)
+        try:
+            self._wait_for_writes()
+            stale = sorted(self._stale())
+            if self.in_place:
+                self._move_in(stale)
+            else:
+                self.root.chmod(0o755)   # mkdtemp makes it private; a web server must read the site
+                swap(self.root, self.out_dir)
+        except OSError as err:
+            self.abort()
+            raise cannot_write(err, self.out_dir) from None
         return WriteReport(len(self.written), self.unchanged, len(stale),
                            tuple(self.written) + tuple(stale), dict(sorted(self.manifest.items())))
 
     def abort(self) -> None:
         self._io.shutdown(wait=True, cancel_futures=True)
-        if not self.in_place:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self.root.exists():
+            remove_tree(self.root)
 
     def _put(self, rel: str, data_digest: str, data: bytes) -> None:
         entry = self._previous_entry(rel)
@@ -113,11 +120,8 @@ class SiteWriter:
     def _write_new(self, rel: str, data_digest: str, data: bytes) -> tuple[str, Entry]:
         target = self.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if self.in_place:
-            atomic_write(target, data)
-        else:
-            target.write_bytes(data)
-        st = target.stat()
+        target.write_bytes(data)
+        st = target.stat()     # a rename keeps the inode: still true once the file is in the output folder
         return rel, (data_digest, st.st_size, st.st_mtime_ns)
 
     def _wait_for_writes(self) -> None:
@@ -128,26 +132,35 @@ class SiteWriter:
         finally:
             self._io.shutdown(wait=True)
 
+    def _move_in(self, stale: list[str]) -> None:
+        """Move the new files into the output folder and delete the stale ones, or, if any step fails,
+        put everything back as it was."""
+        moves = _Moves(self.out_dir, make_scratch(self.out_dir, "old"))
+        try:
+            for rel in sorted(self.written, key=_reader_order):
+                moves.replace(rel, self.root / rel)
+            for rel in stale:
+                moves.delete(rel)
+        except BaseException:
+            moves.undo()
+            raise
+        finally:
+            remove_tree(moves.backup)
+            remove_tree(self.root)
+        for rel in stale:
+            _remove_empty_parents(self.out_dir / rel, self.out_dir)
+
     def _previous_entry(self, rel: str) -> Entry | None:
         """The manifest entry for `rel`, if the file on disk is still the one we wrote."""
         entry = self.previous.get(rel)
-        if entry is None:
-            return None
-        try:
-            st = (self.out_dir / rel).stat()
-        except OSError:
-            return None
-        return entry if (st.st_size, st.st_mtime_ns) == (entry[1], entry[2]) else None
+        return entry if entry is not None and as_written(self.out_dir, rel, entry) else None
 
     def _reuse(self, rel: str, entry: Entry | None, data_digest: str = "") -> None:
         old = self.out_dir / rel
         if not self.in_place:
             target = self.root / rel
             self._mkdir(target.parent)
-            try:
-                os.link(old, target)
-            except OSError:
-                shutil.copy2(old, target)   # a filesystem without hard links
+            _link_or_copy(old, target)
         if entry is None:
             st = old.stat()
             entry = (data_digest, st.st_size, st.st_mtime_ns)
@@ -161,12 +174,81 @@ class SiteWriter:
         if not self.out_dir.is_dir():
             return []
         return [rel for p in self.out_dir.rglob("*")
-                if p.is_file() and (rel := p.relative_to(self.out_dir).as_posix()) not in self.manifest]
+                if p.is_file() and not is_scratch_name(p.name)
+                and (rel := p.relative_to(self.out_dir).as_posix()) not in self.manifest]
 
     def _mkdir(self, folder: Path) -> None:
         if folder not in self._dirs:
             folder.mkdir(parents=True, exist_ok=True)
             self._dirs.add(folder)
+
+
+class _Moves:
+    """Changes to the output folder that can be undone: each replaced or deleted file is first hard-linked
+    into `backup` (same inode, so putting it back restores its bytes and modification time)."""
+
+    def __init__(self, out_dir: Path, backup: Path):
+        self.out_dir, self.backup = out_dir, backup
+        self.saved: list[str] = []          # files now in the backup folder
+        self.created: list[str] = []        # files that did not exist before
+        self.folders: list[Path] = []       # folders made for new files
+
+    def replace(self, rel: str, new: Path) -> None:
+        target = self.out_dir / rel
+        existed = self._save(rel)
+        self._make_parents(target.parent)
+        os.replace(new, target)
+        if not existed:
+            self.created.append(rel)
+
+    def delete(self, rel: str) -> None:
+        self._save(rel)
+        (self.out_dir / rel).unlink(missing_ok=True)
+
+    def undo(self) -> None:
+        for rel in reversed(self.created):
+            (self.out_dir / rel).unlink(missing_ok=True)
+        for folder in reversed(self.folders):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        for rel in reversed(self.saved):
+            target = self.out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.backup / rel, target)
+
+    def _save(self, rel: str) -> bool:
+        target = self.out_dir / rel
+        if not target.is_file():
+            return False
+        saved = self.backup / rel
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(target, saved)
+        self.saved.append(rel)
+        return True
+
+    def _make_parents(self, folder: Path) -> None:
+        missing = []
+        while not folder.is_dir() and folder != self.out_dir:
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            self.folders.append(folder)
+
+
+def _reader_order(rel: str) -> tuple[int, str]:
+    """Assets first, then pages, then the pages and feeds that link to them: a reader of the live site
+    never follows a link to a file that is not there yet."""
+    if rel in ("index.html", "404.html") or rel.endswith(".xml"):
+        return 2, rel
+    return (1 if rel.endswith(".html") else 0), rel
+
+
+def _link_or_copy(old: Path, new: Path) -> None:
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copy2(old, new)   # a filesystem without hard links
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -176,10 +258,33 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+def clashes(from_content: dict[str, Path], generated: list[str]) -> list[ExplainerError]:
+    """Errors for the content files (output path → source) that would replace a generated file, or need a
+    folder where one is, or a file where its folder is; compared without case, as macOS and Windows do."""
+    taken = {rel.casefold(): rel for rel in generated}
+    folders = {folder.casefold(): rel for rel in generated for folder in _folders_of(rel)}
+    errors: list[ExplainerError] = []
+    for rel, path in from_content.items():
+        key = rel.casefold()
+        other = taken.get(key) or folders.get(key) or next(
+            (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None)
+        if other is not None:
+            errors.append(ContentError(
+                f"this file would be published as {rel}, which clashes with {other}, written by the build itself",
+                SourceLocation(path), hint="rename or move it; to change a generated page, override its "
+                "template in themes/, as the README's Themes section shows"))
+    return errors
+
+
+def _folders_of(rel: str) -> list[str]:
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old bytes or the new ones, never half of them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -195,13 +300,3 @@ def _remove_empty_parents(path: Path, top: Path) -> None:
     while folder != top and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    os.replace(out_dir, trash / out_dir.name)
-    os.replace(staging, out_dir)
-    shutil.rmtree(trash, ignore_errors=True)

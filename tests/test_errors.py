@@ -97,7 +97,7 @@ def test_output_folder_that_is_not_a_site_is_refused(make_site, explainer):
     (site.root / "precious").mkdir()
     (site.root / "precious" / "notes.txt").write_text("keep me")
     result = explainer("build", "--out", "precious", cwd=site.root)
-    assert result.code == 1 and "does not look like a built site" in result.err
+    assert result.code == 1 and "was not made by explainer build" in result.err
     assert (site.root / "precious" / "notes.txt").read_text() == "keep me"
 
 

@@ -27,7 +27,7 @@ def publish(target: Target, site_dir: Path, config: SiteConfig, dry_run: bool) -
     dest = (Path.cwd() / Path(target.options["path"]).expanduser()).resolve()
     _check_folder(dest, site_dir.resolve(), config.content_dir.resolve(), target)
     local = site_files(site_dir)
-    remote = site_files(dest) if dest.is_dir() else {}
+    remote = site_files(dest, bookkeeping=True) if dest.is_dir() else {}   # leftovers of a killed deploy go
     plan = make_plan(local, remote, lambda rel, path: _same_bytes(path, remote[rel]))
     if not dry_run:
         _apply(plan, local, dest)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import SourceLocation, redact  # noqa: F401 - redact was defined here; kept importable
+from ..outfolder import is_scratch_name
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,16 @@ class DeployReport:
     notes: tuple[str, ...] = ()         # e.g. the commit that is now the branch tip
 
 
-def site_files(site_dir: Path) -> dict[str, Path]:
-    """Every file of the built site by its '/'-separated path, sorted."""
+def site_files(site_dir: Path, bookkeeping: bool = False) -> dict[str, Path]:
+    """Every file of the built site by its '/'-separated path, sorted; without the build's bookkeeping (its
+    marker file, temporary files a killed build left) unless asked for, as when listing a target to clean."""
     files = {}
     site_dir = site_dir.resolve()
     for folder, dirs, names in os.walk(site_dir):
         dirs.sort()
         for name in names:
+            if not bookkeeping and is_scratch_name(name):
+                continue
             path = Path(folder, name)
             files[path.relative_to(site_dir).as_posix()] = path
     return dict(sorted(files.items()))
