@@ -209,7 +209,12 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("damage", DAMAGE)
+def more_of(table: dict, fast: int = 2) -> list:
+    """The table's cases: the first ones in the fast suite, the rest marked slow."""
+    return [name if n < fast else pytest.param(name, marks=pytest.mark.slow) for n, name in enumerate(table)]
+
+
+@pytest.mark.parametrize("damage", more_of(DAMAGE))
 def test_damaged_or_swapped_bodies_are_converted_again(make_site, explainer, damage):
     site = make_site(stories(4))
     explainer("build", check=True, cwd=site.root)
@@ -253,7 +258,7 @@ CARD_DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("damage", CARD_DAMAGE)
+@pytest.mark.parametrize("damage", more_of(CARD_DAMAGE, fast=3))
 def test_a_damaged_cached_card_is_drawn_again_never_copied(make_site, explainer, damage):
     from generator import cards
     site = make_site(stories(2))
@@ -310,15 +315,15 @@ def give_away(folder: Path) -> None:
 
 UNUSABLE = {
     "a file": lambda cache: cache.write_text("not a folder\n"),
-    "a dangling symlink": lambda cache: cache.symlink_to(cache.parent / "gone"),
     "a folder we cannot enter": lambda cache: cache.mkdir(mode=0o000),
+    "a dangling symlink": lambda cache: cache.symlink_to(cache.parent / "gone"),
     "a read-only folder": lambda cache: cache.mkdir(mode=0o555),
     "holding a file named bodies": lambda cache: cache.mkdir() or (cache / "bodies").write_text("x"),
 }
 
 
 @pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"), reason="needs setpriv to drop root")
-@pytest.mark.parametrize("kind", UNUSABLE)
+@pytest.mark.parametrize("kind", more_of(UNUSABLE))
 def test_a_cache_folder_we_cannot_use_is_skipped_with_one_warning(tmp_path, kind):
     # Under /tmp itself: pytest's own folders are closed to other users.
     root = Path(tempfile.mkdtemp(prefix="explainer-cache-test-")) if os.geteuid() == 0 else tmp_path
@@ -489,3 +494,22 @@ def test_pages_rendered_from_cached_explainers_are_byte_identical_in_any_time_zo
     explainer("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
     assert tree(site.out) == tree(site.root / "fresh")
     assert "2024-11-03T01:30:00-04:00 EDT" in site.page("fall-back/index.html")
+
+
+def test_cache_files_from_another_version_or_other_folders_are_not_used(make_site, explainer):
+    site = make_site(stories(3))
+    explainer("build", check=True, cwd=site.root)
+    written = list((site.root / ".explainer-cache").glob("build-*.json"))
+    assert len(written) == 2                                  # the state and the record
+    for path in written:
+        data = json.loads(path.read_bytes())
+        data["tag"] = "explainer 0.0.1 python 3.9 markdown 3.0 schema 0"
+        path.write_text(json.dumps(data))
+    site.write("story-1/index.md", article("Story one", date="2024-03-02", body="Another lede.\n"))
+    first = explainer("build", "-v", check=True, cwd=site.root)
+    assert "load " in first.out and "Another lede." in site.page("story-1/index.html")
+    explainer("build", "--out", "elsewhere", check=True, cwd=site.root)      # a second output folder
+    for state in (site.root / ".explainer-cache").glob("build-*.json"):
+        data = json.loads(state.read_bytes())
+        assert data["for"][1] in (str(site.out.resolve()), str((site.root / "elsewhere").resolve()))
+    assert tree(site.out) == tree(site.root / "elsewhere")
