@@ -7,6 +7,7 @@ reloads only the explainers whose files changed and re-renders only the pages th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tempfile
 import time
@@ -26,6 +27,8 @@ from .sections import Converter
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
 SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)
 PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one core) to show a progress bar
+# Settings that never change a page: `now` is judged by the record's time window, site.yml by its digest.
+NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs"})
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Builder:
         self._chain: themes.ThemeChain | None = None
         self._converter: Converter | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None   # removed with the builder
+        self._cache: Path | None = None        # this build's cache folder; None without one
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -179,12 +183,14 @@ class Builder:
         outfolder.check_output_folder(config.out_dir, config.content_dir)
         outfolder.remove_leftovers(config.out_dir)
         snap = snapshot(config)
-        inputs = snap.key(self._config_key(config))
-        if self.persist and self.state is None:
+        self._cache, cache_warning = self._cache_folder(config)
+        persist = self.persist and self._cache is not None
+        inputs = cache.digest_of(snap.key(self._config_key(config)))
+        if persist and self.state is None:
             unchanged = self._up_to_date(config, inputs, started)
             if unchanged:
                 return unchanged
-        state = self._state_for(config)
+        state = self._state_for(config, persist)
         forced = outfolder.claim_output_folder(config.out_dir, lambda: self._made_here(config, state), self.force)
         everything = self._refresh_theme(config, state, snap)
         explainers, loaded = self._load(config, state, snap)
@@ -195,7 +201,7 @@ class Builder:
         static = themes.static_files(self._chain)
         assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
         # Before the writer starts its threads, so the cards' process pool can still fork.
-        card_report = cards.make_cards(chosen.published, config, self._chain.folders)
+        card_report = cards.make_cards(chosen.published, config, self._chain.folders, self._cards_folder())
         lap("cards")
 
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
@@ -214,10 +220,9 @@ class Builder:
             raise
         changed = loaded or report.written or report.deleted or everything
         state.manifest = report.manifest
-        if self.persist and changed:
-            cache.save_state(cache.state_path(config.content_dir, config.out_dir), state)
-        if self.persist:
-            self._save_record(config, inputs, chosen, report, rendered[1])
+        state.folders = cache.output_folders(config.out_dir, report.manifest)
+        if persist:
+            cache_warning = self._save(config, state, changed, inputs, chosen, report, rendered[1])
         lap("write")
 
         return BuildReport(explainers=len(chosen.published), pages=rendered[1], written=report.written,
@@ -225,89 +230,133 @@ class Builder:
                            seconds=time.perf_counter() - started, drafts_skipped=chosen.drafts,
                            next_scheduled=_scheduled(chosen), timings=timings, loaded=loaded, rendered=rendered[0],
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
-                           warnings=tuple(filter(None, [seo.base_url_warning(config), *card_report.warnings])))
+                           warnings=tuple(filter(None, [cache_warning, seo.base_url_warning(config),
+                                                        *card_report.warnings])))
 
-    def _up_to_date(self, config: SiteConfig, inputs: tuple, started: float) -> BuildReport | None:
-        """The report of the previous build when nothing it read has changed and its output is intact."""
-        record = cache.load_record(cache.record_path(config.content_dir, config.out_dir))
-        if record is None or record.inputs != inputs or (record.due and config.now >= record.due):
+    def _cache_folder(self, config: SiteConfig) -> tuple[Path | None, str | None]:
+        """This build's cache folder, and the warning when there is one we cannot use.
+
+        `--no-cache` never looks at it; one that is a file, a dangling link or unwritable is left alone.
+        """
+        if not config.use_cache:
+            return None, None
+        try:
+            return cache.open_folder(config.content_dir), None
+        except cache.CacheUnavailable as err:
+            return None, f"building without the cache: {err}"
+
+    def _up_to_date(self, config: SiteConfig, inputs: str, started: float) -> BuildReport | None:
+        """The report of the previous build when nothing it read has changed, the clock is still in the
+        window where it publishes the same explainers, and its output is as it left it."""
+        record = cache.load_record(self._record_path(config), config.content_dir, config.out_dir)
+        if record is None or record.inputs != inputs or not record.holds_at(config.now):
             return None
-        for rel, (size, mtime) in record.outputs.items():
-            try:
-                st = (config.out_dir / rel).stat()
-            except OSError:
-                return None
-            if (st.st_size, st.st_mtime_ns) != (size, mtime):
-                return None
+        if not record.output_intact(config.out_dir):
+            return None
         summary = record.summary
-        return BuildReport(explainers=summary["explainers"], pages=summary["pages"], written=0,
+        scheduled = Scheduled(summary.next_slug, summary.next_date) if summary.next_slug and summary.next_date \
+            else None
+        return BuildReport(explainers=summary.explainers, pages=summary.pages, written=0,
                            unchanged=len(record.outputs), deleted=0, seconds=time.perf_counter() - started,
-                           drafts_skipped=summary["drafts"], next_scheduled=summary["next"],
+                           drafts_skipped=summary.drafts, next_scheduled=scheduled,
                            timings={"check": time.perf_counter() - started},
                            warnings=tuple(filter(None, [seo.base_url_warning(config)])))
 
-    def _save_record(self, config: SiteConfig, inputs: tuple, chosen: Selection, report: write.WriteReport,
-                     pages: int) -> None:
+    def _save(self, config: SiteConfig, state: cache.BuildState, changed: bool, inputs: str,
+              chosen: Selection, report: write.WriteReport, pages: int) -> str | None:
+        """Keep the state and the record for the next build; a cache we cannot write is a warning."""
+        try:
+            if changed:
+                cache.save_state(self._state_path(config), state, config.content_dir, config.out_dir)
+            self._save_record(config, inputs, chosen, report, pages, state.folders)
+        except (OSError, cache.CacheDataError) as err:
+            cache.forget_record(self._record_path(config))
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            return f"could not save the build cache in {self._cache} ({reason}); the next build starts from scratch"
+        return None
+
+    def _save_record(self, config: SiteConfig, inputs: str, chosen: Selection, report: write.WriteReport,
+                     pages: int, folders: cache.Folders) -> None:
         scheduled = _scheduled(chosen)
-        cache.save_record(cache.record_path(config.content_dir, config.out_dir), cache.Record(
+        # Without --future, the same explainers are published from the newest one's date until the next
+        # scheduled one's: a build at any other time (a later --as-of, or now after one) must start over.
+        since = None if config.future else max((e.date for e in chosen.published), default=None)
+        cache.save_record(self._record_path(config), cache.Record(
             inputs=inputs,
-            outputs={rel: (size, mtime) for rel, (_, size, mtime) in report.manifest.items()},
-            due=scheduled.date if scheduled else None,
-            summary={"explainers": len(chosen.published), "pages": pages, "drafts": chosen.drafts,
-                     "next": scheduled}))
+            outputs={rel: [size, mtime] for rel, (_, size, mtime) in report.manifest.items()},
+            folders={rel: list(stamp) for rel, stamp in folders.items()},
+            since=since, until=scheduled.date if scheduled else None,
+            summary=cache.Summary(len(chosen.published), pages, chosen.drafts,
+                                  scheduled.slug if scheduled else None, scheduled.date if scheduled else None)),
+            config.content_dir, config.out_dir)
 
     def _made_here(self, config: SiteConfig, state: cache.BuildState) -> bool:
         """Whether an output folder without the marker (made before it existed) was written by explainer:
         a file is still as the previous build's manifest says it left it, or that build's cache is there."""
-        legacy_state = cache.state_path(config.content_dir, config.out_dir).with_suffix(".pickle")
+        legacy_state = cache.legacy_state_path(config.content_dir, config.out_dir)
         return legacy_state.is_file() or any(write.as_written(config.out_dir, rel, entry)
                                              for rel, entry in state.manifest.items())
 
-    def _config_key(self, config: SiteConfig) -> tuple:
-        return (repr(config.raw), config.content_dir.resolve(), config.out_dir.resolve(), config.theme,
-                config.base_url, config.drafts, config.future, self.fingerprint)
+    def _state_path(self, config: SiteConfig) -> Path:
+        assert self._cache is not None
+        return cache.state_path(self._cache, config.content_dir, config.out_dir)
 
-    def _state_for(self, config: SiteConfig) -> cache.BuildState:
+    def _record_path(self, config: SiteConfig) -> Path:
+        assert self._cache is not None
+        return cache.record_path(self._cache, config.content_dir, config.out_dir)
+
+    def _config_key(self, config: SiteConfig) -> str:
+        """Everything in the configuration that can change a page, as one digest (site.yml by its bytes)."""
+        settings = [(f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
+                    if f.name not in NOT_IN_CONFIG_KEY]
+        return cache.digest_of((settings, config.content_dir.resolve(), config.out_dir.resolve(), self.fingerprint))
+
+    def _state_for(self, config: SiteConfig, persist: bool) -> cache.BuildState:
         """The previous build's state, emptied of what a changed site.yml or option invalidates."""
         if self.state is None:
-            path = cache.state_path(config.content_dir, config.out_dir)
-            self.state = cache.load_state(path) if self.persist else cache.BuildState()
+            self.state = cache.load_state(self._state_path(config), config.content_dir, config.out_dir) \
+                if persist else cache.BuildState()
         state = self.state
         config_key = self._config_key(config)
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}
+        if state.manifest and not cache.folders_unchanged(config.out_dir, state.folders):
+            # Someone else (a build without the cache, a person) changed the output folder: the manifest
+            # no longer lists every file in it, so write it anew rather than update it in place.
+            state.manifest, state.shown = {}, {}
         if self._converter is None or (self._converter.axioms, self._converter.raw_html) != (
                 config.axioms, config.raw_html):
             self._converter = Converter(config.axioms, config.raw_html)
         return state
 
-    def _spill_folder(self, config: SiteConfig) -> Path:
-        """Where converted bodies wait until their page is rendered: the cache, or a folder of our own."""
-        if self.persist:
-            return cache.bodies_folder(cache.state_path(config.content_dir, config.out_dir))
+    def _scratch_folder(self) -> Path:
         if self._scratch is None:
             # Beside the output, named like a staging folder: the next build removes it if this one is killed.
-            self._scratch = outfolder.scratch_folder(config.out_dir, "bodies")
+            assert self.config is not None
+            self._scratch = outfolder.scratch_folder(self.config.out_dir, "bodies")
         return Path(self._scratch.name)
 
-    def _bytecode_dir(self, config: SiteConfig) -> Path | None:
-        if not self.persist:
-            return None
-        folder = cache.state_path(config.content_dir, config.out_dir).parent / "templates"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+    def _spill_folder(self, config: SiteConfig) -> Path:
+        """Where converted bodies wait until their page is rendered: the cache, or a folder of our own."""
+        if self.persist and self._cache is not None:
+            return cache.bodies_folder(self._cache)
+        return self._scratch_folder()
+
+    def _cards_folder(self) -> Path:
+        """Social cards are kept in the cache (the preview server's builder too), or in a folder of our own."""
+        return self._cache / cache.CARDS if self._cache is not None else self._scratch_folder() / "cards"
 
     def _refresh_theme(self, config: SiteConfig, state: cache.BuildState, snap: Snapshot) -> bool:
         """Reload the theme when it changed; True means every page must be rendered again."""
         chain, stamp = snap.chain, snap.theme_stamp
         everything = not state.shown or not state.manifest
         if self._env is None or chain != self._chain:
-            self._chain, self._env = chain, themes.environment(chain, self._bytecode_dir(config))
+            self._chain, self._env = chain, themes.environment(chain)
         if stamp != state.theme_stamp:
             templates = [s for s in stamp if "/templates/" in s[0]]
             if templates != [s for s in state.theme_stamp if "/templates/" in s[0]]:
-                self._env = themes.environment(chain, self._bytecode_dir(config))   # it caches templates
+                self._env = themes.environment(chain)   # it caches templates
                 everything = True
             elif self.fingerprint:
                 everything = True      # a new stylesheet name appears in every page
@@ -327,9 +376,20 @@ class Builder:
             explainer = fresh[source] if source in fresh else state.loaded[source][1]
             loaded[source] = (stamps[source], explainer)
         state.loaded = loaded
+        self._rebuild_damaged_bodies(config, tree, loaded)
         live = {id(e.body) for _, e in loaded.values()}    # by identity: hashing a Body hashes all its HTML
         state.bodies = {key: body for key, body in state.bodies.items() if id(body) in live}
         return [e for _, e in loaded.values()], len(stale)
+
+    def _rebuild_damaged_bodies(self, config: SiteConfig, tree: content.SourceTree, loaded: dict) -> None:
+        """A body on disk that turns out to be damaged is converted again from its Markdown, never shown."""
+        for slug, source, bundle in tree.explainers:
+            body = loaded[source][1].body
+            if isinstance(body, cache.StoredBody):
+                body.rebuild = functools.partial(self._convert_again, slug, source, bundle, config)
+
+    def _convert_again(self, slug: str, source: Path, bundle: Path | None, config: SiteConfig):
+        return content.load_explainer(slug, source, bundle, config, self._converter).body
 
     def _load_stale(self, config: SiteConfig, state: cache.BuildState, stale: list):
         """Read the explainers whose files changed: cached bodies here, Markdown in parallel when many."""
@@ -378,20 +438,20 @@ class Builder:
     def _render(self, renderer: render.Renderer, state: cache.BuildState, writer: write.SiteWriter,
                 everything: bool) -> tuple[int, int]:
         """Write every page; an explainer page whose inputs are unchanged is carried over, not rendered."""
-        shown: dict[str, tuple] = {}
+        shown: dict[str, str] = {}
         rendered = pages = 0
         site_wide = renderer.site_wide_key()
-        stamps = {e.source: stamp for stamp, e in state.loaded.values()}
+        stamps = {e.source: cache.digest_of(stamp) for stamp, e in state.loaded.values()}
         for explainer in renderer.listing.explainers:
             path = f"{explainer.slug}/index.html"
-            key = (stamps[explainer.source], site_wide)
+            key = cache.digest_of((stamps[explainer.source], site_wide))
             if everything or state.shown.get(path) != key or not writer.keep(path):
                 writer.page(path, renderer.explainer_page(cache.with_body(explainer)).encode("utf-8"))
                 rendered += 1
             shown[path] = key
             pages += 1
         for path, shows, make in renderer.list_page_jobs():
-            key = (site_wide, tuple(stamps[e.source] for e in shows))
+            key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in shows)))
             if everything or state.shown.get(path) != key or not writer.keep(path):
                 writer.page(path, make().encode("utf-8"))
                 rendered += 1

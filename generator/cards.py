@@ -1,26 +1,29 @@
 """Social cards for the explainers that need one (site.yml `social_cards`), drawn by `cardimage` and cached.
 
-Cards are cached in `.explainer-cache/cards/` beside the content folder under a key made of everything that
-goes into the picture (text, fonts, the drawing code, Pillow's version and layout engine), so an unchanged
-explainer's card is never drawn twice.
+Cards are cached in `.explainer-cache/cards/` beside the content folder as `<key>-<digest>.png`: the key is
+made of everything that goes into the picture (text, fonts, the drawing code, Pillow's version and layout
+engine), so an unchanged explainer's card is never drawn twice; the digest is the BLAKE2 hash of the PNG's
+bytes. A cached card is used only when its bytes match that digest and it is a whole PNG of the card's size;
+anything else is deleted and drawn again, so no damaged or foreign file is ever copied into the site.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__, cardimage, parallel, write
-from .cache import CACHE_DIR
+from . import __version__, cache, cardimage, parallel, write
 from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout
 from .config import SiteConfig
 from .errors import ContentError, SourceLocation
 from .model import Explainer
 from .render import date_long
-from .seo import CARD_FILE, wants_card
+from .seo import CARD_FILE, CARD_SIZE, wants_card
 
-CACHE_FOLDER = Path(CACHE_DIR) / "cards"
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
 
 
@@ -37,12 +40,15 @@ def card_text(explainer: Explainer, config: SiteConfig) -> CardText:
 
 
 def cache_folder(config: SiteConfig) -> Path:
-    return config.content_dir.resolve().parent / CACHE_FOLDER
+    return cache.folder_of(config.content_dir) / cache.CARDS
 
 
-def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
-               theme_folders: Iterable[Path] = ()) -> CardReport:
-    """A card for each explainer that wants one: taken from the cache, or drawn and cached."""
+def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folders: Iterable[Path] = (),
+               folder: Path | None = None) -> CardReport:
+    """A card for each explainer that wants one: a checked one from `folder`, or drawn into it.
+
+    `folder` is the cache's cards folder (the default), or one of the build's own when it has no cache.
+    """
     wanted = [e for e in explainers if wants_card(e, config)]
     if not wanted:
         return CardReport({}, 0, ())
@@ -50,22 +56,27 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
     fonts = find_fonts(theme_folders)
     bidi = has_bidi_layout()
     version = _code_version(fonts, bidi)
-    folder = cache_folder(config)
-    files: dict[str, Path] = {}
-    to_draw: dict[Path, CardText] = {}
+    folder = folder or cache_folder(config)
+    stored = _stored_cards(folder)
+    keys: dict[str, str] = {}
+    found: dict[str, Path] = {}
+    to_draw: dict[str, CardText] = {}
     for explainer in wanted:
         text = card_text(explainer, config)
-        cached = folder / f"{cache_key(text, version)}.png"
-        if not (config.use_cache and cached.is_file()):
-            to_draw[cached] = text
-        files[f"{explainer.slug}/{CARD_FILE}"] = cached
-    jobs = [(path, text, fonts, bidi) for path, text in to_draw.items()]
+        key = keys[f"{explainer.slug}/{CARD_FILE}"] = cache_key(text, version)
+        if key not in found and key not in to_draw:
+            path = _checked_card(stored.get(key, ()))
+            if path is None:
+                to_draw[key] = text
+            else:
+                found[key] = path
+    jobs = [(folder, key, text, fonts, bidi) for key, text in to_draw.items()]
     workers = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and workers > 1:
-        _draw_in_pool(jobs, workers)
+        found.update(_draw_in_pool(jobs, workers))
     else:
-        for job in jobs:
-            _draw_job(job)
+        found.update(_draw_job(job) for job in jobs)
+    files = {rel: found[key] for rel, key in keys.items()}
     _prune(folder, set(files.values()))
     drawn = len(to_draw)
     rtl_without_bidi = sum(text.rtl and not bidi for text in to_draw.values())
@@ -75,15 +86,63 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig,
     return CardReport(dict(sorted(files.items())), drawn, warnings)
 
 
-def _draw_job(job: tuple[Path, CardText, Fonts, bool]) -> None:
-    path, text, fonts, bidi = job
-    write.atomic_write(path, draw_card(text, fonts, bidi))
+def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
+    folder, key, text, fonts, bidi = job
+    data = draw_card(text, fonts, bidi)
+    path = folder / f"{key}-{_digest(data)}.png"
+    write.atomic_write(path, data)
+    return key, path
 
 
-def _draw_in_pool(jobs: list, workers: int) -> None:
+def _draw_in_pool(jobs: list, workers: int) -> list[tuple[str, Path]]:
     with parallel.process_pool(workers) as pool:
-        for _ in pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))):
-            pass
+        return list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _stored_cards(folder: Path) -> dict[str, list[Path]]:
+    """The cards in the folder by key, from their names alone (one listing, no reads)."""
+    stored: dict[str, list[Path]] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return stored
+    for entry in entries:
+        key, dash, rest = entry.name.partition("-")
+        if dash and rest.endswith(".png"):
+            stored.setdefault(key, []).append(Path(entry.path))
+    return stored
+
+
+def _checked_card(paths: Iterable[Path]) -> Path | None:
+    """The first of these files whose bytes are what its name says and a whole card; the others are removed."""
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if path.name.endswith(f"-{_digest(data)}.png") and is_card_png(data):
+            return path
+        cache.discard(path)
+    return None
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def is_card_png(data: bytes) -> bool:
+    """A PNG from start (signature, a sound header of the card's size) to end (the IEND chunk)."""
+    if not (data.startswith(PNG_SIGNATURE) and data.endswith(PNG_END) and len(data) > 33):
+        return False
+    length, kind = struct.unpack(">I4s", data[8:16])
+    header = data[16:29]
+    if length != 13 or kind != b"IHDR" or struct.unpack(">I", data[29:33])[0] != zlib.crc32(kind + header):
+        return False
+    return struct.unpack(">II", header[:8]) == tuple(CARD_SIZE)
 
 
 def cache_key(text: CardText, version: str) -> str:

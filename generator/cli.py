@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -142,16 +142,16 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drafts", action="store_true", help="include explainers marked draft: true")
     parser.add_argument("--future", action="store_true", help="include explainers dated in the future")
     parser.add_argument("--as-of", type=_moment, metavar="TIME",
-                        help="build the site as it will be at TIME (e.g. 2026-12-01T09:00); "
-                        "scheduled explainers dated before it appear")
+                        help="build the site as it will be at TIME (e.g. 2026-12-01T09:00, in site.yml's "
+                        "timezone unless TIME has an offset); scheduled explainers dated before it appear")
 
 
 def _moment(text: str) -> datetime:
+    """--as-of's time; without an offset it is naive, and the config puts it in site.yml's time zone."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or time: {text!r} (use 2026-12-01T09:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _positive(text: str) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
@@ -51,6 +52,7 @@ class SiteConfig:
     use_cache: bool = True
     jobs: int | None = None                   # worker processes for Markdown; None = one per CPU
     raw: dict = field(default_factory=dict)   # the whole site.yml, for stages that own a key (deploy, check)
+    site_digest: str = ""                     # of site.yml's bytes, read before they are parsed (cache keys)
 
     @property
     def site_file(self) -> Path:
@@ -85,6 +87,7 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
     site_file = content_dir / SITE_FILE
     readable = (site_file.exists() or site_file.is_symlink()) and \
         contentfiles.kind(site_file, content_dir) == contentfiles.FILE   # no link out of content/, no pipe
+    site_digest = _digest_of(site_file) if readable else ""
     raw = yamlfile.load(site_file) if readable else {}
     if raw is None:
         raw = {}
@@ -97,8 +100,18 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
     raise_all(errors)
     if "base_url" in values:
         values["base_url"] = _normalise_base_url(values["base_url"])
+    if "now" in values and values["now"].tzinfo is None:
+        # `--as-of 2026-12-01T09:00` is read like a date in front matter: in the site's time zone.
+        values["now"] = values["now"].replace(tzinfo=values.get("timezone", timezone.utc))
     out = Path(out_dir) if out_dir is not None else Path("site")
-    return SiteConfig(content_dir=content_dir, out_dir=out, raw=raw, **values)
+    return SiteConfig(content_dir=content_dir, out_dir=out, raw=raw, site_digest=site_digest, **values)
+
+
+def _digest_of(site_file: Path) -> str:
+    try:
+        return hashlib.sha256(site_file.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:

@@ -64,11 +64,11 @@ def _where(config: SiteConfig):
     return config.line_of("theme") if "theme" in config.raw else None
 
 
-def environment(chain: ThemeChain, bytecode_dir: Path | None = None) -> jinja2.Environment:
+def environment(chain: ThemeChain) -> jinja2.Environment:
     """Autoescaping, strict Jinja2 environment; `default/x.html` always names the packaged default's template.
 
-    Templates are not re-checked on every use (the builder makes a new environment when they change);
-    `bytecode_dir` keeps compiled templates between processes.
+    Templates are not re-checked on every use (the builder makes a new environment when they change).
+    Compiled templates are never kept on disk: loading them back would run code from the cache folder.
     """
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(chain.template_dirs),
@@ -77,9 +77,7 @@ def environment(chain: ThemeChain, bytecode_dir: Path | None = None) -> jinja2.E
     ])
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True, auto_reload=False,
-                              bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir))
-                              if bytecode_dir else None)
+                              trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
 
 def static_files(chain: ThemeChain) -> dict[str, Path]:

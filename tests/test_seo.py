@@ -462,7 +462,8 @@ def test_cards_drawn_by_worker_processes_are_the_same_bytes(make_site, tmp_path)
     thread.start()
     try:
         parallel = cards.make_cards(build_explainers(site),
-                                    load_config(site.content, site.out, jobs=2, use_cache=False, now=now))
+                                    load_config(site.content, site.out, jobs=2, use_cache=False, now=now),
+                                    folder=tmp_path / "cards of its own")
     finally:
         stop.set()
         thread.join()

@@ -1,0 +1,224 @@
+"""The build cache's data format: explainers and bodies as JSON values, by an explicit schema.
+
+Each kind of value has an encoder and a decoder; a dataclass is a JSON list of its fields in order. Only the
+types named in the schema are ever made from cache data, and every value is type-checked on the way in, so
+a damaged or hostile file raises `CacheDataError` (the cache then treats the entry as missing). Nothing read
+from the cache is ever evaluated, imported or unpickled.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path, PurePath
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from .errors import SourceLocation
+from .model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+
+
+class CacheDataError(ValueError):
+    """A cache entry that is not what this version writes: treated as missing, never reported."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+def _exactly(python_type: type, name: str) -> Kind:
+    def check(value: Any) -> Any:
+        if type(value) is not python_type:
+            raise CacheDataError(f"expected {name}, found {type(value).__name__}")
+        return value
+    return Kind(name, check, check)
+
+
+TEXT = _exactly(str, "text")
+INT = _exactly(int, "int")
+FLAG = _exactly(bool, "flag")
+
+
+def _encode_markup(value: Any) -> str:
+    if not isinstance(value, Markup):
+        raise CacheDataError(f"expected Markup, found {type(value).__name__}")
+    return str(value)
+
+
+MARKUP = Kind("markup", _encode_markup, lambda value: Markup(TEXT.decode(value)))
+
+
+def _encode_path(value: Any) -> str:
+    if not isinstance(value, PurePath):
+        raise CacheDataError(f"expected a path, found {type(value).__name__}")
+    return str(value)
+
+
+PATH = Kind("path", _encode_path, lambda value: Path(TEXT.decode(value)))
+
+
+def optional(kind: Kind) -> Kind:
+    return Kind(f"{kind.name}?", lambda v: None if v is None else kind.encode(v),
+                lambda v: None if v is None else kind.decode(v))
+
+
+def _items(value: Any, what: type) -> Any:
+    if type(value) is not what:
+        raise CacheDataError(f"expected a {what.__name__}, found {type(value).__name__}")
+    return value
+
+
+def tuple_of(kind: Kind) -> Kind:
+    decode = kind.decode
+    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)],
+                lambda v: tuple([decode(x) for x in _items(v, list)]))
+
+
+def row(*kinds: Kind) -> Kind:
+    """A fixed-length tuple such as a file stamp (path, mtime, size)."""
+    decoders = [kind.decode for kind in kinds]
+
+    def decode(value: Any) -> tuple:
+        if type(value) is not list or len(value) != len(decoders):
+            raise CacheDataError(f"expected {len(decoders)} values")
+        return tuple([decode_item(x) for decode_item, x in zip(decoders, value)])
+
+    def encode(value: Any) -> list:
+        if type(value) is not tuple or len(value) != len(kinds):
+            raise CacheDataError(f"expected a tuple of {len(kinds)}")
+        return [kind.encode(x) for kind, x in zip(kinds, value)]
+    return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode)
+
+
+PLAIN = {TEXT: str, INT: int, FLAG: bool}
+
+
+def record(cls: type, **kinds: Kind) -> Kind:
+    """A dataclass as the list of its fields; the schema must name every field, in order."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    if names != list(kinds):
+        raise TypeError(f"the cache schema of {cls.__name__} is out of date: {names} != {list(kinds)}")
+    pairs = list(kinds.items())
+    count = len(pairs)
+    # Plain fields are checked all at once and taken as they are; only the others need decoding.
+    plain = [i for i, kind in enumerate(kinds.values()) if kind in PLAIN]
+    plain_types = [PLAIN[kind] for kind in kinds.values() if kind in PLAIN]
+    nested = [(i, kind.decode) for i, kind in enumerate(kinds.values()) if kind not in PLAIN]
+
+    def encode(value: Any) -> list:
+        if type(value) is not cls:
+            raise CacheDataError(f"expected {cls.__name__}, found {type(value).__name__}")
+        return [kind.encode(getattr(value, name)) for name, kind in pairs]
+
+    def decode(value: Any) -> Any:
+        if type(value) is not list or len(value) != count or [type(value[i]) for i in plain] != plain_types:
+            raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
+        fields = value.copy()
+        for i, decode_field in nested:
+            fields[i] = decode_field(value[i])
+        return cls(*fields)
+    return Kind(cls.__name__ + "(" + ", ".join(f"{n}: {k.name}" for n, k in pairs) + ")", encode, decode)
+
+
+def shared(kind: Kind, memo: dict) -> Kind:
+    """`kind`, decoding equal values to one object: a file's path appears once per fact, a tag once per
+    explainer, and making each of them anew is most of the time a state takes to read."""
+    def decode(value: Any) -> Any:
+        key = (kind.name, value) if type(value) is str else (kind.name, *value) if type(value) is list else None
+        try:
+            return memo[key]
+        except (KeyError, TypeError):
+            made = kind.decode(value)
+        try:
+            memo[key] = made
+        except TypeError:            # a list holding lists: fine, just not shared
+            pass
+        return made
+    return Kind(kind.name, kind.encode, decode)
+
+
+# Time zones are kept exactly (an IANA zone by its key, a fixed offset with its name), so a page rendered
+# from the cache is byte-identical to one rendered from the files.
+def _encode_zone(zone: tzinfo) -> list:
+    if isinstance(zone, ZoneInfo) and zone.key:
+        return ["zone", zone.key]
+    if isinstance(zone, timezone):
+        offset = zone.utcoffset(None)
+        plain = timezone(offset)
+        name = zone.tzname(None)
+        return ["offset", offset // timedelta(microseconds=1), None if name == plain.tzname(None) else name]
+    raise CacheDataError(f"cannot keep the time zone {zone!r}")
+
+
+def _decode_zone(value: Any) -> tzinfo:
+    try:
+        if type(value) is list and len(value) == 2 and value[0] == "zone":
+            return ZoneInfo(TEXT.decode(value[1]))
+        if type(value) is list and len(value) == 3 and value[0] == "offset":
+            offset = timedelta(microseconds=INT.decode(value[1]))
+            name = optional(TEXT).decode(value[2])
+            return timezone(offset) if name is None else timezone(offset, name)
+    except (ValueError, KeyError, OSError) as err:      # an unknown zone, an offset of a day or more
+        raise CacheDataError(f"not a time zone: {value!r} ({err})") from None
+    raise CacheDataError(f"not a time zone: {value!r}")
+
+
+def _encode_moment(value: Any) -> list:
+    if type(value) is not datetime or value.tzinfo is None:
+        raise CacheDataError("expected an aware datetime")
+    return [value.replace(tzinfo=None).isoformat(), value.fold, _encode_zone(value.tzinfo)]
+
+
+def _decode_moment(value: Any) -> datetime:
+    if type(value) is not list or len(value) != 3 or value[1] not in (0, 1):
+        raise CacheDataError("expected a time as [wall clock, fold, zone]")
+    try:
+        wall = datetime.fromisoformat(TEXT.decode(value[0]))
+    except ValueError:
+        raise CacheDataError(f"not a time: {value[0]!r}") from None
+    if wall.tzinfo is not None:
+        raise CacheDataError(f"not a wall-clock time: {value[0]!r}")
+    return wall.replace(tzinfo=_decode_zone(value[2]), fold=value[1])
+
+
+MOMENT = Kind("moment", _encode_moment, _decode_moment)
+
+STAMP = tuple_of(row(TEXT, optional(INT), optional(INT)))    # (path, mtime_ns, size) per file
+
+SECTION = record(Section, label=TEXT, axiom=TEXT, id=TEXT, html=MARKUP, words=INT, html_with_permalink=MARKUP)
+BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT)
+
+
+def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
+    """Explainers whose body is stored as `body` says (the cache keeps bodies in files of their own).
+
+    With a `memo`, equal paths, terms and sources decode to shared objects (they are all frozen).
+    """
+    def share(kind: Kind) -> Kind:
+        return kind if memo is None else shared(kind, memo)
+
+    path = share(PATH)
+    term = share(record(Term, name=TEXT, slug=TEXT))
+    source = share(record(Source, name=TEXT, url=optional(TEXT)))
+    where = record(SourceLocation, path=path, line=optional(INT))
+    fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
+    image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
+                   caption=optional(TEXT), credit=optional(TEXT))
+    return record(Explainer, slug=TEXT, source=path, bundle=optional(path), title=TEXT, date=MOMENT,
+                  updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
+                  authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
+                  image=optional(image), facts=optional(record(FactBox, title=TEXT, facts=tuple_of(fact))),
+                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT)), body=body, files=tuple_of(path))
+
+
+# Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches
+# even when the version number stays the same.
+SCHEMA = hashlib.blake2b(
+    "\n".join(kind.name for kind in (STAMP, BODY, explainer_kind(Kind("body", str, str)), MOMENT)).encode(),
+    digest_size=8).hexdigest()
