@@ -27,8 +27,9 @@ from .sections import Converter
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
 SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)
 PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one core) to show a progress bar
-# Settings that never change a page: `now` is judged by the record's time window, site.yml by its digest.
-NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs"})
+# Not part of the key: the clock (the record's time window covers it), site.yml's parsed form (its bytes are),
+# how the work is done, and the folders as spelled (their resolved paths are).
+NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs", "content_dir", "out_dir"})
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,10 @@ class Builder:
                 return unchanged
         state = self._state_for(config, persist)
         forced = outfolder.claim_output_folder(config.out_dir, lambda: self._made_here(config, state), self.force)
+        if state.manifest and not cache.folders_unchanged(config.out_dir, state.folders):
+            # Someone else (a build without the cache, a person) changed the output folder: the manifest
+            # no longer lists every file in it, so write it anew rather than update it in place.
+            state.manifest, state.shown = {}, {}
         everything = self._refresh_theme(config, state, snap)
         explainers, loaded = self._load(config, state, snap)
         tree = snap.tree
@@ -321,10 +326,6 @@ class Builder:
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}
-        if state.manifest and not cache.folders_unchanged(config.out_dir, state.folders):
-            # Someone else (a build without the cache, a person) changed the output folder: the manifest
-            # no longer lists every file in it, so write it anew rather than update it in place.
-            state.manifest, state.shown = {}, {}
         if self._converter is None or (self._converter.axioms, self._converter.raw_html) != (
                 config.axioms, config.raw_html):
             self._converter = Converter(config.axioms, config.raw_html)
