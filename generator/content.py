@@ -10,8 +10,9 @@ from pathlib import Path
 from . import __version__, yamlfile
 from .config import SITE_FILE, SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .fields import FACTS_FILE, Fields, image_size, read_facts, read_image, read_updates, term, unique_terms
+from .fields import FACTS_FILE, TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
 from .model import Body, Explainer
+from .pictures import image_size
 from .sections import Converter
 from .typography import smarten
 
@@ -161,10 +162,12 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
             fields.fail(f"unknown front matter key '{key}'", key,
                         hint=f"did you mean '{close[0]}'?" if close else
                         "known keys: " + ", ".join(FRONT_MATTER_KEYS))
-    title = fields.text("title", required=True)
+    title = fields.text("title", required=True, limit=TITLE_LIMIT)
     published = fields.moment("date", config.timezone, required=True)
     updated = fields.moment("updated", config.timezone)
-    category = fields.text("category")
+    category = fields.text("category", limit=TERM_LIMIT)
+    tags = fields.terms("tags")
+    authors = fields.text_list("authors")
     summary = fields.text("summary")
     language = fields.text("language") or config.language
     draft = front.data.get("draft", False)
@@ -182,19 +185,26 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = converter.convert(front.body, "" if source_dir == "." else source_dir, slug,
-                                 size_of=lambda rel: image_size(config.content_dir / rel))
+                                 size_of=lambda rel: image_size(config.content_dir / rel, rel))
+        raise_all([_body_image_error(src, err, front, source) for src, err in converter.urls.image_errors])
         if bodies is not None:
             bodies[key] = body
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
-        category=term(category) if category else None,
-        tags=unique_terms(fields.text_list("tags")),
-        authors=fields.text_list("authors") or ((config.author,) if config.author else ()),
+        category=term(category) if category else None, tags=tags,
+        authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
         files=bundle_files(bundle) if bundle else (),
     )
+
+
+def _body_image_error(src: str, err: ExplainerError, front: FrontMatter, source: Path) -> ContentError:
+    """A broken picture in the body, at the first body line that names it."""
+    lines = front.body.split("\n")
+    line = next((front.body_line + n for n, text in enumerate(lines) if src in text), None)
+    return ContentError(err.message, SourceLocation(source, line), hint=err.hint)
 
 
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:

@@ -6,13 +6,14 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import markdown
 from markupsafe import Markup
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .errors import ExplainerError
 from .model import Body, Section
 from .typography import TypographyTreeprocessor
 
@@ -24,13 +25,14 @@ DEFAULT_AXIOMS = (
     "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
     "The backstory", "How it works", "What happened", "What's new", "Why now",
 )
-BODY_FORMAT = 3      # bump when the HTML a body converts to changes, so cached bodies are converted again
+BODY_FORMAT = 4      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
 _HEADINGS = frozenset({"h2", "h3", "h4"})
-ImageSizer = Callable[[str], "tuple[int, int] | None"]   # content-relative path → (width, height)
+# content-relative path → (width, height), None when unknown; raises ExplainerError for a broken picture
+ImageSizer = Callable[[str], "tuple[int, int] | None"]
 
 
 def normalise_label(text: str) -> str:
@@ -150,6 +152,7 @@ class UrlRewriter(Treeprocessor):
         self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
         self.page_dir = ""     # folder of the built page, relative to the site root
         self.size_of: ImageSizer | None = None
+        self.image_errors: list[tuple[str, ExplainerError]] = []   # (src as written, what is wrong with it)
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -163,8 +166,12 @@ class UrlRewriter(Treeprocessor):
         parts = urlsplit(img.get("src"))
         if self.size_of is None or parts.scheme or parts.netloc or parts.path.startswith("/"):
             return
-        target = posixpath.normpath(posixpath.join(self.source_dir, parts.path))
-        size = None if target.startswith("..") else self.size_of(target)
+        target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
+        try:
+            size = None if target.startswith("..") else self.size_of(target)
+        except ExplainerError as err:
+            self.image_errors.append((img.get("src"), err))
+            size = None
         if size and not (img.get("width") or img.get("height")):
             img.set("width", str(size[0]))
             img.set("height", str(size[1]))
@@ -222,6 +229,7 @@ class Converter:
         self.md.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
         self.urls.size_of = size_of
+        self.urls.image_errors = []
         html = self.md.convert(text)
         parts = html.split(_SPLIT)
         lede_html = _unwrap(parts[0], "div")
