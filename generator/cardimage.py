@@ -29,6 +29,9 @@ RULE = (52, 78, 112)
 MARGIN = 80
 TITLE_TOP, TITLE_BOTTOM = 150, 490
 TITLE_SIZES = range(84, 38, -4)          # largest first; the first size at which the title fits wins
+# Characters of any one text that are measured at all: more than the card can show even at the smallest size
+# (about 7 lines of 45), so a pasted novel costs no more than a long headline.
+DRAWN_LIMIT = 400
 LINE_HEIGHT = 1.18
 PNG_COMPRESSION = 5        # zlib level 9 takes ten times as long for 12% fewer bytes
 PALETTE_STEPS = 64         # shades from the background to each colour: smooth antialiasing in a 256-colour PNG
@@ -112,10 +115,10 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     canvas.rectangle((0, 0, width, 12), fill=ACCENT)
 
     if text.category:
-        label = fit_line(drawable(text.category.upper(), bold.font(32)), bold, 32, right - left)
+        label = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, right - left)
         bold.draw(canvas, left, right, 72, label, 32, ACCENT)
 
-    title = drawable(text.title, bold.font(TITLE_SIZES[0])) or text.site
+    title = drawable(clip(text.title), bold.font(TITLE_SIZES[0])) or clip(text.site)
     size, lines = fit_title(title, bold, right - left, TITLE_BOTTOM - TITLE_TOP)
     line_height = round(size * LINE_HEIGHT)
     top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - line_height * len(lines)) // 2
@@ -124,7 +127,7 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
 
     canvas.rectangle((left, 520, right, 522), fill=RULE)
     date_width = regular.length(text.date, 30)
-    site = fit_line(drawable(text.site, bold.font(30)), bold, 30, right - left - date_width - 40)
+    site = fit_line(drawable(clip(text.site), bold.font(30)), bold, 30, right - left - date_width - 40)
     bold.draw(canvas, left, right, 552, site, 30, MUTED)       # where the reader starts: mirrored for RTL
     date_at, anchor = ((left, 552), "la") if text.rtl else ((right, 552), "ra")
     canvas.text(date_at, text.date, font=regular.font(30), fill=MUTED, anchor=anchor)
@@ -134,6 +137,11 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG",
                                                                        compress_level=PNG_COMPRESSION)
     return out.getvalue()
+
+
+def clip(text: str) -> str:
+    """At most DRAWN_LIMIT characters, ending in … when cut."""
+    return text if len(text) <= DRAWN_LIMIT else text[:DRAWN_LIMIT - 1] + "\u2026"
 
 
 def _palette():

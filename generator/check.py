@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import content, copydesk, external, linkcheck, render, themes
+from . import cards, content, copydesk, external, linkcheck, render, themes
 from .build import files_to_copy, select
 from .config import SiteConfig
 from .errors import ExplainerError
@@ -40,6 +40,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         chain = themes.resolve(config)
         static = themes.static_files(chain)
         assets = render.fingerprint(static)
+        cards.check_names(chosen.published, config)
         html = render.render_site(chosen.published, config, themes.environment(chain), assets)
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
         files = files_to_copy(config, static, assets, tree, chosen.published, generated=list(html))  # as build

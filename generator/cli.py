@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import SiteConfig, load_config
-from .errors import ExplainerError
+from .errors import ExplainerError, display_path
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 
@@ -38,6 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         # `explainer check | head` closed our output: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as err:
+        # The machine said no (permissions, a read-only disk, a full disk): its words, not a traceback.
+        print(f"error: {_os_error_text(err)}", file=sys.stderr)
+        return 1
+
+
+def _os_error_text(err: OSError) -> str:
+    path = Path(os.fsdecode(err.filename)) if err.filename else None
+    denied = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    if path and denied and not path.exists() and path.parent.is_dir():
+        path = path.parent          # a file that could not be created (a temporary name): the folder said no
+    text = f"{display_path(path)}: {err.strerror or err}" if path else str(err.strerror or err)
+    if denied:
+        return text + " (check who may write there, e.g. `ls -ld` the folder; or build elsewhere with --out DIR)"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return text + " (free some space on that disk)"
+    return text
 
 
 class Terminated(KeyboardInterrupt):
@@ -63,7 +81,12 @@ def _sigterm_stops():
 
 def _error_text(err: ExplainerError) -> str:
     errors = getattr(err, "errors", [err])
-    lines = [f"error: {e}" for e in errors]
+    lines = []
+    for error in errors:
+        lines.append(f"error: {error}")
+        page_of = getattr(error, "content", None)    # a template failed on this explainer's page
+        if page_of:
+            lines.append(f"  while rendering the page of {page_of}")
     if len(errors) > 1:
         lines.append(f"{len(errors)} errors; nothing was written")
     return "\n".join(lines)
@@ -98,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     _site_options(serve)
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1; others are reachable from the network)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
     serve.set_defaults(run=run_serve)
     _deploy_parser(commands)
@@ -160,6 +183,12 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
+
+
 def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig:
     overrides = {"theme": args.theme, "drafts": args.drafts or None, "future": args.future or None,
                  "base_url": getattr(args, "base_url", None), "now": args.as_of,
@@ -180,12 +209,13 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _print_build(report, config: SiteConfig, verbose: bool = False) -> None:
-    """The build summary, as `build` and `deploy` print it."""
+    """The build summary, as `build` and `deploy` print it; warnings first, where they are not scrolled past."""
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stderr.flush()      # before the summary on stdout, also when both go to one log
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
           f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     if report.drafts_skipped:
         print(f"  {report.drafts_skipped} draft{'s' * (report.drafts_skipped != 1)} left out "
               "(--drafts to include)")
@@ -288,9 +318,11 @@ def run_check(args: argparse.Namespace) -> int:
         return 0
     try:
         config = config_from(args)
-    except ExplainerError as err:   # site.yml itself is wrong: a finding too, so --format json stays JSON
+    except ExplainerError as err:      # site.yml is wrong, so the site cannot build: a finding like the others
+        if not all(e.where for e in getattr(err, "errors", [err])):
+            raise                      # no site here at all (no content folder): nothing to report on
         report = CheckReport(tuple(from_error(err)))
-    else:
+    else:                              # wrong `check:` settings stop check_site itself, as usage errors
         report = check_site(config, check_external=args.external)
     print(format_json(report) if args.format == "json" else format_text(report))
     return 1 if report.failed(strict=args.strict) else 0

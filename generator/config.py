@@ -94,12 +94,16 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
     if not isinstance(raw, dict):
         raise ConfigError("site.yml must be a mapping of keys to values", SourceLocation(site_file, 1))
     values, errors = _validate(raw, site_file)
+    if overrides.get("base_url") is not None:
+        problem = base_url_problem(overrides["base_url"])
+        if problem:
+            errors.append(ConfigError(f"--base-url {problem[0]}", hint=problem[1]))
     for key, value in overrides.items():
         if value is not None:
             values[key] = value
     raise_all(errors)
     if "base_url" in values:
-        values["base_url"] = _normalise_base_url(values["base_url"])
+        values["base_url"] = values["base_url"] if values["base_url"].endswith("/") else values["base_url"] + "/"
     if "now" in values and values["now"].tzinfo is None:
         # `--as-of 2026-12-01T09:00` is read like a date in front matter: in the site's time zone.
         values["now"] = values["now"].replace(tzinfo=values.get("timezone", timezone.utc))
@@ -132,6 +136,10 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
         if key in ("title", "base_url", "language", "author", "description", "theme"):
             if not isinstance(value, str) or not value.strip():
                 errors.append(ConfigError(f"'{key}' must be text", where(key)))
+                continue
+            problem = base_url_problem(value.strip()) if key == "base_url" else None
+            if problem:
+                errors.append(ConfigError(f"base_url {problem[0]}", where(key), hint=problem[1]))
                 continue
             values[key] = value.strip()
         elif key == "axioms":
@@ -167,8 +175,27 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
     return values, errors
 
 
-def _normalise_base_url(url: str) -> str:
+def base_url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with a base_url (message, hint), or None: it must be an http(s) URL with a host, or a
+    path from the root; nothing the site's pages would have to repeat (a query or a #fragment)."""
+    example = "https://example.com/explainers/ (or a path such as /explainers/)"
     parts = urlsplit(url)
+    if any(c.isspace() for c in url):
+        return f"has a space in it: {url!r}", "write a space in a URL as %20, or leave it out"
     if parts.scheme and parts.scheme not in ("http", "https"):
-        raise ConfigError(f"base_url must be an http(s) URL or a path: {url}")
-    return url if url.endswith("/") else url + "/"
+        return f"must be an http(s) URL or a path: {url}", f"e.g. {example}"
+    if parts.scheme and not parts.netloc:
+        return f"has no host name: {url}", f"e.g. {example}"
+    if not parts.scheme and parts.netloc:
+        return f"has a host but no scheme: {url}", f"write https:{url}"
+    if not parts.scheme and not url.startswith("/"):
+        host = url.split("/", 1)[0]
+        hint = f"write https://{url}" if "." in host else f"write /{url} for a path, or https://… for a URL"
+        return f"is neither a URL nor a path from the root: {url}", hint
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return f"must not have a ?query or #fragment: {url}", f"cut it off: {url.split('?')[0].split('#')[0]}"
+    try:
+        parts.port
+    except ValueError:
+        return f"has a port that is not a number: {url}", f"e.g. {example}"
+    return None

@@ -11,9 +11,9 @@ from pathlib import Path
 from . import __version__, contentfiles, yamlfile
 from .config import SITE_FILE, SiteConfig
 from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .fields import (FACTS_FILE, Fields, content_image_size, read_facts, read_image, read_updates, term,
-                     unique_terms)
+from .fields import FACTS_FILE, TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
 from .model import Body, Explainer
+from .pictures import image_size
 from .sections import Converter
 from .typography import smarten
 
@@ -181,10 +181,12 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
             fields.fail(f"unknown front matter key '{key}'", key,
                         hint=f"did you mean '{close[0]}'?" if close else
                         "known keys: " + ", ".join(FRONT_MATTER_KEYS))
-    title = fields.text("title", required=True)
+    title = fields.text("title", required=True, limit=TITLE_LIMIT)
     published = fields.moment("date", config.timezone, required=True)
     updated = fields.moment("updated", config.timezone)
-    category = fields.text("category")
+    category = fields.text("category", limit=TERM_LIMIT)
+    tags = fields.terms("tags")
+    authors = fields.text_list("authors")
     summary = fields.text("summary")
     language = fields.text("language") or config.language
     draft = front.data.get("draft", False)
@@ -202,15 +204,15 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
-                            size_of=lambda rel: content_image_size(config.content_dir, rel))
+                            size_of=lambda rel: body_image_size(config.content_dir, rel))
+        raise_all([_body_image_error(src, err, front, source) for src, err in converter.urls.image_errors])
         if bodies is not None:
             bodies[key] = body
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
-        category=term(category) if category else None,
-        tags=unique_terms(fields.text_list("tags")),
-        authors=fields.text_list("authors") or ((config.author,) if config.author else ()),
+        category=term(category) if category else None, tags=tags,
+        authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
         files=files,
@@ -233,6 +235,20 @@ def _most_markup(lines: list[str]) -> int:
     """Index of the line with the most nesting characters: where the editor should look."""
     counts = [sum(line.count(mark) for mark in "*_>[") + len(line) - len(line.lstrip()) for line in lines]
     return counts.index(max(counts)) if counts else 0
+
+
+def _body_image_error(src: str, err: ExplainerError, front: FrontMatter, source: Path) -> ContentError:
+    """A broken picture in the body, at the first body line that names it."""
+    lines = front.body.split("\n")
+    line = next((front.body_line + n for n, text in enumerate(lines) if src in text), None)
+    return ContentError(err.message, SourceLocation(source, line), hint=err.hint)
+
+
+def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
+    """Pixel size of an image the Markdown shows, by its content-relative path; None unless it is a file
+    inside the content folder (a link out of it, a named pipe, are never opened)."""
+    path = content_dir / rel
+    return image_size(path, rel) if contentfiles.is_regular_file_inside(path, content_dir) else None
 
 
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:   # render imports this module, so only the type checker may i
     from .render import Renderer
 
 FEED_SIZE = 20
+# A feed with no entries still needs <updated> (RFC 4287); the build time would change the file every build.
+EMPTY_FEED_UPDATED = "1970-01-01T00:00:00+00:00"
 ROBOTS_FILE = "robots.txt"
 _URL_ATTRIBUTES = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _SRCSET = re.compile(r"""(\ssrcset\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -57,7 +59,7 @@ class Feed:
 @dataclass(frozen=True)
 class SitemapUrl:
     loc: str
-    lastmod: str
+    lastmod: str | None       # None on a site with nothing published yet
 
 
 def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
@@ -102,10 +104,16 @@ def feed(renderer: Renderer, links: Discovery, page: str, category: Term | None,
     title = f"{config.title}: {category.name}" if category else config.title
     self_url = links.url(page + FEED_FILE)
     return Feed(id=self_url, title=title, subtitle=None if category else config.description,
-                self_url=self_url, page_url=links.url(page), updated=rfc3339(max(e.last_modified for e in shown)),
+                self_url=self_url, page_url=links.url(page), updated=newest(shown) or EMPTY_FEED_UPDATED,
                 author=config.author or config.title, language=config.language,
                 category_scheme=links.url("category/"), tag_scheme=links.url("tag/"),
                 generator_version=__version__, entries=tuple(entries))
+
+
+def newest(explainers: Iterable[Explainer]) -> str | None:
+    """When the newest of `explainers` last changed; None when there are none (every one a draft, say)."""
+    moments = [e.last_modified for e in explainers]
+    return rfc3339(max(moments)) if moments else None
 
 
 def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
@@ -126,10 +134,6 @@ def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
 def sitemap_urls(renderer: Renderer, links: Discovery) -> list[SitemapUrl]:
     """Every public page with the time its content last changed: explainers, the index, list pages."""
     listing = renderer.listing
-
-    def newest(explainers: Iterable[Explainer]) -> str:
-        return rfc3339(max(e.last_modified for e in explainers))
-
     urls = [SitemapUrl(links.url(""), newest(listing.explainers))]
     urls += [SitemapUrl(links.url(e.url), rfc3339(e.last_modified)) for e in listing.explainers]
     for kind, groups in (("category", listing.categories), ("tag", listing.tags)):

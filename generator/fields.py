@@ -2,18 +2,27 @@
 with its file and line, so one pass reports everything wrong with an explainer."""
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from . import contentfiles, yamlfile
-from .errors import ContentError, ExplainerError, SourceLocation
-from .model import Fact, FactBox, Image, Source, Term, Update
+from .errors import ContentError, ExplainerError, SourceLocation, display_path, raise_all
+from .model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from .pictures import picture_size
 from .typography import smarten
 
 FACTS_FILE = "facts.yml"
+TITLE_LIMIT = 300          # characters; a headline is rarely a third of that, so more is a paste gone wrong
+TERM_LIMIT = 100           # characters in a category or tag name (its slug names a folder)
+IMAGE_KEYS = ("src", "alt", "caption", "credit")
+FACT_KEYS = ("label", "value", "source")
+SOURCE_KEYS = ("name", "url")
+UPDATE_KEYS = ("date", "note")
+FACTS_FILE_KEYS = ("title", "facts")
 
 
 class Fields:
@@ -33,7 +42,16 @@ class Fields:
     def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
         self.errors.append(ContentError(message, self.where(key, data), hint=hint))
 
-    def text(self, key: str, data: dict | None = None, required: bool = False) -> str | None:
+    def unknown_keys(self, data: dict, known: tuple[str, ...], what: str) -> None:
+        """Every key of `data` that is not in `known` is an error, with the closest known key as the hint."""
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                self.fail(f"unknown key '{key}' in {what}", key, data=data,
+                          hint=f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known))
+
+    def text(self, key: str, data: dict | None = None, required: bool = False,
+             limit: int | None = None) -> str | None:
         data = self.data if data is None else data
         value = data.get(key)
         if value is None:
@@ -48,18 +66,47 @@ class Fields:
             return None
         if required and not value.strip():
             self.fail(f"{key} is empty", key, data=data)
+        if limit is not None and len(value.strip()) > limit:
+            self.fail(f"{key} is {len(value.strip()):,} characters long; at most {limit:,} are allowed", key,
+                      data=data, hint="shorten it" + ("; the lede and the summary hold the rest"
+                                                      if key == "title" else ""))
+            return None
         return value.strip()
 
-    def text_list(self, key: str) -> tuple[str, ...]:
+    def text_list(self, key: str, limit: int | None = None) -> tuple[str, ...]:
         value = self.data.get(key)
         if value is None:
             return ()
+        if isinstance(value, str) and "," in value:
+            # YAML reads `tags: a, b` as the one text "a, b": almost always meant as two.
+            items = ", ".join(part.strip() for part in value.split(",") if part.strip())
+            self.fail(f"{key} is one text with commas in it: {value!r}", key,
+                      hint=f"write a list: `{key}: [{items}]`; quote a name that holds a comma, "
+                           f"`{key}: [\"Washington, D.C.\"]`")
+            return ()
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                  for v in value):
             self.fail(f"{key} must be a list of text", key, hint=f"{key}: [one, two]")
             return ()
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        names = tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        too_long = [name for name in names if limit is not None and len(name) > limit]
+        if too_long:
+            self.fail(f"a name in {key} is {len(too_long[0]):,} characters long; at most {limit:,} are allowed",
+                      key, hint="shorten it")
+            return ()
+        return names
+
+    def terms(self, key: str) -> tuple[Term, ...]:
+        """A category or the tags: names read as a list, each with its URL slug."""
+        names = self.text_list(key, limit=TERM_LIMIT)
+        clash = term_clash(names)
+        if clash:
+            self.fail(f"'{clash[0]}' and '{clash[1]}' would share one page, {_term_page(key, clash[0])}",
+                      key, hint="use one spelling for one term")
+            return ()
+        return unique_terms(names)
 
     def moment(self, key: str, tz: tzinfo, data: dict | None = None, required: bool = False):
         data = self.data if data is None else data
@@ -73,6 +120,10 @@ class Fields:
             self.fail(f"{key} is not a date: {value!r}", key, data=data,
                       hint="use YYYY-MM-DD or an ISO 8601 time such as 2026-11-26T09:30:00+01:00")
         return parsed
+
+
+def _term_page(key: str, name: str) -> str:
+    return f"{'category' if key == 'category' else 'tag'}/{term(name).slug}/"
 
 
 def _kind(value: Any) -> str:
@@ -94,18 +145,87 @@ def parse_moment(value: Any, tz: tzinfo) -> datetime | None:
     return None
 
 
+_SPELLED_OUT = ((re.compile(r"(?<=[\w+])\+"), " plus "), (re.compile(r"(?<=\w)#"), " sharp "))
+
+
+def spell_symbols(text: str) -> str:
+    """'+' and '#' after a letter spelled out, so 'C++', 'C#' and 'C' make three URLs, not one."""
+    for pattern, words in _SPELLED_OUT:
+        text = pattern.sub(words, text)
+    return text
+
+
 def term(name: str) -> Term:
-    slug = re.sub(r"[^\w]+", "-", name.casefold()).strip("-_") or "untitled"
+    slug = re.sub(r"[^\w]+", "-", spell_symbols(name).casefold()).strip("-_") or "untitled"
     return Term(name=name, slug=slug)
 
 
+def same_term(a: str, b: str) -> bool:
+    """Two spellings of one term: they differ only in letter case ('AI', 'ai')."""
+    return a.casefold() == b.casefold()
+
+
 def unique_terms(names: tuple[str, ...]) -> tuple[Term, ...]:
-    """Terms in the order given; names that slugify alike ('AI', 'ai') are one term, spelled as first given."""
+    """Terms in the order given; names that slugify alike ('AI', 'ai') are one term, spelled as first given.
+
+    Callers reject names that share a slug without being one term (`term_clash`) before they get here.
+    """
     terms: dict[str, Term] = {}
     for name in names:
         found = term(name)
         terms.setdefault(found.slug, found)
     return tuple(terms.values())
+
+
+def term_clash(names: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first two different names (not just in case) that would share one URL, if any."""
+    seen: dict[str, str] = {}
+    for name in names:
+        slug = term(name).slug
+        if slug in seen and not same_term(seen[slug], name):
+            return seen[slug], name
+        seen.setdefault(slug, name)
+    return None
+
+
+def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
+    """One page per term across the site. A term is spelled as the oldest explainer spells it; an explainer
+    that spells it differently (more than in letter case) is an error at its own `category:` or `tags:` line."""
+    explainers = list(oldest_first)
+    errors: list[ExplainerError] = []
+    for key in ("category", "tags"):
+        first: dict[str, tuple[str, Explainer]] = {}
+        for explainer in explainers:
+            for found in _terms_of(explainer, key):
+                known, where = first.setdefault(found.slug, (found.name, explainer))
+                if not same_term(known, found.name):
+                    errors.append(ContentError(
+                        f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in "
+                        f"{display_path(where.source)}) would share one page, {_term_page(key, known)}",
+                        SourceLocation(explainer.source, front_matter_line(explainer.source, key)),
+                        hint=f"use one spelling for one term, e.g. '{known}' here too"))
+    raise_all(errors)
+
+
+def _terms_of(explainer: Explainer, key: str) -> tuple[Term, ...]:
+    if key == "category":
+        return (explainer.category,) if explainer.category else ()
+    return explainer.tags
+
+
+def front_matter_line(source: Path, key: str) -> int | None:
+    """The line of a top-level front matter key, read again from the file (only to point at a mistake)."""
+    try:
+        lines = yamlfile.read_text(source).split("\n")
+    except (OSError, ExplainerError):
+        return None
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if pattern.match(line):
+            return number
+    return None
 
 
 def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
@@ -121,6 +241,7 @@ def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
         if not isinstance(entry, dict):
             fields.fail("each update needs a date and a note", "updates")
             continue
+        fields.unknown_keys(entry, UPDATE_KEYS, "an update")
         when = fields.moment("date", tz, data=entry, required=True)
         note = fields.text("note", data=entry, required=True)
         if when and note:
@@ -137,6 +258,7 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
     if not isinstance(value, dict):
         fields.fail("image must be a mapping with src and alt", "image")
         return None
+    fields.unknown_keys(value, IMAGE_KEYS, "image")
     src = fields.text("src", data=value, required=True)
     alt = value.get("alt")
     if not isinstance(alt, str) or not alt.strip():
@@ -161,10 +283,10 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
     except ContentError as err:
         fields.fail(f"image {src} is {err.message}", "src", data=value, hint=err.hint or "use an image file")
         return None
-    size = image_size(path)
-    if size is None:
-        fields.fail(f"not an image that can be read: {src}", "src", data=value,
-                    hint="use a JPEG, PNG, WebP, GIF or AVIF file")
+    try:
+        size = picture_size(path, src)
+    except ContentError as err:
+        fields.fail(err.message, "src", data=value, hint=err.hint)
         return None
     caption, credit = fields.text("caption", data=value), fields.text("credit", data=value)
     return Image(src=src, path=path, url=path.relative_to(root).as_posix(),
@@ -172,23 +294,6 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
                  width=size[0], height=size[1],
                  caption=smarten(caption) if caption else None,
                  credit=smarten(credit) if credit else None)
-
-
-def content_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
-    """Pixel size of an image the Markdown shows, by its content-relative path; None unless it is a file
-    inside the content folder (a link out of it, a named pipe, are never opened)."""
-    path = content_dir / rel
-    return image_size(path) if contentfiles.is_regular_file_inside(path, content_dir) else None
-
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """Pixel size from the file's header (Pillow reads no more than that)."""
-    from PIL import Image as PILImage, UnidentifiedImageError
-    try:
-        with PILImage.open(path) as picture:
-            return picture.size
-    except (UnidentifiedImageError, OSError):
-        return None
 
 
 def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | None:
@@ -214,6 +319,7 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
     title = "Key facts"
     where_key = key
     if isinstance(data, dict):
+        fields.unknown_keys(data, FACTS_FILE_KEYS, "the facts" if key else FACTS_FILE)
         title = fields.text("title", data=data) or title
         items = data.get("facts")
         if not isinstance(items, list):
@@ -233,6 +339,7 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
             fields.fail("each fact needs a label and a value", where_key,
                         hint="- label: Fine\n  value: $5 million")
             continue
+        fields.unknown_keys(item, FACT_KEYS, "a fact")
         label = fields.text("label", data=item, required=True)
         value = item.get("value")
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
@@ -255,6 +362,7 @@ def _fact_source(item: dict, fields: Fields) -> Source | None:
     if isinstance(value, str) and value.strip():
         return Source(smarten(value.strip()))
     if isinstance(value, dict):
+        fields.unknown_keys(value, SOURCE_KEYS, "a fact's source")
         name = fields.text("name", data=value, required=True)
         url = fields.text("url", data=value)
         if url and not re.match(r"^(https?://|/|\.{0,2}/|#)", url):

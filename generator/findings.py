@@ -80,6 +80,9 @@ def from_error(err: ExplainerError) -> list[Finding]:
     for error in getattr(err, "errors", [err]):
         where = error.where or SourceLocation(Path("."))
         text = f"{error.message} ({error.hint})" if error.hint else error.message
+        page_of = getattr(error, "content", None)
+        if page_of:
+            text += f", while rendering the page of {page_of}"
         findings.append(Finding(Path(where.path), where.line, "build/error", text))
     return findings
 

@@ -10,9 +10,9 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 
-from . import feeds, seo
+from . import feeds, fields, seo
 from .config import SiteConfig
-from .errors import SourceLocation, TemplateError
+from .errors import ExplainerError, SourceLocation, TemplateError
 from .model import Explainer, Term, text_direction
 
 FINGERPRINTED = (".css", ".js")
@@ -37,17 +37,21 @@ def newest_first(explainers: Iterable[Explainer]) -> tuple[Explainer, ...]:
 
 
 def listing(explainers: Iterable[Explainer]) -> Listing:
+    """Raises ContentError when two explainers spell one term so differently that it would need two names."""
     ordered = newest_first(explainers)
+    fields.check_term_spellings(reversed(ordered))
     return Listing(ordered, _group(ordered, lambda e: [e.category] if e.category else []),
                    _group(ordered, lambda e: e.tags))
 
 
 def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]):
-    groups: dict[str, tuple[Term, list[Explainer]]] = {}
+    groups: dict[str, tuple[list[Term], list[Explainer]]] = {}
     for explainer in explainers:
         for term in terms_of(explainer):
-            groups.setdefault(term.slug, (term, []))[1].append(explainer)
-    return tuple(TermPage(term, tuple(items)) for _, (term, items) in sorted(groups.items()))
+            spelling, items = groups.setdefault(term.slug, ([term], []))
+            spelling[0] = term      # the oldest explainer's spelling: a new explainer never renames a page
+            items.append(explainer)
+    return tuple(TermPage(spelling[0], tuple(items)) for _, (spelling, items) in sorted(groups.items()))
 
 
 def fingerprint(static: dict[str, Path]) -> dict[str, str]:
@@ -99,9 +103,16 @@ class Renderer:
         except jinja2.TemplateNotFound as err:
             raise TemplateError(f"template not found: {err.name}", SourceLocation(Path(template)),
                                 hint="a theme override must keep the default theme's template names") from None
-        except (jinja2.TemplateError, KeyError, TypeError, AttributeError) as err:
+        except ExplainerError:
+            raise                   # a template file that cannot be read, or a mistake found while rendering
+        except RecursionError as err:
+            raise TemplateError(f"error rendering {path}: the template calls itself without end",
+                                _template_frame(err, template),
+                                hint="an include, extends or macro call leads back to itself; break the loop") \
+                from None
+        except Exception as err:    # a theme is code: whatever its expressions raise is the template's mistake
             raise TemplateError(f"error rendering {path}: {_describe(err)}", _template_frame(err, template),
-                                hint="check the variable names against the theme docs") from None
+                                hint=_hint(err)) from None
 
     def explainer_page(self, explainer: Explainer) -> str:
         try:
@@ -145,6 +156,12 @@ def render_site(explainers: list[Explainer], config: SiteConfig, env: jinja2.Env
     pages = {f"{e.slug}/index.html": renderer.explainer_page(e) for e in renderer.listing.explainers}
     pages.update(renderer.list_pages())
     return dict(sorted(pages.items()))
+
+
+def _hint(err: Exception) -> str:
+    if isinstance(err, (jinja2.UndefinedError, KeyError, AttributeError)):
+        return "check the variable names against the theme docs"
+    return "fix the expression on that line"
 
 
 def _describe(err: Exception) -> str:

@@ -11,6 +11,7 @@ from string import Template
 from .config import SITE_FILE, load_config
 from .content import SLUG_PATTERN, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
 from .errors import ConfigError, ContentError, SourceLocation, display_path
+from .fields import TITLE_LIMIT, spell_symbols
 from .findings import THRESHOLDS
 from .sections import DEFAULT_AXIOMS
 
@@ -26,7 +27,7 @@ def slugify(title: str) -> str:
 
     fields.term's rule, with lower() for casefold(), which would turn the Greek final ς into σ and ß into ss.
     """
-    text = unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "").lower()
+    text = spell_symbols(unicodedata.normalize("NFC", title).replace("\u2019", "").replace("'", "")).lower()
     slug = _NOT_WORD.sub("-", text).strip("-_")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX + 1]
@@ -62,6 +63,7 @@ def new_explainer(content_dir: Path, title: str | None, category: str | None = N
 def new_site(root: Path, title: str | None = None, today: date | None = None) -> list[str]:
     """A site folder: content/site.yml, one sample explainer, and an empty theme override folder."""
     content_dir, theme_dir = root / "content", root / "themes" / "default"
+    _refuse_file_in_the_way(root)
     for path in (content_dir, theme_dir):
         if path.exists():
             raise ConfigError(f"{display_path(path)} already exists", SourceLocation(path),
@@ -78,10 +80,23 @@ def new_site(root: Path, title: str | None = None, today: date | None = None) ->
             "paragraph_words": THRESHOLDS["paragraph_words"][0]}),
         theme_dir / "README.md": _fill("theme-README.md", {}),
     }
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _create(path, text)
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create(path, text)
+    except OSError as err:
+        raise ConfigError(f"cannot create the site in {display_path(root)}: {err.strerror or err}",
+                          SourceLocation(Path(err.filename)) if err.filename else None,
+                          hint="pick a folder you can write to") from None
     return [path.relative_to(root).as_posix() for path in files]
+
+
+def _refuse_file_in_the_way(root: Path) -> None:
+    """`new --site X` where X, or a folder above it, is a file: say so before creating anything."""
+    for path in (root, *root.parents):
+        if path.exists() and not path.is_dir():
+            raise ConfigError("this is a file, and a new site needs a folder here", SourceLocation(path),
+                              hint="give `new --site` the name of a new folder")
 
 
 def _title(title: str | None) -> str:
@@ -89,6 +104,9 @@ def _title(title: str | None) -> str:
         raise ConfigError("an explainer needs a title", hint='explainer new "What the new law changes"')
     if "\n" in title.strip():
         raise ConfigError("the title must be one line", hint="shorten it; the lede holds the rest")
+    if len(title.strip()) > TITLE_LIMIT:
+        raise ConfigError(f"the title is {len(title.strip()):,} characters long; at most {TITLE_LIMIT:,} are "
+                          "allowed", hint="shorten it; the lede holds the rest")
     return " ".join(title.split())
 
 

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import markdown
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .errors import ExplainerError
 from .model import Body, Section
 from .typography import TypographyTreeprocessor
 
@@ -38,7 +39,8 @@ _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "xlink:href"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _URL_WHITESPACE = re.compile(r"[\t\n\r]")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-ImageSizer = Callable[[str], "tuple[int, int] | None"]   # content-relative path → (width, height)
+# content-relative path → (width, height), None when unknown; raises ExplainerError for a broken picture
+ImageSizer = Callable[[str], "tuple[int, int] | None"]
 
 
 def normalise_label(text: str) -> str:
@@ -158,6 +160,7 @@ class UrlRewriter(Treeprocessor):
         self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
         self.page_dir = ""     # folder of the built page, relative to the site root
         self.size_of: ImageSizer | None = None
+        self.image_errors: list[tuple[str, ExplainerError]] = []   # (src as written, what is wrong with it)
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -171,8 +174,12 @@ class UrlRewriter(Treeprocessor):
         parts = urlsplit(img.get("src"))
         if self.size_of is None or parts.scheme or parts.netloc or parts.path.startswith("/"):
             return
-        target = posixpath.normpath(posixpath.join(self.source_dir, parts.path))
-        size = None if target.startswith("..") else self.size_of(target)
+        target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
+        try:
+            size = None if target.startswith("..") else self.size_of(target)
+        except ExplainerError as err:
+            self.image_errors.append((img.get("src"), err))
+            size = None
         if size and not (img.get("width") or img.get("height")):
             img.set("width", str(size[0]))
             img.set("height", str(size[1]))
@@ -278,6 +285,7 @@ class Converter:
         self.md.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
         self.urls.size_of = size_of
+        self.urls.image_errors = []
         html = self.md.convert(text)
         parts = html.split(_SPLIT)
         lede_html = _unwrap(parts[0], "div")

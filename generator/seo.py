@@ -15,6 +15,7 @@ from .config import SiteConfig
 from .model import Explainer, Term
 
 DESCRIPTION_LIMIT = 160
+FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none
 CARD_FILE = "social-card.png"
 CARD_SIZE = (1200, 630)
 FEED_FILE = "feed.xml"
@@ -89,6 +90,13 @@ def describe(explainer: Explainer) -> str:
     return trim_at_word(text or explainer.title)
 
 
+def front_page_description(site_title: str, newest_first: tuple[Explainer, ...]) -> str:
+    """The home page's description when site.yml has none: the site's name and its newest headlines, in the
+    site's own words and language (a fixed English sentence would be wrong on a French site)."""
+    headlines = "; ".join(" ".join(e.title.split()) for e in newest_first[:FRONT_PAGE_HEADLINES])
+    return trim_at_word(f"{site_title}: {headlines}" if headlines else site_title)
+
+
 def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
     """site.yml `social_cards`: auto draws a card for explainers without a hero image.
 
@@ -140,7 +148,8 @@ class Discovery:
             return PageMeta(title="Page not found", description=None, canonical=None, og_type="website",
                             image=None, feeds=self.feeds(), robots="noindex")
         kind, term = context.get("kind"), context.get("term")
-        return self.listing(page["url"], kind, term if isinstance(term, Term) else None)
+        return self.listing(page["url"], kind, term if isinstance(term, Term) else None,
+                            tuple(context.get("explainers") or ()))
 
     def feeds(self, category: Term | None = None) -> tuple[FeedLink, ...]:
         if not self.config.absolute_base:
@@ -151,7 +160,8 @@ class Discovery:
                                   f"category/{category.slug}/{FEED_FILE}"))
         return tuple(links)
 
-    def listing(self, url: str, kind: str | None, term: Term | None) -> PageMeta:
+    def listing(self, url: str, kind: str | None, term: Term | None,
+                explainers: tuple[Explainer, ...] = ()) -> PageMeta:
         site = self.config
         if kind == "category" and term:
             title, description = term.name, f"{site.title}: explainers filed under {term.name}."
@@ -161,7 +171,7 @@ class Discovery:
             title = "Categories" if kind == "category" else "Tags"
             description = f"{site.title}: every {'category' if kind == 'category' else 'tag'}."
         else:
-            title, description = site.title, site.description
+            title, description = site.title, site.description or front_page_description(site.title, explainers)
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
                         image=None, feeds=self.feeds(term if kind == "category" else None))
 

@@ -1,13 +1,14 @@
 """Themes: a chain of folders (site-local override → chosen theme → default) behind one Jinja2 environment."""
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from .config import SiteConfig
-from .errors import ConfigError
+from .errors import ConfigError, SourceLocation, TemplateError
 
 DEFAULT_THEME = "default"
 
@@ -64,6 +65,28 @@ def _where(config: SiteConfig):
     return config.line_of("theme") if "theme" in config.raw else None
 
 
+class TemplateFolders(jinja2.FileSystemLoader):
+    """Jinja2's file loader, with a file:line error for a template that is not UTF-8 text."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as err:
+            path = self._file_of(template)
+            line = path.read_bytes()[:err.start].count(b"\n") + 1 if path else None
+            raise TemplateError(f"template is not UTF-8 text (byte {err.start} of the file)",
+                                SourceLocation(path or Path(template), line),
+                                hint="save it as UTF-8") from None
+
+    def _file_of(self, template: str) -> Path | None:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(posixpath.join(folder, *pieces))
+            if path.is_file():
+                return path
+        return None
+
+
 def environment(chain: ThemeChain) -> jinja2.Environment:
     """Autoescaping, strict Jinja2 environment; `default/x.html` always names the packaged default's template.
 
@@ -71,8 +94,8 @@ def environment(chain: ThemeChain) -> jinja2.Environment:
     Compiled templates are never kept on disk: loading them back would run code from the cache folder.
     """
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(chain.template_dirs),
-        jinja2.PrefixLoader({DEFAULT_THEME: jinja2.FileSystemLoader(
+        TemplateFolders(chain.template_dirs),
+        jinja2.PrefixLoader({DEFAULT_THEME: TemplateFolders(
             str(packaged_themes_dir() / DEFAULT_THEME / "templates"))}),
     ])
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),

@@ -25,6 +25,13 @@ def png(width: int = 12, height: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+def noise_png(width: int, height: int) -> bytes:
+    """A real PNG that does not compress: random pixels, about 3 bytes each (a 600×610 one is 1.1 MB)."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 SIXTY_ONE_WORDS = " ".join(f"word{n}" for n in range(61))
 
 PROBLEMS = {
@@ -118,7 +125,7 @@ EXPECTED = [
 @pytest.fixture
 def problems(make_site, monkeypatch):
     site = make_site({**PROBLEMS, "broken/hero.png": png(40, 20), "broken/chart.png": png(),
-                      "broken/big.png": b"\x89PNG" + bytes(1_100_000)})
+                      "broken/big.png": noise_png(600, 610)})
     monkeypatch.chdir(site.root)
     return site
 

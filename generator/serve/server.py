@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import shutil
 import signal
@@ -12,7 +13,7 @@ import threading
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
@@ -60,7 +61,6 @@ def serve(options: ServeOptions, load_config: Callable[[Path], SiteConfig]) -> i
 async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: Path,
                  load_config: Callable[[], SiteConfig]) -> int:
     stopped = asyncio.Event()
-    _on_signals(stopped.set)
     loop = IOLoop.current()
     hub = ReloadHub()
     preview = Preview(Builder(load_config, fingerprint=False), out_dir, hub)
@@ -72,10 +72,15 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     server = HTTPServer(Application(routes, transforms=[script_injector(hub)], log_function=_quiet))
     watcher.start()
     try:
-        watcher.wait_ready()      # before the first build reads the files: no save can fall between the two
-        print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
-        preview.rebuild()
-        watcher.wait_ready()      # again if the site's theme added folders to watch
+        try:
+            with _signals_interrupt():    # the loop is not running yet: a signal must stop the first build
+                watcher.wait_ready()      # before the first build reads the files: no save falls between
+                print(f"Building {options.content_dir}/ into {out_dir}/ (removed on exit)…", flush=True)
+                preview.rebuild()
+                watcher.wait_ready()      # again if the site's theme added folders to watch
+        except KeyboardInterrupt:
+            return 0
+        _on_signals(stopped.set)
         server.add_sockets(sockets)
         url = _url(options.host, sockets[0].getsockname()[1], preview.base_path)
         print(f"Serving {url}  (watching {', '.join(map(str, watcher.folders))}; Ctrl-C to stop)", flush=True)
@@ -112,6 +117,21 @@ def _bind(host: str, port: int) -> list[socket.socket]:
 def _url(host: str, port: int, base_path: str) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}{base_path}"
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt wherever the code is (asyncio's own Ctrl-C handler would
+    only cancel the task once the blocking first build returned)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _on_signals(stop: Callable[[], None]) -> None:
