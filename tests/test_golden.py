@@ -15,11 +15,8 @@ TEXT_SUFFIXES = (".html", ".css", ".xml", ".txt", ".json", "_headers")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, explainer_module):
-    out = tmp_path_factory.mktemp("golden") / "site"
-    explainer_module("build", "--content", str(REPO / "content"), "--out", str(out), "--as-of",
-                     "2026-01-01T00:00:00+00:00")
-    return out
+def built(built_sample):
+    return built_sample      # built from a copy of content/ as of SAMPLE_AS_OF (2026-01-01T00:00:00+00:00)
 
 
 def text_files(root: Path) -> dict[str, str]:

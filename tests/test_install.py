@@ -4,7 +4,7 @@ import venv
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, sample_copy
 
 
 @pytest.mark.slow
@@ -16,7 +16,7 @@ def test_installed_package_builds_a_site_from_any_folder(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = tmp_path / "out"
-    result = subprocess.run([str(env_dir / "bin" / "explainer"), "build", "--content", str(REPO / "content"),
+    result = subprocess.run([str(env_dir / "bin" / "explainer"), "build", "--content", str(sample_copy(tmp_path)),
                              "--out", str(out)], cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Built 3 explainers" in result.stdout

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO, SAMPLE_CONTENT, article
+from conftest import REPO, article
 from test_errors import png
 
 BUDGET_BYTES = 30_000                 # an explainer page's HTML + CSS (+ JS: there is none)
@@ -41,16 +40,9 @@ RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
 # ---------------------------------------------------------------- the built sample site
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory) -> Path:
-    """The repo's sample content, built once per session."""
-    if not (SAMPLE_CONTENT / "site.yml").is_file():
-        pytest.fail(f"no sample site in {SAMPLE_CONTENT}")
-    out = tmp_path_factory.mktemp("theme") / "site"
-    proc = subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(SAMPLE_CONTENT),
-                           "--out", str(out)], cwd=REPO, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return out
+def sample(built_sample) -> Path:
+    """The repo's sample content, built once per session (shared with the other tests that read it)."""
+    return built_sample
 
 
 def html_pages(site: Path) -> list[str]:
@@ -245,29 +237,29 @@ def test_stylesheet_has_dark_print_and_reduced_motion_rules(sample):
     assert 'section[data-axiom="go-deeper"] a[href^="http"]::after' in print_rules and "attr(href)" in print_rules
 
 
-def test_toc_follows_the_site_setting(make_site, explainer):
+def test_toc_follows_the_site_setting(make_site, cli):
     body = "Lede.\n\n" + "".join(f"**{label}:** text.\n\n" for label in
                                  ("Why it matters", "The big picture", "Zoom in"))
     for setting, expected in (("toc: 3", True), ("toc: 4", False), ("toc: false", False)):
         site = make_site({"site.yml": f"title: T\n{setting}\n", "a.md": article("A", body=body)})
-        explainer("build", check=True, cwd=site.root)
+        cli("build", check=True, cwd=site.root)
         toc = BeautifulSoup(site.page("a/index.html"), "html.parser").select("nav.toc a")
         assert bool(toc) == expected, setting
         if expected:
             assert [a["href"] for a in toc] == ["#why-it-matters", "#the-big-picture", "#zoom-in"]
 
 
-def test_right_to_left_site_pages_get_dir_rtl(make_site, explainer):
+def test_right_to_left_site_pages_get_dir_rtl(make_site, cli):
     site = make_site({"site.yml": "title: T\nlanguage: ar\n", "a.md": article("A", category="C")})
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     for rel in ("index.html", "a/index.html", "category/c/index.html", "404.html"):
         assert '<html lang="ar" dir="rtl">' in site.page(rel), rel
 
 
-def test_body_images_get_their_pixel_size_and_load_lazily(make_site, explainer):
+def test_body_images_get_their_pixel_size_and_load_lazily(make_site, cli):
     site = make_site({"a/index.md": article("A", body="Lede.\n\n![A chart](chart.png)\n"),
                       "a/chart.png": png(320, 200)})
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     img = BeautifulSoup(site.page("a/index.html"), "html.parser").select_one(".lede img")
     assert (img["width"], img["height"], img["loading"]) == ("320", "200", "lazy")
 
@@ -459,14 +451,14 @@ def test_print_hides_navigation_and_prints_go_deeper_urls(served, browser):
         visit.close()
 
 
-def test_a_site_extends_the_packaged_template_and_adds_a_stylesheet(make_site, explainer):
+def test_a_site_extends_the_packaged_template_and_adds_a_stylesheet(make_site, cli):
     """The recipe in docs/theme.md: a site-local template extends `default/…` and keeps the rest."""
     site = make_site({"a.md": article("A", body="Lede.\n\n**Why it matters:** x.\n")})
     site.write("/themes/default/templates/explainer.html",
                '{% extends "default/explainer.html" %}\n'
                '{% block head %}<link rel="stylesheet" href="{{ asset(\'extra.css\') }}">{% endblock %}\n')
     site.write("/themes/default/static/extra.css", ".lede { color: red; }\n")
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     page = BeautifulSoup(site.page("a/index.html"), "html.parser")
     hrefs = [link["href"] for link in page.find_all("link", rel="stylesheet")]
     assert hrefs[0].startswith("../static/style.") and hrefs[1].startswith("../static/extra.")
@@ -474,12 +466,12 @@ def test_a_site_extends_the_packaged_template_and_adds_a_stylesheet(make_site, e
     assert (site.out / hrefs[1].removeprefix("../")).is_file()
 
 
-def test_a_body_image_resized_between_builds_gets_its_new_size(make_site, explainer):
+def test_a_body_image_resized_between_builds_gets_its_new_size(make_site, cli):
     """Converted bodies are cached between builds; the image's pixel size is part of what they depend on."""
     site = make_site({"a/index.md": article("A", body="Lede.\n\n![A chart](chart.png)\n"),
                       "a/chart.png": png(320, 200)})
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     site.write("a/chart.png", png(640, 480))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     img = BeautifulSoup(site.page("a/index.html"), "html.parser").select_one(".lede img")
     assert (img["width"], img["height"]) == ("640", "480")
