@@ -23,74 +23,74 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_output_is_identical_with_or_without_cache_and_workers(make_site, explainer):
+def test_output_is_identical_with_or_without_cache_and_workers(make_site, cli):
     site = make_site(many(60))
-    explainer("build", "--no-cache", "--jobs", "1", "--out", "serial", check=True, cwd=site.root)
-    explainer("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)
-    explainer("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)   # from the cache
+    cli("build", "--no-cache", "--jobs", "1", "--out", "serial", check=True, cwd=site.root)
+    cli("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)
+    cli("build", "--jobs", "2", "--out", "parallel", check=True, cwd=site.root)   # from the cache
     assert tree(site.root / "serial") == tree(site.root / "parallel")
     assert len(tree(site.root / "serial")) > 60
 
 
-def test_warm_build_renders_nothing_and_one_edit_renders_its_pages(make_site, explainer):
+def test_warm_build_renders_nothing_and_one_edit_renders_its_pages(make_site, cli):
     site = make_site(many(60))
-    explainer("build", check=True, cwd=site.root)
-    warm = explainer("build", "-v", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
+    warm = cli("build", "-v", check=True, cwd=site.root)
     assert " 0 files written" in warm.out
     story = site.content / "story-007/index.md"
     story.write_text(story.read_text().replace("Lede 7", "Lede seven"))
-    edited = explainer("build", check=True, cwd=site.root)
+    edited = cli("build", check=True, cwd=site.root)
     # The explainer page and its category's feed (feeds carry the full text); lists show titles, not ledes.
     assert " 2 files written" in edited.out
     assert "Lede seven" in site.page("story-007/index.html")
     story.write_text(story.read_text().replace("title: Story 7", "title: Story Seven"))
-    retitled = explainer("build", check=True, cwd=site.root)
+    retitled = cli("build", check=True, cwd=site.root)
     assert "Story Seven" in site.page("index.html") and "Story Seven" in site.page("category/cat-1/index.html")
     written = int(retitled.out.split(" files written")[0].rsplit(" ", 1)[1])
     assert 3 <= written <= 8, retitled.out   # the page, the index, its category and tag pages
 
 
-def test_damaged_cache_is_ignored(make_site, explainer):
+def test_damaged_cache_is_ignored(make_site, cli):
     site = make_site(many(5))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     cache = site.root / ".explainer-cache"
     damaged = [path for path in cache.rglob("*") if path.is_file() and path.name != ".gitignore"]
     assert any(path.name.startswith("build-") for path in damaged)
     for path in damaged:
         path.write_bytes(b"not what was written")
-    result = explainer("build", check=True, cwd=site.root)
+    result = cli("build", check=True, cwd=site.root)
     assert "Built 5 explainers" in result.out and result.err == ""
 
 
-def test_missing_body_files_are_rebuilt(make_site, explainer):
+def test_missing_body_files_are_rebuilt(make_site, cli):
     site = make_site(many(5))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     for body in (site.root / ".explainer-cache" / "bodies").iterdir():
         body.unlink()
     story = site.content / "story-001/index.md"
     story.write_text(story.read_text() + "\nMore.\n")
-    result = explainer("build", check=True, cwd=site.root)
+    result = cli("build", check=True, cwd=site.root)
     assert result.code == 0 and "More." in site.page("story-001/index.html")
     (site.root / "site" / "story-002" / "index.html").unlink()
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     assert "Lede 2" in site.page("story-002/index.html")
 
 
-def test_changed_template_rerenders_every_page(make_site, explainer):
+def test_changed_template_rerenders_every_page(make_site, cli):
     site = make_site(many(5))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     site.write("/themes/default/templates/partials/byline.html", "<p class=\"byline\">BYLINE</p>\n")
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     assert all("BYLINE" in site.page(f"story-{i:03d}/index.html") for i in range(5))
 
 
-def test_manually_edited_output_file_is_rewritten(make_site, explainer):
+def test_manually_edited_output_file_is_rewritten(make_site, cli):
     site = make_site(many(3))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     page = site.out / "story-001" / "index.html"
     original = page.read_bytes()
     page.write_text("tampered")
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     assert page.read_bytes() == original
 
 
@@ -128,26 +128,26 @@ def test_big_builds_keep_bodies_on_disk_and_give_the_same_bytes(make_site, monke
     assert tree(site.root / "in-memory") == tree(site.root / "spilled") == tree(site.root / "spilled-cached")
 
 
-def test_nothing_changed_is_known_without_loading_anything(make_site, explainer):
+def test_nothing_changed_is_known_without_loading_anything(make_site, cli):
     site = make_site(many(5))
-    explainer("build", check=True, cwd=site.root)
-    quick = explainer("build", "-v", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
+    quick = cli("build", "-v", check=True, cwd=site.root)
     assert " 0 files written" in quick.out and "check " in quick.out and "load " not in quick.out
 
 
-def test_a_changed_content_file_outside_bundles_is_copied(make_site, explainer):
+def test_a_changed_content_file_outside_bundles_is_copied(make_site, cli):
     site = make_site({**many(3), "images/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     site.write("images/chart.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='2'/>")
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     assert "width='2'" in site.page("images/chart.svg")
 
 
-def test_a_scheduled_explainer_appears_once_its_time_has_come(make_site, explainer):
+def test_a_scheduled_explainer_appears_once_its_time_has_come(make_site, cli):
     site = make_site({**many(3), "later.md": article("Later", date="2031-05-01T09:00:00+00:00")})
-    explainer("build", "--as-of", "2031-05-01T08:00:00+00:00", check=True, cwd=site.root)
-    early = explainer("build", "--as-of", "2031-05-01T08:30:00+00:00", check=True, cwd=site.root)
+    cli("build", "--as-of", "2031-05-01T08:00:00+00:00", check=True, cwd=site.root)
+    early = cli("build", "--as-of", "2031-05-01T08:30:00+00:00", check=True, cwd=site.root)
     assert "next scheduled: later goes live 2031-05-01T09:00:00+00:00" in early.out
     assert not (site.out / "later").exists()
-    explainer("build", "--as-of", "2031-05-01T09:30:00+00:00", check=True, cwd=site.root)
+    cli("build", "--as-of", "2031-05-01T09:30:00+00:00", check=True, cwd=site.root)
     assert (site.out / "later" / "index.html").is_file()

@@ -254,12 +254,12 @@ Bread costs more. [Back to the river](water/index.md#the-big-picture).
 }
 
 
-def test_clean_site_has_no_findings_at_all(make_site, explainer):
+def test_clean_site_has_no_findings_at_all(make_site, cli):
     site = make_site(CLEAN)
     report = check_site(load_config(site.content))
     assert report.findings == ()
     assert (report.explainers, report.external_links) == (2, 1)
-    result = explainer("check")
+    result = cli("check")
     assert result.code == 0, result.out + result.err
     assert result.out.splitlines() == ["1 outside link not checked (--external to check)",
                                        "Checked 2 explainers and 13 pages: no problems found."]
@@ -313,28 +313,28 @@ def test_rules_and_whole_groups_can_be_turned_off(problems):
      "number above 0"),
     ("check: [lede_words]\n", "content/site.yml:2: 'check' must be a mapping"),
 ])
-def test_check_settings_are_validated_with_site_yml_lines(make_site, explainer, check_yml, expected):
+def test_check_settings_are_validated_with_site_yml_lines(make_site, cli, check_yml, expected):
     site = make_site({"site.yml": "title: T\n" + check_yml, "a.md": article()})
     with pytest.raises(ConfigError):
         check(site)
-    result = explainer("check")
+    result = cli("check")
     assert result.code == 1
     assert result.err.startswith(f"error: {expected}"), result.err
     assert "Traceback" not in result.err
 
 
-def test_exit_status_fails_on_errors_and_on_warnings_with_strict(make_site, explainer):
+def test_exit_status_fails_on_errors_and_on_warnings_with_strict(make_site, cli):
     sections = "\n\n**Why it matters:** x\n\n**The big picture:** y\n"
     site = make_site({"a.md": article(summary="S", body="Lede." + sections)})
-    assert explainer("check").code == 0
-    assert explainer("check", "--strict").code == 0
+    assert cli("check").code == 0
+    assert cli("check", "--strict").code == 0
     site.write("a.md", article(body="Lede." + sections))          # no summary: a warning
-    assert explainer("check").code == 0
-    strict = explainer("check", "--strict")
+    assert cli("check").code == 0
+    strict = cli("check", "--strict")
     assert strict.code == 1
     assert strict.out.splitlines()[-1] == "Checked 1 explainer and 3 pages: 0 errors, 1 warning."
     site.write("a.md", article(summary="S", body="Lede [x](nowhere/)." + sections))
-    result = explainer("check")
+    result = cli("check")
     assert result.code == 1
     assert result.out.splitlines() == [
         "content/a.md:6: error: links/internal: nowhere/ points at no page or file in the site "
@@ -342,8 +342,8 @@ def test_exit_status_fails_on_errors_and_on_warnings_with_strict(make_site, expl
         "Checked 1 explainer and 3 pages: 1 error, 0 warnings."]
 
 
-def test_json_format_is_one_parseable_document(problems, explainer):
-    result = explainer("check", "--format", "json", cwd=problems.root)
+def test_json_format_is_one_parseable_document(problems, cli):
+    result = cli("check", "--format", "json", cwd=problems.root)
     assert result.code == 1
     document = json.loads(result.out)
     assert set(document) == {"findings", "errors", "warnings"}
@@ -373,21 +373,21 @@ def test_facts_in_front_matter_are_reported_in_the_markdown_file(make_site, monk
                                     "content/a.md:8: warning: facts/duplicate"]
 
 
-def test_a_site_that_does_not_build_is_reported_as_findings(make_site, explainer):
+def test_a_site_that_does_not_build_is_reported_as_findings(make_site, cli):
     make_site({"a.md": "---\ntitle: 'open\ndate: 2020-01-01\n---\nBody\n"})
-    result = explainer("check", "--format", "json")
+    result = cli("check", "--format", "json")
     assert result.code == 1
     document = json.loads(result.out)
     assert document["errors"] == 1
     assert document["findings"][0]["path"] == "content/a.md"
     assert document["findings"][0]["line"] == 2
     assert document["findings"][0]["rule"] == "build/error"
-    assert explainer("check").out.startswith("content/a.md:2: error: build/error: invalid YAML")
+    assert cli("check").out.startswith("content/a.md:2: error: build/error: invalid YAML")
 
 
-def test_empty_content_folder_is_a_finding_not_a_crash(make_site, explainer):
+def test_empty_content_folder_is_a_finding_not_a_crash(make_site, cli):
     make_site({})
-    result = explainer("check")
+    result = cli("check")
     assert result.code == 1
     assert result.out.startswith("content: error: build/error: no explainers found")
 
@@ -407,8 +407,8 @@ def test_broken_theme_link_is_reported_once_for_all_pages(make_site, monkeypatch
     assert check(site).findings == ()
 
 
-def test_every_rule_is_listed(explainer):
-    result = explainer("check", "--rules")
+def test_every_rule_is_listed(cli):
+    result = cli("check", "--rules")
     assert result.code == 0
     assert [line.split()[0] for line in result.out.splitlines()] == list(RULES)
 
@@ -513,12 +513,12 @@ def test_outside_links_are_fetched_four_at_a_time_at_most_and_time_out(make_site
     assert explainer("check", "--external", "--strict").code == 1
 
 
-def test_links_external_can_be_turned_off(make_site, explainer, servers):
+def test_links_external_can_be_turned_off(make_site, cli, servers):
     base = servers()
     make_site({"site.yml": "check:\n  disable: [links/external]\n",
                "a.md": article(summary="S", body=f"Lede [x]({base}/gone).\n\n**Why it matters:** x\n\n"
                                "**The big picture:** y\n")})
-    assert explainer("check", "--external").code == 0
+    assert cli("check", "--external").code == 0
     assert servers.log == []
 
 

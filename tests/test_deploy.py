@@ -82,7 +82,7 @@ def repo_state(root: Path) -> tuple:
 # --- github-pages ---------------------------------------------------------------------------------
 
 def test_github_pages_commits_the_site_on_the_branch_and_leaves_the_source_repo_alone(
-        make_site, explainer, hermetic_git, tmp_path_factory):
+        make_site, cli, hermetic_git, tmp_path_factory):
     remote = tmp_path_factory.mktemp("remote") / "pages.git"
     git("init", "--quiet", "--bare", str(remote), cwd=remote.parent)
     site = newsroom(make_site, f"  - name: pages\n    kind: github-pages\n    remote: {remote}\n"
@@ -90,11 +90,11 @@ def test_github_pages_commits_the_site_on_the_branch_and_leaves_the_source_repo_
     source_repo(site)
 
     before = repo_state(site.root)
-    dry = explainer("deploy", "pages", "--dry-run", cwd=site.root, check=True)
+    dry = cli("deploy", "pages", "--dry-run", cwd=site.root, check=True)
     assert "  + story/index.html" in dry.out and "nothing was changed" in dry.out
     assert git("branch", "--list", cwd=remote) == ""
 
-    first = explainer("deploy", "pages", cwd=site.root, check=True)
+    first = cli("deploy", "pages", cwd=site.root, check=True)
     assert "added" in first.out and "commit" in first.out
     assert repo_state(site.root) == before
 
@@ -134,18 +134,18 @@ def test_github_pages_defaults_to_the_origin_remote_and_skips_empty_commits(make
     assert git("branch", "--list", cwd=site.root).strip() == "* main"
 
 
-def test_a_rejected_push_fails_and_leaves_the_branch_as_it_was(make_site, explainer, hermetic_git, tmp_path):
+def test_a_rejected_push_fails_and_leaves_the_branch_as_it_was(make_site, cli, hermetic_git, tmp_path):
     remote = tmp_path / "pages.git"
     git("init", "--quiet", "--bare", str(remote), cwd=tmp_path)
     site = newsroom(make_site, f"  - name: pages\n    kind: github-pages\n    remote: {remote}\n")
-    explainer("deploy", "pages", cwd=site.root, check=True)
+    cli("deploy", "pages", cwd=site.root, check=True)
     tip = git("rev-parse", "gh-pages", cwd=remote)
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'pages are frozen today' >&2\nexit 1\n")
     hook.chmod(0o755)
     edit_story(site)
 
-    result = explainer("deploy", "pages", cwd=site.root)
+    result = cli("deploy", "pages", cwd=site.root)
     assert result.code == 1 and "Traceback" not in result.err
     assert "push to" in result.err and "pages are frozen today" in result.err
     assert "left as it was" in result.err
@@ -268,14 +268,14 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {rel: (path.read_bytes(), path.stat().st_mtime_ns) for rel, path in site_files(folder).items()}
 
 
-def test_directory_sync_in_rounds_and_dry_run_changes_nothing(make_site, explainer, tmp_path):
+def test_directory_sync_in_rounds_and_dry_run_changes_nothing(make_site, cli, tmp_path):
     www = tmp_path / "www"
     site = newsroom(make_site, f"  - name: www\n    kind: directory\n    path: {www}\n")
 
-    dry = explainer("deploy", "www", "--dry-run", cwd=site.root, check=True)
+    dry = cli("deploy", "www", "--dry-run", cwd=site.root, check=True)
     assert "  + index.html" in dry.out and not www.exists()
 
-    first = explainer("deploy", "www", cwd=site.root, check=True)
+    first = cli("deploy", "www", cwd=site.root, check=True)
     assert "added" in first.out and snapshot(www).keys() == site_files(site.out).keys()
     assert not (www / "secret").exists()
     assert oct((www / "index.html").stat().st_mode & 0o777) == "0o644"
@@ -285,7 +285,7 @@ def test_directory_sync_in_rounds_and_dry_run_changes_nothing(make_site, explain
     assert snapshot(www) == before, "unchanged files are not rewritten"
 
     edit_story(site)
-    dry = explainer("deploy", "www", "--dry-run", cwd=site.root, check=True)
+    dry = cli("deploy", "www", "--dry-run", cwd=site.root, check=True)
     assert "  ~ story/index.html" in dry.out and snapshot(www) == before
     changed = deploy_now(site, "www")
     assert "story/index.html" in changed.plan.changed and not changed.plan.added
@@ -301,12 +301,12 @@ def test_directory_sync_in_rounds_and_dry_run_changes_nothing(make_site, explain
     assert not [p for p in www.rglob("*") if p.name.endswith(".explainer-tmp")]
 
 
-def test_directory_refuses_a_folder_that_is_not_a_site(make_site, explainer, tmp_path):
+def test_directory_refuses_a_folder_that_is_not_a_site(make_site, cli, tmp_path):
     home = tmp_path / "documents"
     (home / "notes.txt").parent.mkdir()
     (home / "notes.txt").write_text("precious")
     site = newsroom(make_site, f"  - name: www\n    kind: directory\n    path: {home}\n")
-    result = explainer("deploy", "www", cwd=site.root)
+    result = cli("deploy", "www", cwd=site.root)
     assert result.code == 1 and "does not look like a deployed site" in result.err
     assert (home / "notes.txt").read_text() == "precious"
 
@@ -336,33 +336,33 @@ def test_deploy_entries_are_validated_with_the_line_of_the_field(make_site, monk
     assert message in str(err.value)
 
 
-def test_unknown_target_lists_the_known_ones(make_site, explainer):
+def test_unknown_target_lists_the_known_ones(make_site, cli):
     site = newsroom(make_site, "  - name: www\n    kind: directory\n    path: /srv/www\n"
                                "  - name: pages\n    kind: github-pages\n    remote: /srv/pages.git\n")
-    result = explainer("deploy", "page", cwd=site.root)
+    result = cli("deploy", "page", cwd=site.root)
     assert result.code == 1 and "Traceback" not in result.err
     assert "content/site.yml:2: no deploy target named 'page'" in result.err
     assert "did you mean 'pages'? known targets: www, pages" in result.err
     assert not site.out.exists(), "a misspelt target fails before the build"
 
 
-def test_deploy_refuses_drafts_and_a_missing_site(make_site, explainer, tmp_path):
+def test_deploy_refuses_drafts_and_a_missing_site(make_site, cli, tmp_path):
     site = newsroom(make_site, f"  - name: www\n    kind: directory\n    path: {tmp_path / 'www'}\n")
-    drafts = explainer("deploy", "www", "--drafts", cwd=site.root)
+    drafts = cli("deploy", "www", "--drafts", cwd=site.root)
     assert drafts.code == 1 and "never publishes drafts" in drafts.err
-    unbuilt = explainer("deploy", "www", "--no-build", cwd=site.root)
+    unbuilt = cli("deploy", "www", "--no-build", cwd=site.root)
     assert unbuilt.code == 1 and "holds no built site" in unbuilt.err
     missing = make_site({"a.md": article()})
     (missing.content / "site.yml").unlink(missing_ok=True)
-    none = explainer("deploy", "www", cwd=missing.root)
+    none = cli("deploy", "www", cwd=missing.root)
     assert none.code == 1 and "no deploy targets in site.yml" in none.err
 
 
 # --- hosting helpers in every build --------------------------------------------------------------------
 
-def test_every_build_writes_headers_for_netlify_and_cloudflare_under_the_base_path(make_site, explainer):
+def test_every_build_writes_headers_for_netlify_and_cloudflare_under_the_base_path(make_site, cli):
     site = make_site({"a.md": article(), "site.yml": "base_url: https://example.com/explainers/\n"})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     headers = site.page("_headers")
     css = next(rel for rel in site_files(site.out) if rel.endswith(".css"))
     assert f"/explainers/{css}\n  Cache-Control: public, max-age=31536000, immutable\n" in headers

@@ -55,13 +55,13 @@ CASES = {
 
 
 @pytest.mark.parametrize("files, expected", CASES.values(), ids=CASES.keys())
-def test_mistake_is_reported_and_previous_site_kept(make_site, explainer, files, expected):
+def test_mistake_is_reported_and_previous_site_kept(make_site, cli, files, expected):
     site = make_site(GOOD)
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     before = snapshot(site.out)
     for rel, text in files.items():
         site.write(rel, text)
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     assert result.code == 1
     assert expected in result.err
     assert result.err.startswith("error: ")
@@ -70,38 +70,38 @@ def test_mistake_is_reported_and_previous_site_kept(make_site, explainer, files,
     assert not [p for p in site.root.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
 
 
-def test_several_mistakes_are_reported_together(make_site, explainer):
+def test_several_mistakes_are_reported_together(make_site, cli):
     site = make_site({"a.md": "---\ntitle: A\n---\nx\n", "b.md": "---\ndate: 2020-01-01\n---\nx\n"})
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     assert result.code == 1
     assert "content/a.md:2: missing date" in result.err
     assert "content/b.md:2: missing title" in result.err
     assert "2 errors" in result.err
 
 
-def test_empty_content_folder_gets_a_friendly_message(make_site, explainer):
+def test_empty_content_folder_gets_a_friendly_message(make_site, cli):
     site = make_site({})
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     assert result.code == 1
     assert "no explainers found" in result.err and "explainer new" in result.err
     assert "Traceback" not in result.err and not site.out.exists()
 
 
-def test_missing_content_folder(tmp_path, explainer):
-    result = explainer("build", "--content", "nowhere", cwd=tmp_path)
+def test_missing_content_folder(tmp_path, cli):
+    result = cli("build", "--content", "nowhere", cwd=tmp_path)
     assert result.code == 1 and "content folder not found: nowhere" in result.err
 
 
-def test_output_folder_that_is_not_a_site_is_refused(make_site, explainer):
+def test_output_folder_that_is_not_a_site_is_refused(make_site, cli):
     site = make_site(GOOD)
     (site.root / "precious").mkdir()
     (site.root / "precious" / "notes.txt").write_text("keep me")
-    result = explainer("build", "--out", "precious", cwd=site.root)
+    result = cli("build", "--out", "precious", cwd=site.root)
     assert result.code == 1 and "was not made by explainer build" in result.err
     assert (site.root / "precious" / "notes.txt").read_text() == "keep me"
 
 
-def test_bad_as_of_is_a_usage_error(make_site, explainer):
+def test_bad_as_of_is_a_usage_error(make_site, cli):
     site = make_site(GOOD)
-    result = explainer("build", "--as-of", "soon", cwd=site.root)
+    result = cli("build", "--as-of", "soon", cwd=site.root)
     assert result.code == 2 and "not a date or time" in result.err

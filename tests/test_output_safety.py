@@ -36,44 +36,44 @@ def refused(result, *phrases: str) -> None:
 
 # --- what --out may be ----------------------------------------------------------------------------------
 
-def test_a_file_as_output_is_refused_and_kept(make_site, explainer):
+def test_a_file_as_output_is_refused_and_kept(make_site, cli):
     site = make_site(GOOD)
     site.out.write_text("my notes")
-    refused(explainer("build", cwd=site.root), "site is a file, not a folder")
+    refused(cli("build", cwd=site.root), "site is a file, not a folder")
     assert site.out.read_text() == "my notes"
-    refused(explainer("build", "--force", cwd=site.root), "is a file")
+    refused(cli("build", "--force", cwd=site.root), "is a file")
     assert site.out.read_text() == "my notes"
 
 
-def test_a_symlink_to_a_file_is_refused_and_neither_is_touched(make_site, explainer):
+def test_a_symlink_to_a_file_is_refused_and_neither_is_touched(make_site, cli):
     site = make_site(GOOD)
     (site.root / "notes.txt").write_text("keep")
     site.out.symlink_to(site.root / "notes.txt")
-    refused(explainer("build", cwd=site.root), "site is a symlink", "a build never replaces what a link points to")
+    refused(cli("build", cwd=site.root), "site is a symlink", "a build never replaces what a link points to")
     assert site.out.is_symlink() and (site.root / "notes.txt").read_text() == "keep"
 
 
-def test_a_named_pipe_is_refused(make_site, explainer):
+def test_a_named_pipe_is_refused(make_site, cli):
     site = make_site(GOOD)
     os.mkfifo(site.out)
-    refused(explainer("build", cwd=site.root), "site is a named pipe, not a folder")
+    refused(cli("build", cwd=site.root), "site is a named pipe, not a folder")
     assert stat.S_ISFIFO(os.lstat(site.out).st_mode)
 
 
-def test_a_device_is_refused(make_site, explainer):
+def test_a_device_is_refused(make_site, cli):
     site = make_site(GOOD)
     try:
         os.mknod(site.out, stat.S_IFCHR | 0o666, os.makedev(1, 3))    # the same device as /dev/null
     except PermissionError:
         pytest.skip("making a device node needs root")
-    refused(explainer("build", "--force", cwd=site.root), "site is a device, not a folder")
+    refused(cli("build", "--force", cwd=site.root), "site is a device, not a folder")
     assert stat.S_ISCHR(os.lstat(site.out).st_mode)
 
 
-def test_an_output_folder_below_a_file_is_a_clear_error(make_site, explainer):
+def test_an_output_folder_below_a_file_is_a_clear_error(make_site, cli):
     site = make_site(GOOD)
     (site.root / "notes.txt").write_text("keep")
-    refused(explainer("build", "--out", "notes.txt/site", cwd=site.root),
+    refused(cli("build", "--out", "notes.txt/site", cwd=site.root),
             "cannot make the output folder notes.txt/site", "is a file, not a folder")
     assert (site.root / "notes.txt").read_text() == "keep"
 
@@ -89,90 +89,90 @@ def hand_made(folder: Path) -> dict:
     return snapshot(folder)
 
 
-def test_a_hand_made_web_folder_is_refused_until_forced(make_site, explainer):
+def test_a_hand_made_web_folder_is_refused_until_forced(make_site, cli):
     site = make_site(GOOD)
     before = hand_made(site.out)
-    refused(explainer("build", cwd=site.root), "site was not made by explainer build", "--force")
+    refused(cli("build", cwd=site.root), "site was not made by explainer build", "--force")
     assert snapshot(site.out) == before
-    explainer("build", "--force", cwd=site.root, check=True)
+    cli("build", "--force", cwd=site.root, check=True)
     assert not (site.out / "thesis.txt").exists() and (site.out / "a/index.html").is_file()
     assert (site.out / outfolder.MARKER).is_file()
-    explainer("build", cwd=site.root, check=True)       # from now on it is ours
+    cli("build", cwd=site.root, check=True)       # from now on it is ours
 
 
-def test_a_symlink_to_a_folder_is_refused_with_the_folder_to_use(make_site, explainer, tmp_path):
+def test_a_symlink_to_a_folder_is_refused_with_the_folder_to_use(make_site, cli, tmp_path):
     site = make_site(GOOD)
     www = tmp_path / "www"
     www.mkdir()
     before = hand_made(www)
     site.out.symlink_to(www)
-    result = explainer("build", "--force", cwd=site.root)
+    result = cli("build", "--force", cwd=site.root)
     refused(result, "site is a symlink", f"--out {www}")
     assert snapshot(www) == before and site.out.is_symlink()
-    explainer("build", "--out", str(www), "--force", cwd=site.root, check=True)    # the folder itself
-    result = explainer("build", cwd=site.root)                       # even when the target is a site of ours
+    cli("build", "--out", str(www), "--force", cwd=site.root, check=True)    # the folder itself
+    result = cli("build", cwd=site.root)                       # even when the target is a site of ours
     refused(result, "site is a symlink")
 
 
-def test_an_empty_or_missing_folder_is_accepted(make_site, explainer):
+def test_an_empty_or_missing_folder_is_accepted(make_site, cli):
     site = make_site(GOOD)
     site.out.mkdir()
-    explainer("build", cwd=site.root, check=True)
-    explainer("build", "--out", "deep/er/site", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
+    cli("build", "--out", "deep/er/site", cwd=site.root, check=True)
     assert (site.root / "deep/er/site/index.html").is_file()
 
 
-def test_a_site_from_before_the_marker_is_recognised_by_its_manifest(make_site, explainer):
+def test_a_site_from_before_the_marker_is_recognised_by_its_manifest(make_site, cli):
     site = make_site(GOOD)
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     (site.out / outfolder.MARKER).unlink()                   # as the previous version left it
     (site.out / ".index.html.k2j4x9_a").write_bytes(b"")     # and a killed in-place build of that version
     site.write("b.md", article("Beta, revised", date="2024-03-01", category="Science"))
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     assert "Beta, revised" in site.page("b/index.html")
     assert (site.out / outfolder.MARKER).is_file() and not (site.out / ".index.html.k2j4x9_a").exists()
 
 
-def test_a_markerless_site_without_a_cache_is_refused(make_site, explainer):
+def test_a_markerless_site_without_a_cache_is_refused(make_site, cli):
     site = make_site(GOOD)
-    explainer("build", "--no-cache", cwd=site.root, check=True)
+    cli("build", "--no-cache", cwd=site.root, check=True)
     (site.out / outfolder.MARKER).unlink()
     before = snapshot(site.out)
-    refused(explainer("build", cwd=site.root), "was not made by explainer build")
+    refused(cli("build", cwd=site.root), "was not made by explainer build")
     assert snapshot(site.out) == before
 
 
-def test_deploy_takes_force_too(make_site, explainer, tmp_path):
+def test_deploy_takes_force_too(make_site, cli, tmp_path):
     site = make_site({**GOOD, "site.yml": f"title: S\ndeploy:\n  - name: www\n    kind: directory\n"
                                           f"    path: {tmp_path / 'www'}\n"})
     hand_made(site.out)
-    refused(explainer("deploy", "www", cwd=site.root), "was not made by explainer build")
+    refused(cli("deploy", "www", cwd=site.root), "was not made by explainer build")
     assert not (tmp_path / "www").exists()
-    explainer("deploy", "www", "--force", cwd=site.root, check=True)
+    cli("deploy", "www", "--force", cwd=site.root, check=True)
     assert (tmp_path / "www/a/index.html").is_file()
 
 
 # --- never publish the bookkeeping -----------------------------------------------------------------------
 
-def test_deploy_never_publishes_the_marker_or_temporary_files(make_site, explainer, tmp_path):
+def test_deploy_never_publishes_the_marker_or_temporary_files(make_site, cli, tmp_path):
     site = make_site({**GOOD, "site.yml": f"title: S\ndeploy:\n  - name: www\n    kind: directory\n"
                                           f"    path: {tmp_path / 'www'}\n"})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     (site.out / ".index.html.k2j4x9_a").write_bytes(b"")                 # left by older versions
     (site.out / "a/.index.html.k2j4x9_a.explainer-tmp").write_bytes(b"")
-    dry = explainer("deploy", "www", "--no-build", "--dry-run", cwd=site.root, check=True)
+    dry = cli("deploy", "www", "--no-build", "--dry-run", cwd=site.root, check=True)
     assert "+ a/index.html" in dry.out and ".explainer-site" not in dry.out and "k2j4x9" not in dry.out
-    explainer("deploy", "www", "--no-build", cwd=site.root, check=True)
+    cli("deploy", "www", "--no-build", cwd=site.root, check=True)
     published = {p.relative_to(tmp_path / "www").as_posix() for p in (tmp_path / "www").rglob("*") if p.is_file()}
     assert "a/index.html" in published
     assert not [rel for rel in published if Path(rel).name.startswith(".")], published
 
 
-def test_in_place_builds_leave_no_temporary_files_in_the_site(make_site, explainer):
+def test_in_place_builds_leave_no_temporary_files_in_the_site(make_site, cli):
     site = make_site(GOOD)
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     site.write("b.md", article("Beta 2", date="2024-03-01", category="Science"))
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     hidden = [p.name for p in site.out.rglob(".*")]
     assert hidden == [outfolder.MARKER] and leftovers(site.root) == []
 
@@ -279,20 +279,20 @@ BOOBY_TRAP = ("{% extends 'default/explainer.html' %}{% block title %}"
               "{% endblock %}\n")
 
 
-def test_a_template_error_on_the_second_page_leaves_the_site_as_it_was(make_site, explainer):
+def test_a_template_error_on_the_second_page_leaves_the_site_as_it_was(make_site, cli):
     site = make_site({**GOOD, "/themes/default/templates/explainer.html": BOOBY_TRAP})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     before = snapshot(site.out)
     site.write("a/index.md", article("Alpha, edited", date="2024-03-02", category="Science"))   # rendered first
     site.write("b.md", article("Boom", date="2024-03-01", category="Science"))
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     refused(result, "error rendering b/index.html")
     assert snapshot(site.out) == before and leftovers(site.root) == []
 
 
-def test_a_file_that_cannot_be_replaced_rolls_the_others_back(make_site, explainer):
+def test_a_file_that_cannot_be_replaced_rolls_the_others_back(make_site, cli):
     site = make_site(GOOD)
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     folder = (site.out / "b").stat()
     (site.out / "b/index.html").unlink()
     (site.out / "b/index.html").mkdir()                       # in the way: cannot be replaced by a file
@@ -302,19 +302,19 @@ def test_a_file_that_cannot_be_replaced_rolls_the_others_back(make_site, explain
     before = snapshot(site.out)
     site.write("a/index.md", article("Alpha, edited", date="2024-03-02", category="Science"))
     site.write("b.md", article("Beta, edited", date="2024-03-01", category="Science"))
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     refused(result, "cannot write the site into site", "b/index.html")
     assert snapshot(site.out) == before and leftovers(site.root) == []
 
 
-def test_a_damaged_cache_never_leaves_a_mixed_site(make_site, explainer):
+def test_a_damaged_cache_never_leaves_a_mixed_site(make_site, cli):
     site = make_site(GOOD)
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     before = snapshot(site.out)
     for body in (site.root / ".explainer-cache" / "bodies").iterdir():
         body.write_bytes(b"\x80\x04 damaged")
     site.write("a/index.md", article("Alpha, edited", date="2024-03-02", category="Physics"))   # every page again
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     if result.code:
         refused(result)
         assert snapshot(site.out) == before
@@ -330,12 +330,12 @@ SLUG_CLASHES = ["index.html.md", "404.html.md", "feed.xml.md", "sitemap.xml.md",
 
 
 @pytest.mark.parametrize("source", SLUG_CLASHES)
-def test_a_slug_that_is_a_generated_file_is_an_error_at_its_source(make_site, explainer, source):
+def test_a_slug_that_is_a_generated_file_is_an_error_at_its_source(make_site, cli, source):
     site = make_site({**GOOD, "site.yml": ABSOLUTE})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     before = snapshot(site.out)
     site.write(source, article("Clash"))
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     refused(result, f"content/{source}: '", "cannot be an explainer's URL")
     assert snapshot(site.out) == before
 
@@ -349,20 +349,20 @@ STATIC_CLASHES = {"index.html": "index.html", "404.html": "404.html", "feed.xml"
 
 
 @pytest.mark.parametrize("static, clash", STATIC_CLASHES.items(), ids=STATIC_CLASHES.keys())
-def test_a_content_file_cannot_replace_a_generated_page(make_site, explainer, static, clash):
+def test_a_content_file_cannot_replace_a_generated_page(make_site, cli, static, clash):
     site = make_site({**GOOD, "site.yml": ABSOLUTE})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     before = snapshot(site.out)
     site.write(static, "<h1>not the generated page</h1>")
-    result = explainer("build", cwd=site.root)
+    result = cli("build", cwd=site.root)
     refused(result, f"content/{static}:", f"clashes with {clash}")
     assert snapshot(site.out) == before
 
 
-def test_content_files_beside_pages_are_still_copied(make_site, explainer):
+def test_content_files_beside_pages_are_still_copied(make_site, cli):
     site = make_site({**GOOD, "site.yml": ABSOLUTE, "a/data.csv": "x,y\n", "category/notes.txt": "n",
                       "index.htm": "<p>old home</p>"})
-    explainer("build", cwd=site.root, check=True)
+    cli("build", cwd=site.root, check=True)
     assert (site.out / "a/data.csv").is_file() and (site.out / "category/notes.txt").is_file()
     assert (site.out / "index.htm").is_file()
 
@@ -454,7 +454,7 @@ def test_a_read_only_folder_around_the_site_is_a_clear_error(unprivileged_site):
 @pytest.mark.parametrize("source, expected", [
     ("404.html", "content/404.html: error: build/error: this file would be published as 404.html"),
     ("index.html.md", "content/index.html.md: error: build/error: 'index.html' cannot be an explainer's URL")])
-def test_check_fails_a_site_whose_content_clashes_with_generated_files(make_site, explainer, source, expected):
+def test_check_fails_a_site_whose_content_clashes_with_generated_files(make_site, cli, source, expected):
     site = make_site({**GOOD, source: article("Clash")})
-    result = explainer("check", cwd=site.root)
+    result = cli("check", cwd=site.root)
     assert result.code == 1 and expected in result.out and "Traceback" not in result.err, result.out + result.err

@@ -72,23 +72,23 @@ def test_titles_that_look_like_yaml_stay_text(make_site):
     assert (loaded.title, loaded.category.name) == ("Yes: “quoted” #1 — 2024", "no")
 
 
-def test_new_round_trip_builds_and_checks_clean_but_for_its_placeholders(make_site, explainer):
+def test_new_round_trip_builds_and_checks_clean_but_for_its_placeholders(make_site, cli):
     site = make_site({"done.md": article(summary="S", body="Lede.\n\n**Why it matters:** x\n\n"
                                          "**The big picture:** y\n")})
-    result = explainer("new", "Rates are going up", "--category", "Economy")
+    result = cli("new", "Rates are going up", "--category", "Economy")
     assert result.code == 0, result.err
     assert "content/rates-are-going-up/index.md" in result.out
     source = (site.content / "rates-are-going-up" / "index.md").read_text(encoding="utf-8")
     assert f"date: {datetime.now(timezone.utc).date().isoformat()}" in source
 
-    built = explainer("build", "--drafts")
+    built = cli("build", "--drafts")
     assert built.code == 0, built.err
     page = site.page("rates-are-going-up/index.html")
     assert '<section data-axiom="why-it-matters" id="why-it-matters">' in page
     assert '<aside class="facts"' in page
 
-    assert explainer("check").code == 0            # a draft is not checked without --drafts
-    checked = explainer("check", "--drafts", "--format", "json")
+    assert cli("check").code == 0            # a draft is not checked without --drafts
+    checked = cli("check", "--drafts", "--format", "json")
     assert checked.code == 1
     findings = json.loads(checked.out)["findings"]
     assert {f["rule"] for f in findings} == {"content/placeholder"}
@@ -97,29 +97,29 @@ def test_new_round_trip_builds_and_checks_clean_but_for_its_placeholders(make_si
     assert len(findings) == 14
 
 
-def test_filling_in_the_placeholders_makes_check_pass(make_site, explainer):
+def test_filling_in_the_placeholders_makes_check_pass(make_site, cli):
     site = make_site({})
-    explainer("new", "Rates are going up", check=True)
+    cli("new", "Rates are going up", check=True)
     folder = site.content / "rates-are-going-up"
     for name in ("index.md", "facts.yml"):
         path = folder / name
         path.write_text(path.read_text(encoding="utf-8").replace("TODO: ", ""), encoding="utf-8")
-    result = explainer("check", "--drafts")
+    result = cli("check", "--drafts")
     assert result.code == 0, result.out
     assert result.out.splitlines()[-1] == "Checked 1 explainer and 3 pages: no problems found."
 
 
 @pytest.mark.parametrize("existing", ["rates/index.md", "rates.md", "Rates/notes.txt"])
-def test_an_existing_slug_is_refused(make_site, explainer, existing):
+def test_an_existing_slug_is_refused(make_site, cli, existing):
     site = make_site({existing: article()})
     before = sorted(p.relative_to(site.content).as_posix() for p in site.content.rglob("*"))
-    result = explainer("new", "Rates")
+    result = cli("new", "Rates")
     assert result.code == 1
     assert "an explainer named 'rates' already exists (choose another title, or pass --slug another-name)" \
         in result.err
     assert "Traceback" not in result.err
     assert sorted(p.relative_to(site.content).as_posix() for p in site.content.rglob("*")) == before
-    assert explainer("new", "Rates", "--slug", "rates-2").code == 0
+    assert cli("new", "Rates", "--slug", "rates-2").code == 0
 
 
 @pytest.mark.parametrize("args, message", [
@@ -131,47 +131,47 @@ def test_an_existing_slug_is_refused(make_site, explainer, existing):
     (["new", "Fine", "--content", "elsewhere"], "error: content folder not found: elsewhere (run this in "
      "your site's folder, pass --content DIR, or start a site with `explainer new --site DIR`)"),
 ])
-def test_bad_titles_and_slugs_are_refused_with_a_fix(make_site, explainer, args, message):
+def test_bad_titles_and_slugs_are_refused_with_a_fix(make_site, cli, args, message):
     make_site({})
-    result = explainer(*args)
+    result = cli(*args)
     assert result.code == 1
     assert result.err.startswith(message), result.err
 
 
-def test_new_site_builds_and_checks_clean(tmp_path, explainer):
-    result = explainer("new", "--site", "desk", "Our desk")
+def test_new_site_builds_and_checks_clean(tmp_path, cli):
+    result = cli("new", "--site", "desk", "Our desk")
     assert result.code == 0, result.err
     desk = tmp_path / "desk"
     assert sorted(p.relative_to(desk).as_posix() for p in desk.rglob("*") if p.is_file()) == [
         "content/how-to-write-an-explainer/facts.yml", "content/how-to-write-an-explainer/index.md",
         "content/site.yml", "themes/default/README.md"]
-    built = explainer("build", cwd=desk)
+    built = cli("build", cwd=desk)
     assert built.code == 0, built.err
     page = (desk / "site/how-to-write-an-explainer/index.html").read_text(encoding="utf-8")
     assert "<title>How to write an explainer | Our desk</title>" in page
-    checked = explainer("check", "--strict", cwd=desk)
+    checked = cli("check", "--strict", cwd=desk)
     assert checked.code == 0, checked.out
     assert checked.out.splitlines() == ["Checked 1 explainer and 5 pages: no problems found."]
 
 
-def test_the_theme_readme_recipe_overrides_one_template(tmp_path, explainer):
-    explainer("new", "--site", "desk", check=True)
+def test_the_theme_readme_recipe_overrides_one_template(tmp_path, cli):
+    cli("new", "--site", "desk", check=True)
     desk = tmp_path / "desk"
     readme = (desk / "themes/default/README.md").read_text(encoding="utf-8")
     recipe = readme.split("    {% extends", 1)[1].split("\n\n", 1)[0]
     template = "{% extends" + "\n".join(line.removeprefix("    ") for line in recipe.split("\n"))
     (desk / "themes/default/templates").mkdir()
     (desk / "themes/default/templates/base.html").write_text(template + "\n", encoding="utf-8")
-    explainer("build", cwd=desk, check=True)
+    cli("build", cwd=desk, check=True)
     page = (desk / "site/how-to-write-an-explainer/index.html").read_text(encoding="utf-8")
     assert '<meta name="theme-color" content="#1a5fb4">' in page
     assert '<h1 id="title">How to write an explainer</h1>' in page
-    assert explainer("check", cwd=desk).code == 0
+    assert cli("check", cwd=desk).code == 0
 
 
-def test_new_site_refuses_an_existing_site(tmp_path, explainer):
+def test_new_site_refuses_an_existing_site(tmp_path, cli):
     (tmp_path / "desk/content").mkdir(parents=True)
-    result = explainer("new", "--site", "desk")
+    result = cli("new", "--site", "desk")
     assert result.code == 1
     assert result.err.startswith("error: desk/content: desk/content already exists")
 

@@ -386,9 +386,9 @@ def test_the_sites_own_robots_txt_wins(make_site):
     assert (site.out / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\nDisallow: /private/\n"
 
 
-def test_without_an_absolute_base_url_the_build_warns_once_and_skips_absolute_urls(make_site, explainer):
+def test_without_an_absolute_base_url_the_build_warns_once_and_skips_absolute_urls(make_site, cli):
     site = make_site(sample_files(base_url="/explainers/"))
-    result = explainer("build", "--content", str(site.content), "--out", str(site.out))
+    result = cli("build", "--content", str(site.content), "--out", str(site.out))
     assert result.code == 0, result.err
     warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "base_url" in warnings[0]
@@ -401,9 +401,9 @@ def test_without_an_absolute_base_url_the_build_warns_once_and_skips_absolute_ur
     assert not (site.out / "hostile" / seo.CARD_FILE).exists()   # a card is only used with an absolute URL
 
 
-def test_an_absolute_base_url_gives_no_warning(make_site, explainer):
+def test_an_absolute_base_url_gives_no_warning(make_site, cli):
     site = make_site(sample_files())
-    result = explainer("build", "--content", str(site.content), "--out", str(site.out))
+    result = cli("build", "--content", str(site.content), "--out", str(site.out))
     assert result.code == 0 and "warning" not in result.err
 
 
