@@ -58,32 +58,32 @@ def leaked(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("embargo", PREVIEWS)
 @pytest.mark.parametrize("between", ["nothing", "another edit", "preview without cache"])
-def test_a_plain_build_and_deploy_after_a_preview_publish_nothing_embargoed(make_site, explainer, tmp_path,
+def test_a_plain_build_and_deploy_after_a_preview_publish_nothing_embargoed(make_site, cli, tmp_path,
                                                                            embargo, between):
     site = make_site(newsroom(tmp_path, embargo))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     assert leaked(site.out) == []
     preview = PREVIEWS[embargo] + (["--no-cache"] if between == "preview without cache" else [])
-    explainer("build", *preview, check=True, cwd=site.root)
+    cli("build", *preview, check=True, cwd=site.root)
     assert {f"{EMBARGOED}/index.html", f"{EMBARGOED}/social-card.png", "index.html", "feed.xml",
             "sitemap.xml"} <= set(leaked(site.out)), "the preview shows the embargoed explainer"
     if between == "another edit":
         site.write("story-1/index.md", article("Story 1", date="2024-01-02", body="New lede.\n"))
-    plain = explainer("build", check=True, cwd=site.root)
+    plain = cli("build", check=True, cwd=site.root)
     assert "Built 3 explainers" in plain.out
     assert leaked(site.out) == []
-    explainer("deploy", "www", check=True, cwd=site.root)
+    cli("deploy", "www", check=True, cwd=site.root)
     assert (tmp_path / "www" / "index.html").is_file()
     assert leaked(tmp_path / "www") == []
 
 
-def test_a_build_as_of_an_earlier_time_leaves_out_what_was_not_yet_published(make_site, explainer, tmp_path):
+def test_a_build_as_of_an_earlier_time_leaves_out_what_was_not_yet_published(make_site, cli, tmp_path):
     site = make_site(newsroom(tmp_path, "as-of"))
-    explainer("build", "--as-of", moment(2), check=True, cwd=site.root)
+    cli("build", "--as-of", moment(2), check=True, cwd=site.root)
     assert (site.out / EMBARGOED / "index.html").is_file()
-    explainer("build", "--as-of", moment(1.5), check=True, cwd=site.root)   # the same explainers
+    cli("build", "--as-of", moment(1.5), check=True, cwd=site.root)   # the same explainers
     assert (site.out / EMBARGOED / "index.html").is_file()
-    earlier = explainer("build", "--as-of", moment(0.5), check=True, cwd=site.root)
+    earlier = cli("build", "--as-of", moment(0.5), check=True, cwd=site.root)
     assert f"next scheduled: {EMBARGOED} goes live" in earlier.out
     assert leaked(site.out) == []
 
@@ -113,9 +113,9 @@ TOKYO_SITE = {"site.yml": "title: Tokyo\ntimezone: Asia/Tokyo\n",
     ("2031-05-01T02:59+00:00", ["dawn"]),           # an explicit offset is kept
     ("2031-05-01T03:00Z", ["dawn", "noon"]),
 ])
-def test_as_of_without_an_offset_is_in_the_sites_time_zone(make_site, explainer, as_of, published):
+def test_as_of_without_an_offset_is_in_the_sites_time_zone(make_site, cli, as_of, published):
     site = make_site(TOKYO_SITE)
-    result = explainer("build", "--no-cache", "--as-of", as_of, check=True, cwd=site.root)
+    result = cli("build", "--no-cache", "--as-of", as_of, check=True, cwd=site.root)
     assert [slug for slug in ("dawn", "noon") if (site.out / slug / "index.html").is_file()] == published
     following = next((slug for slug in ("dawn", "noon") if slug not in published), None)
     if following:
@@ -143,10 +143,10 @@ def cache_files(site) -> dict[str, bytes]:
     return tree(site.root / ".explainer-cache")
 
 
-def test_the_cache_holds_json_and_checked_pngs_only(make_site, explainer):
+def test_the_cache_holds_json_and_checked_pngs_only(make_site, cli):
     from generator import cards
     site = make_site(stories(4))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     files = cache_files(site)
     assert any(rel.startswith("bodies/") for rel in files) and any(rel.startswith("cards/") for rel in files)
     for rel, data in files.items():
@@ -168,10 +168,10 @@ class Hostile:
         return os.system, (f"touch {self.marker}",)
 
 
-def test_planted_pickles_and_template_bytecode_never_run(make_site, explainer, tmp_path):
+def test_planted_pickles_and_template_bytecode_never_run(make_site, cli, tmp_path):
     import jinja2.bccache
     site = make_site(stories(4))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     folder = site.root / ".explainer-cache"
     marker = tmp_path / "pwned"
     payload = pickle.dumps(Hostile(marker))
@@ -187,8 +187,8 @@ def test_planted_pickles_and_template_bytecode_never_run(make_site, explainer, t
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(jinja2.bccache.bc_magic + payload)
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
-    explainer("build", check=True, cwd=site.root)
-    explainer("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
+    cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
     assert not marker.exists(), "a file in .explainer-cache ran code"
     assert tree(site.out) == tree(site.root / "fresh")
 
@@ -215,21 +215,21 @@ def more_of(table: dict, fast: int = 2) -> list:
 
 
 @pytest.mark.parametrize("damage", more_of(DAMAGE))
-def test_damaged_or_swapped_bodies_are_converted_again(make_site, explainer, damage):
+def test_damaged_or_swapped_bodies_are_converted_again(make_site, cli, damage):
     site = make_site(stories(4))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     DAMAGE[damage](sorted((site.root / ".explainer-cache" / "bodies").iterdir()))
     # A changed template renders every page again, each from its cached body.
     site.write("/themes/default/templates/partials/byline.html", "<p class=\"byline\">BYLINE</p>\n")
-    result = explainer("build", check=True, cwd=site.root)
+    result = cli("build", check=True, cwd=site.root)
     assert result.err == ""
     for i in range(4):
         page = site.page(f"story-{i}/index.html")
         assert f"Lede number {i}." in page and "BYLINE" in page
         assert [n for n in range(4) if f"Lede number {n}." in page] == [i]
-    explainer("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
+    cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
     assert tree(site.out) == tree(site.root / "fresh")
-    again = explainer("build", "-v", check=True, cwd=site.root)          # and the cache is whole again
+    again = cli("build", "-v", check=True, cwd=site.root)          # and the cache is whole again
     assert " 0 files written" in again.out and "load " not in again.out
 
 
@@ -259,25 +259,25 @@ CARD_DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", more_of(CARD_DAMAGE, fast=3))
-def test_a_damaged_cached_card_is_drawn_again_never_copied(make_site, explainer, damage):
+def test_a_damaged_cached_card_is_drawn_again_never_copied(make_site, cli, damage):
     from generator import cards
     site = make_site(stories(2))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     good = {rel: data for rel, data in tree(site.out).items() if rel.endswith("social-card.png")}
     assert len(good) == 2
     for card in sorted((site.root / ".explainer-cache" / "cards").glob("*.png")):
         CARD_DAMAGE[damage](card)
     shutil.rmtree(site.out)
-    result = explainer("build", check=True, cwd=site.root)
+    result = cli("build", check=True, cwd=site.root)
     assert result.code == 0 and result.err == ""
     published = {rel: data for rel, data in tree(site.out).items() if rel.endswith("social-card.png")}
     assert published == good
     assert all(cards.is_card_png(data) for data in published.values())
 
 
-def test_a_build_without_the_cache_never_creates_it(make_site, explainer):
+def test_a_build_without_the_cache_never_creates_it(make_site, cli):
     site = make_site(stories(3))
-    explainer("build", "--no-cache", "--jobs", "2", check=True, cwd=site.root)
+    cli("build", "--no-cache", "--jobs", "2", check=True, cwd=site.root)
     assert (site.out / "story-0" / "social-card.png").is_file()
     assert not (site.root / ".explainer-cache").exists()
 
@@ -287,12 +287,12 @@ def snapshot(folder: Path) -> dict[str, tuple]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_build_without_the_cache_leaves_it_exactly_as_it_was(make_site, explainer):
+def test_a_build_without_the_cache_leaves_it_exactly_as_it_was(make_site, cli):
     site = make_site(stories(3))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     before = snapshot(site.root / ".explainer-cache")
     site.write("story-1/index.md", article("Story one, retitled", date="2024-03-02", body="New lede.\n"))
-    explainer("build", "--no-cache", check=True, cwd=site.root)
+    cli("build", "--no-cache", check=True, cwd=site.root)
     assert "retitled" in site.page("index.html")
     assert snapshot(site.root / ".explainer-cache") == before
 
@@ -460,17 +460,17 @@ def test_a_damaged_time_is_refused(value):
         codec.MOMENT.decode(value)
 
 
-def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(make_site, explainer):
+def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(make_site, cli):
     from generator import cache
     site = make_site(stories(2))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
     data = json.loads(state_file.read_bytes())
     data["loaded"][0][1][4] = ["2024-01-01T00:00:00", 0, ["zone", "../../etc/passwd"]]
     state_file.write_text(json.dumps(data))
     assert cache.load_state(state_file, site.content, site.out).loaded == {}
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
-    result = explainer("build", check=True, cwd=site.root)
+    result = cli("build", check=True, cwd=site.root)
     assert result.err == "" and "More." in site.page("story-1/index.html")
     assert len(cache.load_state(state_file, site.content, site.out).loaded) == 2
 
@@ -496,9 +496,9 @@ def test_pages_rendered_from_cached_explainers_are_byte_identical_in_any_time_zo
     assert "2024-11-03T01:30:00-04:00 EDT" in site.page("fall-back/index.html")
 
 
-def test_cache_files_from_another_version_or_other_folders_are_not_used(make_site, explainer):
+def test_cache_files_from_another_version_or_other_folders_are_not_used(make_site, cli):
     site = make_site(stories(3))
-    explainer("build", check=True, cwd=site.root)
+    cli("build", check=True, cwd=site.root)
     written = list((site.root / ".explainer-cache").glob("build-*.json"))
     assert len(written) == 2                                  # the state and the record
     for path in written:
@@ -506,9 +506,9 @@ def test_cache_files_from_another_version_or_other_folders_are_not_used(make_sit
         data["tag"] = "explainer 0.0.1 python 3.9 markdown 3.0 schema 0"
         path.write_text(json.dumps(data))
     site.write("story-1/index.md", article("Story one", date="2024-03-02", body="Another lede.\n"))
-    first = explainer("build", "-v", check=True, cwd=site.root)
+    first = cli("build", "-v", check=True, cwd=site.root)
     assert "load " in first.out and "Another lede." in site.page("story-1/index.html")
-    explainer("build", "--out", "elsewhere", check=True, cwd=site.root)      # a second output folder
+    cli("build", "--out", "elsewhere", check=True, cwd=site.root)      # a second output folder
     for state in (site.root / ".explainer-cache").glob("build-*.json"):
         data = json.loads(state.read_bytes())
         assert data["for"][1] in (str(site.out.resolve()), str((site.root / "elsewhere").resolve()))
