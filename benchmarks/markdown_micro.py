@@ -21,8 +21,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.content import split_front_matter  # noqa: E402
-from generator.sections import Converter  # noqa: E402
+from generator.content.load import split_front_matter  # noqa: E402
+from generator.markdown.sections import Converter  # noqa: E402
 
 
 def bodies(corpus: Path, n: int) -> list[tuple[str, str]]:

@@ -18,11 +18,14 @@ from typing import Callable
 
 import jinja2
 
-from . import cache, cards, content, hosting, outfolder, parallel, render, seo, themes, write
+from . import content, outfolder, parallel, render, write
 from .config import SiteConfig
 from .errors import ExplainerError, raise_all
+from .images import cards
+from .incremental import cache
+from .markdown.sections import Converter
 from .model import Explainer
-from .sections import Converter
+from .render import hosting, seo, themes
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
 SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)

@@ -8,12 +8,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from string import Template
 
+from .check.findings import THRESHOLDS
 from .config import SITE_FILE, load_config
-from .content import SLUG_PATTERN, BUNDLE_INDEX, FACTS_FILE, RESERVED_SLUGS
+from .content.discover import SLUG_PATTERN, BUNDLE_INDEX, RESERVED_SLUGS
+from .content.fields import FACTS_FILE
+from .content.fields import TITLE_LIMIT, spell_symbols
 from .errors import ConfigError, ContentError, SourceLocation, display_path
-from .fields import TITLE_LIMIT, spell_symbols
-from .findings import THRESHOLDS
-from .sections import DEFAULT_AXIOMS
+from .markdown.sections import DEFAULT_AXIOMS
 
 TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
 SLUG_MAX = 60                      # characters; long titles make unwieldy URLs

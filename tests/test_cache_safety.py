@@ -144,7 +144,7 @@ def cache_files(site) -> dict[str, bytes]:
 
 
 def test_the_cache_holds_json_and_checked_pngs_only(make_site, cli):
-    from generator import cards
+    from generator.images import cards
     site = make_site(stories(4))
     cli("build", check=True, cwd=site.root)
     files = cache_files(site)
@@ -260,7 +260,7 @@ CARD_DAMAGE = {
 
 @pytest.mark.parametrize("damage", more_of(CARD_DAMAGE, fast=3))
 def test_a_damaged_cached_card_is_drawn_again_never_copied(make_site, cli, damage):
-    from generator import cards
+    from generator.images import cards
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
     good = {rel: data for rel, data in tree(site.out).items() if rel.endswith("social-card.png")}
@@ -392,7 +392,7 @@ def test_nested_yaml_anchors_in_site_yml_do_not_make_the_build_slow(make_site):
 def full_explainer(tmp_path: Path):
     from zoneinfo import ZoneInfo
     from markupsafe import Markup
-    from generator import cache
+    from generator.incremental import cache
     from generator.errors import SourceLocation
     from generator.model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
     new_york = ZoneInfo("America/New_York")
@@ -416,7 +416,7 @@ def full_explainer(tmp_path: Path):
 
 
 def test_an_explainer_comes_back_from_the_cache_exactly(tmp_path):
-    from generator import codec
+    from generator.incremental import codec
     explainer, cache = full_explainer(tmp_path)
     bodies = tmp_path / "bodies"
     stored = cache.spill_body(explainer.body, bodies)
@@ -439,7 +439,7 @@ def test_an_explainer_comes_back_from_the_cache_exactly(tmp_path):
     ["x"] * 17,                                                             # right length, wrong types
 ])
 def test_anything_but_an_explainer_is_refused(value):
-    from generator import codec
+    from generator.incremental import codec
     kind = codec.explainer_kind(codec.Kind("body", str, str))
     with pytest.raises(codec.CacheDataError):
         kind.decode(value)
@@ -455,13 +455,13 @@ def test_anything_but_an_explainer_is_refused(value):
     ["2024-01-01T00:00:00", 0, ["eval", "__import__('os')"]],
 ])
 def test_a_damaged_time_is_refused(value):
-    from generator import codec
+    from generator.incremental import codec
     with pytest.raises(codec.CacheDataError):
         codec.MOMENT.decode(value)
 
 
 def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(make_site, cli):
-    from generator import cache
+    from generator.incremental import cache
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
     state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)

@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from generator.check import check_site, format_json, format_text
+from generator.check.site import check_site, format_json, format_text
 from generator.config import load_config
 from generator.errors import ConfigError
-from generator.findings import RULES
+from generator.check.findings import RULES
 
 from conftest import article
 

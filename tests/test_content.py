@@ -8,7 +8,7 @@ from generator import content
 from generator.config import load_config
 from generator.errors import ContentError, ErrorList
 from generator.model import Source
-from generator.sections import Converter
+from generator.markdown.sections import Converter
 
 
 def load(site, slug="a", bundle=False):

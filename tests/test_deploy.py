@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, article
-from generator import hosting
+from generator.render import hosting
 from generator.build import build
 from generator.config import load_config
 from generator.deploy import deploy, find_target, targets

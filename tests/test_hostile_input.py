@@ -547,7 +547,7 @@ def test_javascript_vbscript_and_data_targets_are_removed_from_markdown_links_an
     code, err = run_build(site, capsys=capsys)
     assert code == 0, err
     links = page_links(site.page("a/index.html"))
-    from generator.sections import url_scheme
+    from generator.markdown.sections import url_scheme
     assert [url_scheme(u) for u in links["href"] + links["src"] + links["formaction"]] == \
         ["http", "https", "mailto", "tel", None], links
     html = site.page("a/index.html")
@@ -694,7 +694,7 @@ def test_the_raw_html_rules_can_be_turned_off_like_any_other(make_site):
     ("https://example.org", "https"), ("../story/", None), ("#top", None), ("story.md", None),
     ("/static/x.png", None), ("mailto:a@b.org", "mailto"), ("a:b/c", "a")])
 def test_url_scheme_reads_what_a_browser_reads(url, scheme):
-    from generator.sections import url_scheme
+    from generator.markdown.sections import url_scheme
     assert url_scheme(url) == scheme
 
 

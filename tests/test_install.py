@@ -23,7 +23,7 @@ def test_installed_package_builds_a_site_from_any_folder(tmp_path):
     assert (out / "amazon-facial-recognition-moratorium" / "index.html").is_file()
     assert list((out / "static").glob("style.*.css"))
     installed_themes = subprocess.run(
-        [str(python), "-c", "import generator.themes as t; print(t.packaged_themes_dir())"],
+        [str(python), "-c", "import generator.render.themes as t; print(t.packaged_themes_dir())"],
         capture_output=True, text=True, check=True, cwd=elsewhere).stdout.strip()
     assert "site-packages" in installed_themes, "the default theme must come from the wheel"
     module = subprocess.run([str(python), "-m", "generator", "--help"], capture_output=True, text=True,

@@ -14,7 +14,7 @@ from generator import content
 from generator.config import load_config
 from generator.errors import ExplainerError
 from generator.scaffold import new_explainer, slugify
-from generator.sections import Converter
+from generator.markdown.sections import Converter
 
 from conftest import article
 

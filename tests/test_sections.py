@@ -1,5 +1,5 @@
 """Cutting a Markdown body into the lede and Smart Brevity sections."""
-from generator.sections import Converter, axiom_slug, normalise_label
+from generator.markdown.sections import Converter, axiom_slug, normalise_label
 
 
 def convert(text, axioms=()):

@@ -19,11 +19,12 @@ import pytest
 from PIL import Image
 
 from conftest import REPO
-from generator import cardimage, cards, seo
+from generator.images import cardimage, cards
+from generator.render import seo
 from generator.build import Builder, build
 from generator.config import load_config
 from generator.errors import ContentError
-from generator.feeds import absolute_links
+from generator.render.feeds import absolute_links
 
 BASE = "https://example.com/explainers/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -618,8 +619,8 @@ def test_wheel_ships_the_card_fonts_licence_and_templates(tmp_path):
                    check=True, timeout=600, env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
     wheel = next(tmp_path.glob("explainer-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("generator/fonts/DejaVuSans.ttf", "generator/fonts/DejaVuSans-Bold.ttf",
-                 "generator/fonts/LICENSE.txt", "generator/themes/default/templates/partials/meta.html",
+    for name in ("generator/images/fonts/DejaVuSans.ttf", "generator/images/fonts/DejaVuSans-Bold.ttf",
+                 "generator/images/fonts/LICENSE.txt", "generator/themes/default/templates/partials/meta.html",
                  "generator/themes/default/templates/feed.xml", "generator/themes/default/templates/sitemap.xml",
                  "generator/themes/default/templates/robots.txt"):
         assert name in names, name

@@ -187,7 +187,7 @@ def test_section_labels_come_first_and_a_permalink_follows_them(sample, pages):
 
 
 def test_the_permalink_goes_after_the_label_and_only_into_the_page_html():
-    from generator.sections import Converter
+    from generator.markdown.sections import Converter
     body = Converter().convert("Lede.\n\n**Why it matters:** Stakes.\n\n## What they're saying\n\nA.\n\n"
                                "**What they're saying:** B.\n")
     lead_in, heading, again = body.sections

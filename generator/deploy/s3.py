@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import hosting
 from ..config import SiteConfig
 from ..errors import ConfigError, DeployError
+from ..render import hosting
 from .plan import DeployReport, Field, Plan, Target, make_plan, site_files
 
 FIELDS = {

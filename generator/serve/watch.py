@@ -14,9 +14,9 @@ from typing import Callable, Iterable
 import watchfiles
 from tornado.ioloop import IOLoop
 
-from .. import themes
 from ..config import SiteConfig
 from ..errors import ConfigError
+from ..render import themes
 
 QUIET_MS = 10        # a batch is handed over once no new event came for this long (watchfiles `step`)
 LONGEST_MS = 1000    # ...or after this long, however busy the folder is (watchfiles `debounce`)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from .errors import ContentError
+from ..errors import ContentError
 
 # Pillow's own default limit (PIL.Image.MAX_IMAGE_PIXELS): about 89.5 megapixels, e.g. 10,000 × 8,947.
 # A picture that size is already ten times what any screen shows; larger ones are mistakes or attacks.

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
-from .config import SiteConfig
-from .content import FACTS_FILE
+from ..config import SiteConfig
+from ..content.fields import FACTS_FILE
+from ..markdown.sections import UrlRewriter
+from ..model import Explainer
 from .copydesk import size_findings
 from .findings import CheckSettings, Finding
-from .model import Explainer
-from .sections import UrlRewriter
 from .sourcemap import SourceText
 
 _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src",

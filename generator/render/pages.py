@@ -10,10 +10,11 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 
-from . import feeds, fields, seo
-from .config import SiteConfig
-from .errors import ExplainerError, SourceLocation, TemplateError
-from .model import Explainer, Term, text_direction
+from ..config import SiteConfig
+from ..content import fields
+from ..errors import ExplainerError, SourceLocation, TemplateError
+from ..model import Explainer, Term, text_direction
+from . import feeds, seo
 
 FINGERPRINTED = (".css", ".js")
 

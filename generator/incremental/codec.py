@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from .errors import SourceLocation
-from .model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+from ..errors import SourceLocation
+from ..model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
 
 
 class CacheDataError(ValueError):

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import jinja2
 
-from .config import SiteConfig
-from .errors import ConfigError, SourceLocation, TemplateError
+from ..config import SiteConfig
+from ..errors import ConfigError, SourceLocation, TemplateError
 
 DEFAULT_THEME = "default"
 
 
 def packaged_themes_dir() -> Path:
     """Themes shipped with the package: inside it when installed from a wheel, beside it in a checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent     # generator/, which holds themes/ when installed
     installed = here / "themes"
     return installed if installed.is_dir() else here.parent / "themes"
 

@@ -7,11 +7,11 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Iterator
 
-from . import yamlfile
-from .fields import FACTS_FILE, parse_moment
+from .. import yamlfile
+from ..content.fields import FACTS_FILE, parse_moment
+from ..markdown.sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
+from ..model import Explainer
 from .findings import CheckSettings, Finding
-from .model import Explainer
-from .sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
 from .sourcemap import Block, SourceText
 
 PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b|lorem ipsum", re.IGNORECASE)

@@ -13,7 +13,7 @@ output folders there are two files:
   build that finds all of that unchanged has nothing to do.
 
 Converted bodies sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a
-page needs them; social cards in `cards/` (see `cards.py`). Every file carries the version and schema that
+page needs them; social cards in `cards/` (see `images/cards.py`). Every file carries the version and schema that
 wrote it and the folders it belongs to, and each body is checked against its name whenever it is read.
 Anything unreadable, from another version, for other folders or not matching its name is a miss: rebuilt,
 never an error, never published. Files are written atomically, so concurrent builds at worst redo each
@@ -37,11 +37,12 @@ from typing import Any, Callable, Iterable
 
 import markdown
 
-from . import __version__, codec, write
+from .. import __version__, write
+from ..errors import ExplainerError
+from ..model import Body, Explainer
+from ..write import Entry
+from . import codec
 from .codec import CacheDataError
-from .errors import ExplainerError
-from .model import Body, Explainer
-from .write import Entry
 
 CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"

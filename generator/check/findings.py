@@ -5,9 +5,9 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import yamlfile
-from .config import SiteConfig
-from .errors import ConfigError, ExplainerError, SourceLocation, display_path, raise_all
+from .. import yamlfile
+from ..config import SiteConfig
+from ..errors import ConfigError, ExplainerError, SourceLocation, display_path, raise_all
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 

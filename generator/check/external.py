@@ -10,7 +10,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, build_opener
 
-from . import __version__
+from .. import __version__
 from .findings import ERROR, INFO, WARNING, Finding
 
 MAX_WORKERS = 4          # requests in flight over the whole run

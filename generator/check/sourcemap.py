@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import yamlfile
-from .content import split_front_matter
-from .sections import normalise_label
+from .. import yamlfile
+from ..content.load import split_front_matter
+from ..markdown.sections import normalise_label
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .config import SiteConfig
-from .model import Explainer, Term
+from ..config import SiteConfig
+from ..model import Explainer, Term
 
 DESCRIPTION_LIMIT = 160
 FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none

@@ -9,11 +9,11 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import contentfiles, yamlfile
-from .errors import ContentError, ExplainerError, SourceLocation, display_path, raise_all
-from .model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from .. import contentfiles, yamlfile
+from ..errors import ContentError, ExplainerError, SourceLocation, display_path, raise_all
+from ..markdown.typography import smarten
+from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
 from .pictures import picture_size
-from .typography import smarten
 
 FACTS_FILE = "facts.yml"
 TITLE_LIMIT = 300          # characters; a headline is rarely a third of that, so more is a paste gone wrong

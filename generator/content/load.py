@@ -3,36 +3,22 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, contentfiles, yamlfile
-from .config import SITE_FILE, SiteConfig
-from .errors import ContentError, ExplainerError, SourceLocation, raise_all
-from .fields import FACTS_FILE, TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
-from .model import Body, Explainer
+from .. import __version__, contentfiles, yamlfile
+from ..config import SiteConfig
+from ..errors import ContentError, ExplainerError, SourceLocation, raise_all
+from ..markdown.sections import Converter
+from ..markdown.typography import smarten
+from ..model import Body, Explainer
+from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
+from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
 from .pictures import image_size
-from .sections import Converter
-from .typography import smarten
 
 FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", "summary",
                      "language", "draft", "image", "facts", "updates")
-BUNDLE_INDEX = "index.md"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
-# Taken by the site itself: its folders, and the files at its root (an explainer `feed.xml` would need a
-# folder where the feed is).
-RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index",
-                            "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt"})
-SLUG_PATTERN = re.compile(r"^[\w][\w.-]*$")
-
-
-@dataclass(frozen=True)
-class SourceTree:
-    """What the content folder holds: explainer sources and the other files to copy as they are."""
-    explainers: tuple[tuple[str, Path, Path | None], ...]   # (slug, .md file, bundle folder or None)
-    static_files: tuple[Path, ...]                          # outside bundles, copied to the same path
 
 
 @dataclass(frozen=True)
@@ -41,79 +27,6 @@ class FrontMatter:
     body: str
     first_line: int   # file line of the first YAML line
     body_line: int    # file line where the Markdown body starts
-
-
-def discover(content_dir: Path) -> SourceTree:
-    """List explainers (bundles and single files) and static files, sorted, rejecting clashes and emptiness."""
-    explainers: dict[str, tuple[Path, Path | None]] = {}
-    static: list[Path] = []
-    errors: list[ExplainerError] = []
-
-    def add(slug: str, source: Path, bundle: Path | None) -> None:
-        if slug in explainers:
-            other = explainers[slug][0]
-            errors.append(ContentError(
-                f"two explainers have the slug '{slug}': {other.relative_to(content_dir)} and "
-                f"{source.relative_to(content_dir)}", SourceLocation(source),
-                hint="rename or remove one of them"))
-        elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
-            errors.append(ContentError(
-                f"'{slug}' cannot be an explainer's URL", SourceLocation(source),
-                hint="use letters, digits and dashes; not category, tag, feeds, static or 404, nor the name of "
-                "a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, robots.txt"))
-        else:
-            explainers[slug] = (source, bundle)
-
-    for entry, found in contentfiles.entries(content_dir, content_dir, errors, _ignored):
-        if entry.name == SITE_FILE:
-            continue   # config.py reads it, and checks it the same way
-        if found == contentfiles.FOLDER and _bundle_index(entry, content_dir, errors):
-            add(entry.name, entry / BUNDLE_INDEX, entry)   # its other files are checked as it loads
-        elif found == contentfiles.FOLDER:
-            for path in contentfiles.walk(entry, content_dir, errors, _ignored):
-                if path.suffix == ".md":
-                    errors.append(ContentError(
-                        "Markdown file in a folder without index.md is not published",
-                        SourceLocation(path), hint=f"an explainer folder needs {BUNDLE_INDEX}: rename "
-                        f"this file to {entry.name}/{BUNDLE_INDEX}, or move it out of content/"))
-                else:
-                    static.append(path)
-        elif entry.suffix == ".md":
-            add(entry.stem, entry, None)
-        else:
-            static.append(entry)
-    if not explainers and not errors:
-        errors.append(ContentError("no explainers found", SourceLocation(content_dir),
-                                   hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
-                                        "or start one with `explainer new \"Title\"`"))
-    raise_all(errors)
-    return SourceTree(tuple((slug, src, bundle) for slug, (src, bundle) in sorted(explainers.items())),
-                      tuple(static))
-
-
-def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> bool:
-    """Whether `folder` is a page bundle: it holds an index.md that may be read (a link out of content/ is not)."""
-    index = folder / BUNDLE_INDEX
-    if not os.path.lexists(index):
-        return False
-    try:
-        return contentfiles.kind(index, content_dir) == contentfiles.FILE
-    except ContentError as err:
-        errors.append(err)
-        return True   # a bundle, with an error: not a folder of static files
-
-
-def _ignored(path: Path | str) -> bool:
-    name = path if isinstance(path, str) else path.name
-    return name.startswith((".", "_")) or name.endswith("~")
-
-
-def bundle_files(bundle: Path) -> tuple[Path, ...]:
-    """Files of a page bundle that are copied next to its page (a bundle is a folder at the top of content/)."""
-    errors: list[ExplainerError] = []
-    files = contentfiles.walk(bundle, bundle.parent, errors, _ignored)
-    raise_all(errors)
-    return tuple(p for p in files if p.name not in (BUNDLE_INDEX, FACTS_FILE))
 
 
 def split_front_matter(text: str, path: Path) -> FrontMatter:
@@ -153,7 +66,7 @@ def image_stamps(source: Path) -> str:
     folder = source.parent
     root = folder.parent if source.name == BUNDLE_INDEX else folder
     try:
-        candidates = (contentfiles.walk(folder, root, [], _ignored) if source.name == BUNDLE_INDEX
+        candidates = (contentfiles.walk(folder, root, [], is_ignored) if source.name == BUNDLE_INDEX
                       else sorted(folder.iterdir()))
     except OSError:
         return ""

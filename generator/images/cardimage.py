@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .seo import CARD_SIZE
+from ..render.seo import CARD_SIZE
 
 PACKAGED_FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT, BOLD_FONT = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"

@@ -15,8 +15,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .errors import ExplainerError
-from .model import Body, Section
+from ..errors import ExplainerError
+from ..model import Body, Section
 from .typography import TypographyTreeprocessor
 
 DEFAULT_AXIOMS = (

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__, cache, cardimage, parallel, write
+from .. import __version__, parallel, write
+from ..config import SiteConfig
+from ..errors import ContentError, SourceLocation
+from ..incremental import cache
+from ..model import Explainer
+from ..render.pages import date_long
+from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
+from . import cardimage
 from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout
-from .config import SiteConfig
-from .errors import ContentError, SourceLocation
-from .model import Explainer
-from .render import date_long
-from .seo import CARD_FILE, CARD_SIZE, wants_card
 
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
 

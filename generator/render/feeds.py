@@ -8,12 +8,12 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import urljoin
 
-from . import __version__
-from .model import Explainer, Term
+from .. import __version__
+from ..model import Explainer, Term
 from .seo import FEED_FILE, SITEMAP_FILE, Discovery, rfc3339
 
 if TYPE_CHECKING:   # render imports this module, so only the type checker may import render
-    from .render import Renderer
+    from .pages import Renderer
 
 FEED_SIZE = 20
 # A feed with no entries still needs <updated> (RFC 4287); the build time would change the file every build.

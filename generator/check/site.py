@@ -5,10 +5,13 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import cards, content, copydesk, external, linkcheck, render, themes
-from .build import files_to_copy, select
-from .config import SiteConfig
-from .errors import ExplainerError
+from .. import content, render
+from ..build import files_to_copy, select
+from ..config import SiteConfig
+from ..errors import ExplainerError
+from ..images import cards
+from ..render import themes
+from . import copydesk, external, linkcheck
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
 from .sourcemap import SourceText
 

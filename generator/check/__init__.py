@@ -1,0 +1,1 @@
+"""`explainer check`: the copy desk's pre-publish rules over the site as build renders it."""

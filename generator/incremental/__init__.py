@@ -1,0 +1,1 @@
+"""What one build leaves for the next (.explainer-cache/), so it redoes only what changed."""

@@ -1,0 +1,1 @@
+"""The Markdown body: the Smart Brevity Python-Markdown extension and typography."""

@@ -1,0 +1,8 @@
+"""Rendering: pages, feeds, SEO data and hosting headers as text in memory. Writes nothing.
+
+pages renders every page of a site; renderer holds the theme's environment and the site-wide context;
+feeds, seo and hosting make the files beside the pages; themes finds the templates.
+"""
+from .pages import Renderer, fingerprint, listing, render_site
+
+__all__ = ["Renderer", "fingerprint", "listing", "render_site"]
