@@ -454,7 +454,7 @@ class Builder:
                 rendered += 1
             shown[path] = key
             pages += 1
-        for path, shows, make in renderer.list_page_jobs():
+        for path, shows, make in render.list_page_jobs(renderer):
             key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in shows)))
             if everything or state.shown.get(path) != key or not writer.keep(path):
                 writer.page(path, make().encode("utf-8"))
@@ -470,7 +470,7 @@ class Builder:
 def generated_paths(renderer: render.Renderer) -> list[str]:
     """Every page and file the build itself writes (the social cards aside)."""
     pages = [f"{explainer.slug}/index.html" for explainer in renderer.listing.explainers]
-    return pages + [path for path, _, _ in renderer.list_page_jobs()] + [hosting.HEADERS_FILE, write.MARKER]
+    return pages + [path for path, _, _ in render.list_page_jobs(renderer)] + [hosting.HEADERS_FILE, write.MARKER]
 
 
 def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],

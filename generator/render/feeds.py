@@ -5,15 +5,13 @@ import re
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable
 from urllib.parse import urljoin
 
 from .. import __version__
 from ..model import Explainer, Term
+from .renderer import Renderer
 from .seo import FEED_FILE, SITEMAP_FILE, Discovery, rfc3339
-
-if TYPE_CHECKING:   # render imports this module, so only the type checker may import render
-    from .pages import Renderer
 
 FEED_SIZE = 20
 # A feed with no entries still needs <updated> (RFC 4287); the build time would change the file every build.
