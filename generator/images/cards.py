@@ -21,7 +21,7 @@ from ..config import SiteConfig
 from ..errors import ContentError, SourceLocation
 from ..incremental import cache
 from ..model import Explainer
-from ..render.renderer import date_long
+from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
 from . import cardimage
 from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout

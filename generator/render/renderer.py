@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -17,6 +16,7 @@ from ..content import fields
 from ..errors import ExplainerError, SourceLocation, TemplateError
 from ..model import Explainer, Term, text_direction
 from . import seo
+from .formats import date_long, isodate
 
 FINGERPRINTED = (".css", ".js")
 
@@ -143,13 +143,3 @@ def _template_frame(err: Exception, template: str) -> SourceLocation:
         if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
             return SourceLocation(Path(frame.filename), frame.lineno)
     return SourceLocation(Path(template))
-
-
-def date_long(moment: datetime) -> str:
-    return f"{moment:%B} {moment.day}, {moment.year}"
-
-
-def isodate(moment: datetime) -> str:
-    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
-        return moment.date().isoformat()
-    return moment.isoformat()
