@@ -4,7 +4,6 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Iterator
 
 from .. import yamlfile
@@ -12,6 +11,7 @@ from ..content.fields import FACTS_FILE, parse_moment
 from ..markdown.sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
 from ..model import Explainer
 from .findings import CheckSettings, Finding
+from .images import size_findings
 from .sourcemap import Block, SourceText
 
 PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b|lorem ipsum", re.IGNORECASE)
@@ -90,15 +90,6 @@ def image_findings(explainer: Explainer, source: SourceText, settings: CheckSett
                       "the hero image has no credit (add `credit:` under image, e.g. "
                       "\"Photo: Jane Doe/Agency\")")
     yield from size_findings(image.path, image.src, source.path, source.line_of("image", "src"), settings)
-
-
-def size_findings(path: Path, name: str, source: Path, line: int | None,
-                  settings: CheckSettings) -> Iterator[Finding]:
-    size = path.stat().st_size
-    if size > settings.image_kb * 1000:
-        yield Finding(source, line, "images/size",
-                      f"{name} is {size / 1e6:.1f} MB, over {settings.image_kb / 1000:g} MB "
-                      "(resize or compress it: readers on phones download every byte)")
 
 
 def fact_findings(explainer: Explainer) -> Iterator[Finding]:

@@ -14,8 +14,8 @@ from ..config import SiteConfig
 from ..content.fields import FACTS_FILE
 from ..markdown.sections import UrlRewriter
 from ..model import Explainer
-from .copydesk import size_findings
 from .findings import CheckSettings, Finding
+from .images import size_findings
 from .sourcemap import SourceText
 
 _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src",

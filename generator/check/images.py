@@ -1,0 +1,16 @@
+"""The images/size rule, for hero images (the copy desk) and images in the body (links)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from .findings import CheckSettings, Finding
+
+
+def size_findings(path: Path, name: str, source: Path, line: int | None,
+                  settings: CheckSettings) -> Iterator[Finding]:
+    size = path.stat().st_size
+    if size > settings.image_kb * 1000:
+        yield Finding(source, line, "images/size",
+                      f"{name} is {size / 1e6:.1f} MB, over {settings.image_kb / 1000:g} MB "
+                      "(resize or compress it: readers on phones download every byte)")
