@@ -26,6 +26,7 @@ from .incremental import cache
 from .markdown.sections import Converter
 from .model import Explainer
 from .render import hosting, seo, themes
+from .selection import Selection, files_to_copy, select
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
 SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)
@@ -33,13 +34,6 @@ PROGRESS_FROM = 400    # conversions that take long enough (about 2 s on one cor
 # Not part of the key: the clock (the record's time window covers it), site.yml's parsed form (its bytes are),
 # how the work is done, and the folders as spelled (their resolved paths are).
 NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs", "content_dir", "out_dir"})
-
-
-@dataclass(frozen=True)
-class Selection:
-    published: list[Explainer]
-    drafts: int
-    scheduled: list[Explainer]          # dated after `now`, soonest first
 
 
 @dataclass(frozen=True)
@@ -65,19 +59,6 @@ class BuildReport:
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
     cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
     warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
-
-
-def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
-    """Drafts only with --drafts; explainers dated in the future only with --future."""
-    published, scheduled, drafts = [], [], 0
-    for explainer in explainers:
-        if explainer.draft and not config.drafts:
-            drafts += 1
-        elif explainer.date > config.now and not config.future:
-            scheduled.append(explainer)
-        else:
-            published.append(explainer)
-    return Selection(published, drafts, sorted(scheduled, key=lambda e: (e.date, e.slug)))
 
 
 def _scheduled(chosen: Selection) -> Scheduled | None:
@@ -471,25 +452,6 @@ def generated_paths(renderer: render.Renderer) -> list[str]:
     """Every page and file the build itself writes (the social cards aside)."""
     pages = [f"{explainer.slug}/index.html" for explainer in renderer.listing.explainers]
     return pages + [path for path, _, _ in render.list_page_jobs(renderer)] + [hosting.HEADERS_FILE, write.MARKER]
-
-
-def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
-                  tree: content.SourceTree, published: list[Explainer], generated=()) -> dict[str, Path]:
-    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles.
-
-    A content file whose output path is one of the `generated` files (or a folder of them, or inside one)
-    would silently replace a page: that is an error at the file.
-    """
-    files = {assets[rel]: path for rel, path in static.items()}
-    from_content = {}
-    for path in tree.static_files:
-        from_content[path.relative_to(config.content_dir).as_posix()] = path   # a link's own name
-    for explainer in published:
-        for path in explainer.files:
-            from_content[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
-    raise_all(write.clashes(from_content, [*generated, *files]))
-    files.update(from_content)
-    return dict(sorted(files.items()))
 
 
 # Worker processes: each converts with its own Markdown instance, made once per process.

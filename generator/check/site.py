@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import content, render
-from ..build import files_to_copy, select
 from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..images import cards
 from ..render import themes
+from ..selection import files_to_copy, select
 from . import copydesk, external, linkcheck
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
 from .sourcemap import SourceText
