@@ -42,5 +42,8 @@ if [ ! -e tests/browser/node_modules/vnu-jar/build/dist/vnu.jar ] || [ ! -e test
   npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
+say "checking the import contract (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache --no-logo
+
 say "running pytest"
 exec .venv/bin/python -m pytest "$@"
