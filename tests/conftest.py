@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -197,3 +198,21 @@ def article(title: str = "A title", date: str = "2024-01-02", body: str = "Lede.
     """An explainer's Markdown with front matter."""
     extra = "".join(f"{k}: {v}\n" for k, v in fields.items())
     return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def code_readable_by_other_users():
+    """Tests that drop root (permissions mean nothing to root) run this checkout's code as `nobody`: open the
+    way to it for the session when the clone sits in a private folder (a CI clone in a 0700 temp folder),
+    and put every mode back afterwards."""
+    changed: list[tuple[Path, int]] = []
+    if os.geteuid() == 0:
+        for folder in [REPO, *REPO.parents]:
+            mode = folder.stat().st_mode
+            wanted = mode | stat.S_IXOTH | (stat.S_IROTH if folder == REPO else 0)
+            if wanted != mode:
+                folder.chmod(stat.S_IMODE(wanted))
+                changed.append((folder, stat.S_IMODE(mode)))
+    yield
+    for folder, mode in reversed(changed):
+        folder.chmod(mode)
