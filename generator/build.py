@@ -11,10 +11,10 @@ import functools
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 
@@ -393,7 +393,7 @@ class Builder:
                 to_convert.append((slug, source, bundle, key))
         if to_convert:
             results = self._convert_in_pool(config, to_convert)
-            for (slug, source, _, key), (explainer, error) in zip(to_convert, results):
+            for (_, source, _, key), (explainer, error) in zip(to_convert, results):
                 if error is not None:
                     errors.extend(getattr(error, "errors", [error]))
                 else:

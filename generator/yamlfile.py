@@ -10,6 +10,7 @@ import yaml
 
 from .errors import ContentError, SourceLocation
 
+
 class LineDict(dict):
     """A mapping from YAML that remembers the 0-based line of each key."""
 
@@ -52,7 +53,7 @@ class _LineNumbers:
             try:
                 hash(key)
             except TypeError:
-                raise _DuplicateKey(None, None, "a key must be plain text", key_node.start_mark)
+                raise _DuplicateKey(None, None, "a key must be plain text", key_node.start_mark) from None
             if key in data.lines:
                 raise _DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
             data.lines[key] = key_node.start_mark.line

@@ -1,8 +1,8 @@
 """The images/size rule, for hero images (the copy desk) and images in the body (links)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .findings import CheckSettings, Finding
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 from ..config import SiteConfig

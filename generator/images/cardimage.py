@@ -9,9 +9,9 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..render.seo import CARD_SIZE
 
@@ -107,7 +107,7 @@ class Typesetter:
 def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     """The card as PNG bytes."""
     from PIL import Image, ImageDraw
-    width, height = CARD_SIZE
+    width, _ = CARD_SIZE
     image = Image.new("RGB", CARD_SIZE, BACKGROUND)
     canvas = ImageDraw.Draw(image)
     bold, regular = Typesetter(fonts.bold, text.rtl, bidi), Typesetter(fonts.regular, text.rtl, bidi)

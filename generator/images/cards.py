@@ -12,9 +12,9 @@ import hashlib
 import os
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .. import __version__, parallel, write
 from ..config import SiteConfig

@@ -30,10 +30,11 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import markdown
 
@@ -68,7 +69,7 @@ def open_folder(content_dir: Path) -> Path:
     try:
         folder.mkdir(exist_ok=True)
         for path in (folder, folder / BODIES, folder / CARDS):
-            if path.is_symlink() and not path.exists() or path.exists() and not path.is_dir():
+            if (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir()):
                 raise CacheUnavailable(f"{path} is not a folder")
             if path.exists() and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
                 raise CacheUnavailable(f"{path} is not writable")

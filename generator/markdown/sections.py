@@ -5,15 +5,15 @@ import html as htmllib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 import markdown
-from markupsafe import Markup
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 
 from ..errors import ExplainerError
 from ..model import Body, Section
@@ -252,7 +252,7 @@ class SmartBrevityExtension(Extension):
         self.vocabulary = frozenset(normalise_label(a) for a in DEFAULT_AXIOMS + tuple(axioms))
         self.raw_html = raw_html
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         if not self.raw_html:
             # Without these, `<script>` and `<b onclick=…>` are plain text, escaped like any other.
             md.preprocessors.deregister("html_block")

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import Callable, Iterable
 from urllib.parse import urljoin
 
 from .. import __version__

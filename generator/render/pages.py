@@ -1,7 +1,7 @@
 """Pages as {output path: HTML} in memory, from explainers and the theme. Writes nothing."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jinja2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..build import Builder, BuildReport
 from ..errors import ExplainerError
