@@ -7,7 +7,7 @@ from pathlib import Path
 from .findings import CheckSettings, Finding
 
 
-def size_findings(path: Path, name: str, source: Path, line: int | None,
+def size_findings(path: Path, name: str, source: Path | str, line: int | None,
                   settings: CheckSettings) -> Iterator[Finding]:
     size = path.stat().st_size
     if size > settings.image_kb * 1000:

@@ -112,7 +112,9 @@ class SourceText:
 
 
 def _blocks(lines: tuple[str, ...], first: int) -> Iterator[Block]:
-    kind, start, text, fence = None, 0, [], ""
+    kind: str | None = None
+    start, fence = 0, ""
+    text: list[str] = []
     for number in range(first, len(lines) + 1):
         line = lines[number - 1]
         if fence:

@@ -60,7 +60,7 @@ def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
                     raise _too_many_pixels(name, f"{size[0]:,}×{size[1]:,} pixels")
                 _decode(picture)
     except PILImage.DecompressionBombError:     # Pillow refuses to open twice its limit at all
-        raise _too_many_pixels(name, f"over {2 * PILImage.MAX_IMAGE_PIXELS:,} pixels") from None
+        raise _too_many_pixels(name, f"over {2 * (PILImage.MAX_IMAGE_PIXELS or 0):,} pixels") from None
     except UnidentifiedImageError:
         raise ContentError(f"not an image that can be read: {name}",
                            hint="use a JPEG, PNG, WebP, GIF or AVIF file") from None

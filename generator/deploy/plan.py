@@ -116,8 +116,9 @@ def summary_lines(report: DeployReport) -> list[str]:
 def human_bytes(count: int) -> str:
     if count < 1000:
         return f"{count} B"
+    size = float(count)
     for unit in ("kB", "MB", "GB"):
-        count /= 1000
-        if count < 1000 or unit == "GB":
-            return f"{count:.1f} {unit}"
+        size /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{size:.1f} {unit}"
     raise AssertionError("unreachable")

@@ -253,7 +253,7 @@ def visual_order(line: str) -> str:
             before = next((k for k in reversed(strong[:index]) if k), "R")
             after = next((k for k in strong[index + 1:] if k), "R")
             strong[index] = "L" if before == after == "L" else "R"
-    runs: list[tuple[str, str]] = []
+    runs: list[tuple[str | None, str]] = []
     for char, kind in zip(line, strong):
         if runs and runs[-1][0] == kind:
             runs[-1] = (kind, runs[-1][1] + char)

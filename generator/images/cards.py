@@ -162,7 +162,8 @@ def _code_version(fonts: Fonts, bidi: bool) -> str:
 def check_names(explainers: Iterable[Explainer], config: SiteConfig) -> None:
     """A bundle file may not take the name of the card drawn for its explainer (`check` asks this too)."""
     for explainer in (e for e in explainers if wants_card(e, config)):
-        clash = next((p for p in explainer.files if p.relative_to(explainer.bundle).as_posix() == CARD_FILE),
+        bundle = explainer.bundle
+        clash = next((p for p in explainer.files if bundle and p.relative_to(bundle).as_posix() == CARD_FILE),
                      None)
         if clash:
             raise ContentError(f"{CARD_FILE} is the name of the generated social card", SourceLocation(clash),
