@@ -56,7 +56,7 @@ class SiteHandler(HostGuard):
             query = f"?{self.request.query}" if self.request.query else ""
             return self.redirect(found.location + query)
         path = found.path
-        if state.failure is not None and (found.found is Found.NOT_FOUND or (path and paths.is_html(path))):
+        if state.failure is not None and (found.found is Found.NOT_FOUND or (path is not None and paths.is_html(path))):
             # Instead of a page from before the failed build: the error, until a good build replaces it.
             return self._send(500, error_page(state.failure), paths.CONTENT_TYPES[".html"])
         if found.found is Found.NOT_FOUND:
