@@ -114,7 +114,7 @@ def main() -> None:
         ours = measure_explainer(bench, args.work, n, args.runs, args.shared)
         hugo = median(peers["hugo"], 0) if "hugo" in peers else None
 
-        def ratio(value: float) -> str:
+        def ratio(value: float, hugo: float | None = hugo) -> str:
             return f"{value / hugo:.2f}" if hugo else "n/a"
 
         cold, warm, edit = (median(ours[k], 0) for k in ("cold", "warm", "one-edit"))

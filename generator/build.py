@@ -11,10 +11,10 @@ import functools
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 
@@ -78,7 +78,7 @@ def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None
 
 def file_stamp(paths: list[Path]) -> tuple:
     """What tells us a file changed without reading it: size and modification time."""
-    stamp = []
+    stamp: list[tuple[str, int | None, int | None]] = []
     for path in paths:
         try:
             st = path.stat()
@@ -92,7 +92,7 @@ def explainer_stamp(source: Path, bundle: Path | None) -> tuple:
     """The stamp of everything an explainer is made of: its Markdown file, or every file in its bundle."""
     if bundle is None:
         return file_stamp([source])
-    stamp = []
+    stamp: list[tuple[str, int | None, int | None]] = []
     folders = [str(bundle)]
     while folders:
         with os.scandir(folders.pop()) as entries:
@@ -119,7 +119,7 @@ class Snapshot:
     stamps: dict[Path, tuple]      # explainer source → stamp of its files
     static_stamp: tuple            # content files outside bundles
 
-    def key(self, config_key: tuple) -> tuple:
+    def key(self, config_key: str) -> tuple:
         return (config_key, self.chain, self.theme_stamp, self.static_stamp,
                 tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
 
@@ -157,6 +157,12 @@ class Builder:
         self._scratch: tempfile.TemporaryDirectory | None = None   # removed with the builder
         self._cache: Path | None = None        # this build's cache folder; None without one
 
+    @property
+    def converter(self) -> Converter:
+        """The Markdown converter for the current settings."""
+        assert self._converter is not None, "made by _state_for before anything is loaded"
+        return self._converter
+
     def build(self) -> BuildReport:
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -187,6 +193,7 @@ class Builder:
         chosen = select(explainers, config)
         lap("load")
 
+        assert self._chain is not None and self._env is not None   # read by _refresh_theme
         static = themes.static_files(self._chain)
         assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
         # Before the writer starts its threads, so the cards' process pool can still fork.
@@ -207,7 +214,7 @@ class Builder:
         except BaseException:
             writer.abort()
             raise
-        changed = loaded or report.written or report.deleted or everything
+        changed = bool(loaded or report.written or report.deleted or everything)
         state.manifest = report.manifest
         state.folders = cache.output_folders(config.out_dir, report.manifest)
         if persist:
@@ -374,7 +381,7 @@ class Builder:
                 body.rebuild = functools.partial(self._convert_again, slug, source, bundle, config)
 
     def _convert_again(self, slug: str, source: Path, bundle: Path | None, config: SiteConfig):
-        return content.load_explainer(slug, source, bundle, config, self._converter).body
+        return content.load_explainer(slug, source, bundle, config, self.converter).body
 
     def _load_stale(self, config: SiteConfig, state: cache.BuildState, stale: list):
         """Read the explainers whose files changed: cached bodies here, Markdown in parallel when many."""
@@ -386,14 +393,14 @@ class Builder:
                 text = source.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            key = content.body_cache_key(text, slug, source, config, self._converter)
+            key = content.body_cache_key(text, slug, source, config, self.converter)
             if key in state.bodies or len(stale) < PARALLEL_FROM or parallel.workers(config) < 2:
                 self._load_one(slug, source, bundle, config, state.bodies, fresh, errors)
             else:
                 to_convert.append((slug, source, bundle, key))
         if to_convert:
             results = self._convert_in_pool(config, to_convert)
-            for (slug, source, _, key), (explainer, error) in zip(to_convert, results):
+            for (_, source, _, key), (explainer, error) in zip(to_convert, results):
                 if error is not None:
                     errors.extend(getattr(error, "errors", [error]))
                 else:
@@ -403,7 +410,7 @@ class Builder:
 
     def _load_one(self, slug, source, bundle, config, bodies, fresh, errors) -> None:
         try:
-            fresh[source] = content.load_explainer(slug, source, bundle, config, self._converter, bodies)
+            fresh[source] = content.load_explainer(slug, source, bundle, config, self.converter, bodies)
         except ExplainerError as err:
             errors.extend(getattr(err, "errors", [err]))
 
@@ -471,4 +478,5 @@ def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:
         return None, err
     if _worker["bodies_dir"] is None:
         return explainer, None
-    return dataclasses.replace(explainer, body=cache.spill_body(explainer.body, _worker["bodies_dir"])), None
+    stored = cache.spill_body(explainer.body, _worker["bodies_dir"])
+    return dataclasses.replace(explainer, body=cache.as_body(stored)), None

@@ -311,8 +311,8 @@ def _add_check(commands) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .check.site import CheckReport, check_site, format_json, format_rules, format_text
     from .check.findings import from_error
+    from .check.site import CheckReport, check_site, format_json, format_rules, format_text
     if args.rules:
         print(format_rules())
         return 0

@@ -195,7 +195,7 @@ def base_url_problem(url: str) -> tuple[str, str] | None:
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         return f"must not have a ?query or #fragment: {url}", f"cut it off: {url.split('?')[0].split('#')[0]}"
     try:
-        parts.port
+        _ = parts.port   # reading it checks it: a port that is not a number raises
     except ValueError:
         return f"has a port that is not a number: {url}", f"e.g. {example}"
     return None

@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import ContentError, ExplainerError, SourceLocation, display_path
 
@@ -86,10 +86,10 @@ def walk(folder: Path, root: Path, errors: list[ExplainerError],
     Links to folders inside `root` are followed, unless they lead to a folder they are in (a loop).
     """
     files: list[Path] = []
-    pending = [(folder, (os.path.realpath(folder),))]
+    pending: list[tuple[Path, tuple[str, ...]]] = [(folder, (os.path.realpath(folder),))]
     while pending:
         current, ancestors = pending.pop()
-        below = []
+        below: list[tuple[Path, tuple[str, ...]]] = []
         for path, found in entries(current, root, errors, ignored):
             if found == FILE:
                 files.append(path)

@@ -10,9 +10,8 @@ from string import Template
 
 from .check.findings import THRESHOLDS
 from .config import SITE_FILE, load_config
-from .content.discover import SLUG_PATTERN, BUNDLE_INDEX, RESERVED_SLUGS
-from .content.fields import FACTS_FILE
-from .content.fields import TITLE_LIMIT, spell_symbols
+from .content.discover import BUNDLE_INDEX, RESERVED_SLUGS, SLUG_PATTERN
+from .content.fields import FACTS_FILE, TITLE_LIMIT, spell_symbols
 from .errors import ConfigError, ContentError, SourceLocation, display_path
 from .markdown.sections import DEFAULT_AXIOMS
 

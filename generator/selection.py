@@ -45,6 +45,7 @@ def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str,
         from_content[path.relative_to(config.content_dir).as_posix()] = path   # a link's own name
     for explainer in published:
         for path in explainer.files:
+            assert explainer.bundle is not None   # only a page bundle has files of its own
             from_content[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
     raise_all(write.clashes(from_content, [*generated, *files]))
     files.update(from_content)

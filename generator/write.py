@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError, ExplainerError, SourceLocation
-from .outfolder import (MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch,
-                        remove_tree, swap)
+from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch, remove_tree, swap
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
 

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from .errors import ContentError, SourceLocation
+
 
 class LineDict(dict):
     """A mapping from YAML that remembers the 0-based line of each key."""
@@ -36,10 +38,11 @@ class _Refused(yaml.MarkedYAMLError):
 
     def __init__(self, message: str, hint: str, mark):
         super().__init__(None, None, message, mark)
+        self.message = message
         self.hint = hint
 
 
-class _LineNumbers:
+class _LineNumbers(SafeConstructor):
     """Constructor mixin: mappings become LineDicts; duplicate and unhashable keys are errors."""
 
     def construct_line_dict(self, node):
@@ -52,7 +55,7 @@ class _LineNumbers:
             try:
                 hash(key)
             except TypeError:
-                raise _DuplicateKey(None, None, "a key must be plain text", key_node.start_mark)
+                raise _DuplicateKey(None, None, "a key must be plain text", key_node.start_mark) from None
             if key in data.lines:
                 raise _DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
             data.lines[key] = key_node.start_mark.line
@@ -69,7 +72,7 @@ class _LineNumbers:
 
 
 def _loader(base: type) -> type:
-    loader = type(f"LineNumbered{base.__name__}", (_LineNumbers, base), {})
+    loader: Any = type(f"LineNumbered{base.__name__}", (_LineNumbers, base), {})   # a class made at run time
     loader.add_constructor("tag:yaml.org,2002:map", _LineNumbers.construct_line_dict)
     loader.add_constructor("tag:yaml.org,2002:timestamp", _LineNumbers.construct_real_timestamp)
     return loader
@@ -87,7 +90,7 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         return _load(text, loader)
     except _Refused as err:
         line = first_line + (err.problem_mark.line if err.problem_mark else 0)
-        raise ContentError(err.problem, SourceLocation(path, line), hint=err.hint) from None
+        raise ContentError(err.message, SourceLocation(path, line), hint=err.hint) from None
     except yaml.MarkedYAMLError as err:
         if "maximum nesting depth" in (err.problem or ""):
             # libyaml's own limit (1,000 levels), met first when its scanner reads ahead: say it like ours.

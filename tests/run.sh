@@ -45,5 +45,9 @@ fi
 say "checking the import contract (pyproject.toml [tool.importlinter])"
 .venv/bin/lint-imports --no-cache --no-logo
 
+say "linting (pyproject.toml [tool.ruff], [tool.mypy])"
+.venv/bin/ruff check --no-cache generator tests benchmarks
+.venv/bin/mypy --cache-dir=/dev/null   # what and how: [tool.mypy]; no cache left in the repository
+
 say "running pytest"
 exec .venv/bin/python -m pytest "$@"

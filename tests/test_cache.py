@@ -102,6 +102,7 @@ class Terminal(io.StringIO):
 @pytest.mark.parametrize("stream, shown", [(Terminal, True), (io.StringIO, False)])
 def test_progress_bar_only_on_a_terminal(make_site, monkeypatch, stream, shown):
     import gc
+
     from generator import build, cli
     site = make_site(many(60))
     monkeypatch.setattr(build, "PROGRESS_FROM", 1)        # as a build of hundreds of explainers does

@@ -391,9 +391,11 @@ def test_nested_yaml_anchors_in_site_yml_do_not_make_the_build_slow(make_site):
 
 def full_explainer(tmp_path: Path):
     from zoneinfo import ZoneInfo
+
     from markupsafe import Markup
-    from generator.incremental import cache
+
     from generator.errors import SourceLocation
+    from generator.incremental import cache
     from generator.model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
     new_york = ZoneInfo("America/New_York")
     body = Body(lede_html=Markup("<p>Lede &amp; more</p>"), lede_text="Lede & more", words=42, sections=(

@@ -11,12 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
+from conftest import article
+from generator.check.findings import RULES
 from generator.check.site import check_site, format_json, format_text
 from generator.config import load_config
 from generator.errors import ConfigError
-from generator.check.findings import RULES
-
-from conftest import article
 
 
 def png(width: int = 12, height: int = 8) -> bytes:
@@ -418,10 +417,10 @@ class _Handler(BaseHTTPRequestHandler):
     log: list[tuple[str, str]]
     in_flight: dict
 
-    def do_HEAD(self):  # noqa: N802 - http.server's name
+    def do_HEAD(self):
         self.answer("HEAD")
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.answer("GET")
 
     def answer(self, method: str) -> None:

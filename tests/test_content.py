@@ -7,8 +7,8 @@ from conftest import article
 from generator import content
 from generator.config import load_config
 from generator.errors import ContentError, ErrorList
-from generator.model import Source
 from generator.markdown.sections import Converter
+from generator.model import Source
 
 
 def load(site, slug="a", bundle=False):
@@ -102,7 +102,7 @@ def test_discover_lists_bundles_single_files_and_static_files(make_site):
 
 def test_markdown_in_a_folder_without_index_is_an_error(make_site):
     site = make_site({"notes/story.md": article()})
-    with pytest.raises(ContentError, match="needs index.md"):
+    with pytest.raises(ContentError, match=r"needs index\.md"):
         content.discover(site.content)
 
 

@@ -71,7 +71,8 @@ def _local_links(page: Path, root: Path) -> list[Path]:
 
 def _broken_on_target(www: Path) -> list[str]:
     return sorted(f"{page.relative_to(www)} → {link.relative_to(www) if www in link.parents else link}"
-                  for page in www.rglob("*.html") if page.is_file() for link in _local_links(page, www) if not link.exists())
+                  for page in www.rglob("*.html") if page.is_file()
+                  for link in _local_links(page, www) if not link.exists())
 
 
 @pytest.mark.parametrize("blocked", ["zebra/stripes.png", "zebra/index.html"])
@@ -185,7 +186,7 @@ def test_the_colon_after_the_bold_label_form_starts_a_section(make_site, cli):
 class _Slow(BaseHTTPRequestHandler):
     state: dict
 
-    def do_HEAD(self):  # noqa: N802 - http.server's name
+    def do_HEAD(self):
         state = self.state
         with state["lock"]:
             state["now"] += 1

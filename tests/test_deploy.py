@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, article
-from generator.render import hosting
 from generator.build import build
 from generator.config import load_config
 from generator.deploy import deploy, find_target, targets
 from generator.deploy.plan import redact, site_files
 from generator.errors import ExplainerError
+from generator.render import hosting
 from test_errors import png
 
 STORY_BODY = "The lede.\n\n**Why it matters:** It does.\n\n**The big picture:** Wide.\n"

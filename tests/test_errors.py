@@ -49,7 +49,8 @@ CASES = {
                      "content/site.yml:2: unknown key 'base_ur' in site.yml (did you mean 'base_url'?)"),
     "template syntax": ({"/themes/default/templates/list.html": "{% extends 'base.html' %}\n{% block main %\n"},
                         "themes/default/templates/list.html:2: template syntax error"),
-    "template undefined": ({"/themes/default/templates/partials/card.html": "<li>\n{{ item.nonsense.deeper }}\n</li>\n"},
+    "template undefined": ({"/themes/default/templates/partials/card.html":
+                                "<li>\n{{ item.nonsense.deeper }}\n</li>\n"},
                            "themes/default/templates/partials/card.html:2: error rendering index.html"),
 }
 

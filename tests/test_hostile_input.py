@@ -364,8 +364,8 @@ def test_check_reports_links_out_of_content_as_build_errors(make_site, outside):
                           capture_output=True, text=True, timeout=QUICK,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
     findings = json.loads(proc.stdout)["findings"]
-    assert {"path": "content/h/notes.txt", "line": None, "level": "error", "rule": "build/error"} == \
-        {k: v for k, v in findings[0].items() if k != "message"}
+    assert {k: v for k, v in findings[0].items() if k != "message"} == \
+        {"path": "content/h/notes.txt", "line": None, "level": "error", "rule": "build/error"}
     assert findings[0]["message"].startswith("a link to a file outside content/")
 
 
@@ -447,7 +447,7 @@ def deploy_in_process(site, capsys, *args: str) -> tuple[int, str]:
 @pytest.mark.slow   # a moto server
 @pytest.mark.parametrize("mode", ["reset", "hang"])
 def test_a_connection_lost_mid_upload_says_how_far_it_got_and_a_second_deploy_finishes(
-        make_site, s3, s3_server, monkeypatch, capsys, mode):
+        make_site, s3, s3_server, monkeypatch, capsys, mode):  # noqa: F811 - the fixtures imported from test_deploy
     client, bucket = s3
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")           # botocore retries once, through the same failing link
     monkeypatch.setattr(s3_publisher, "READ_TIMEOUT", 1)  # a hung upload gives up after a second, not a minute

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import article
-from generator import outfolder, write
+from generator import outfolder
 from generator.build import build
 from generator.config import load_config
 from generator.errors import ConfigError
@@ -374,13 +374,13 @@ NOBODY = 65534
 
 def build_unprivileged(site, *args: str) -> tuple[int, str]:
     """`explainer build` in a forked child that file permissions apply to; its exit status and stderr."""
-    import generator.cli  # noqa: F401 - imported here, where every file can be read
+    import generator.cli
     err = site.root.parent / f"stderr-{os.getpid()}.txt"
     pid = os.fork()
     if pid == 0:
         code = 99
         try:
-            sys.stderr = open(err, "w", encoding="utf-8")
+            sys.stderr = open(err, "w", encoding="utf-8")  # noqa: SIM115 - open until the child's os._exit
             if os.getuid() == 0:
                 os.setgid(NOBODY)
                 os.setuid(NOBODY)
@@ -417,7 +417,7 @@ def unprivileged_site(make_site, tmp_path):
 
 
 def make_read_only(folder: Path) -> None:
-    for path, dirs, _ in os.walk(folder):
+    for path, _, _ in os.walk(folder):
         os.chmod(path, 0o555)
 
 

@@ -10,13 +10,12 @@ from datetime import date, datetime, timezone
 import pytest
 import yaml
 
+from conftest import article
 from generator import content
 from generator.config import load_config
 from generator.errors import ExplainerError
-from generator.scaffold import new_explainer, slugify
 from generator.markdown.sections import Converter
-
-from conftest import article
+from generator.scaffold import new_explainer, slugify
 
 SKELETON = ["Why it matters", "The big picture", "Driving the news", "What they’re saying", "What’s next",
             "Go deeper"]

@@ -19,11 +19,11 @@ import pytest
 from PIL import Image
 
 from conftest import REPO
-from generator.images import cardimage, cards
-from generator.render import seo
 from generator.build import Builder, build
 from generator.config import load_config
 from generator.errors import ContentError
+from generator.images import cardimage, cards
+from generator.render import seo
 from generator.render.feeds import absolute_links
 
 BASE = "https://example.com/explainers/"
@@ -570,7 +570,8 @@ def test_right_to_left_titles_start_at_the_right(bidi):
         pytest.skip("Pillow has no raqm layout here")
     # ו is narrow and ש is wide: read right to left, the narrow one must be drawn on the right.
     text = cardimage.CardText(title="ו ש", category="", site="", date="", rtl=True)
-    runs = _ink_runs(cardimage.draw_card(text, cardimage.find_fonts(), bidi), cardimage.TITLE_TOP, cardimage.TITLE_BOTTOM)
+    card = cardimage.draw_card(text, cardimage.find_fonts(), bidi)
+    runs = _ink_runs(card, cardimage.TITLE_TOP, cardimage.TITLE_BOTTOM)
     assert len(runs) == 2
     (left_start, left_end), (right_start, right_end) = runs
     assert right_end - right_start < left_end - left_start

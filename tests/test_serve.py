@@ -18,7 +18,7 @@ import pytest
 
 from generator.build import Builder
 from generator.config import load_config
-from generator.errors import ContentError, TemplateError, SourceLocation
+from generator.errors import ContentError, SourceLocation, TemplateError
 from generator.serve.errorpage import BuildFailure, error_page
 from generator.serve.paths import Found, content_type, resolve
 from generator.serve.watch import SourceFilter, outermost, watched_folders
@@ -184,6 +184,7 @@ def _handshake(server: ServeProcess, build: int, origin: str | None = None):
     """livereload.js's handshake over a real websocket: hello (with snipver), info; then what comes back."""
     import asyncio
     import json
+
     from tornado.httpclient import HTTPClientError, HTTPRequest
     from tornado.websocket import websocket_connect
     parts = urlsplit(server.url)

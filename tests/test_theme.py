@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import itertools
 import json
 import os
 import re
@@ -102,7 +103,7 @@ def test_one_h1_and_headings_without_gaps(pages):
     for rel, page in pages.items():
         levels = [int(h.name[1]) for h in page.find_all(re.compile(r"^h[1-6]$"))]
         assert levels.count(1) == 1 and levels[0] == 1, f"{rel}: headings {levels}"
-        for before, after in zip(levels, levels[1:]):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{rel}: h{before} is followed by h{after}"
 
 

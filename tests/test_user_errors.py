@@ -23,9 +23,9 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from conftest import REPO, Result, article
-from generator.images import cardimage
 from generator.cli import main
 from generator.content.pictures import PIXEL_LIMIT
+from generator.images import cardimage
 
 ABSOLUTE = "site.yml", "title: Desk\nbase_url: https://example.com/news/\n"
 GOOD = {"good/index.md": article("Good one", date="2024-01-01", body="Lede.\n\n**Why it matters:** x\n")}

@@ -29,7 +29,7 @@ def test_both_loaders_report_the_same_error(text):
         messages.append(str(err.value))
     fast, pure = messages
     assert fast.split(":")[:2] == pure.split(":")[:2], (fast, pure)   # same file and line
-    assert fast == pure or "invalid YAML" in fast and "invalid YAML" in pure
+    assert fast == pure or ("invalid YAML" in fast and "invalid YAML" in pure)
 
 
 def test_fast_loader_is_the_c_one_when_libyaml_is_there():

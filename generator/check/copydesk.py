@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
-from typing import Iterator
 
 from .. import yamlfile
 from ..content.fields import FACTS_FILE, parse_moment

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.client import responses
-from typing import Iterable, Iterator
+from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, build_opener
@@ -81,7 +82,7 @@ def _reason(err: Exception, timeout: float) -> str:
     return str(reason) or type(reason).__name__
 
 
-def findings(links: list[tuple[str, object, int | None]], answers: dict[str, Answer]) -> Iterator[Finding]:
+def findings(links: list[tuple[str, Path | str, int | None]], answers: dict[str, Answer]) -> Iterator[Finding]:
     """One finding per place an outside link is written: listed (info), gone (error) or unsure (warning)."""
     for url, path, line in links:
         answer = answers[url]

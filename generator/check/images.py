@@ -1,13 +1,13 @@
 """The images/size rule, for hero images (the copy desk) and images in the body (links)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .findings import CheckSettings, Finding
 
 
-def size_findings(path: Path, name: str, source: Path, line: int | None,
+def size_findings(path: Path, name: str, source: Path | str, line: int | None,
                   settings: CheckSettings) -> Iterator[Finding]:
     size = path.stat().st_size
     if size > settings.image_kb * 1000:

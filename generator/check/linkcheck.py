@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 from ..config import SiteConfig
@@ -46,8 +46,9 @@ class _Collector(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         for name in ("id", "name") if tag == "a" else ("id",):
-            if values.get(name):
-                self.ids.add(values[name])
+            value = values.get(name)
+            if value:
+                self.ids.add(value)
         url = values.get(_URL_ATTRIBUTES.get(tag, ""))
         if url and url.strip():
             self.links.append(Link(tag, url.strip(), values.get("alt") if tag == "img" else None))
@@ -168,11 +169,12 @@ def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
     rewriter.source_dir = explainer.slug if explainer.bundle else ""
     rewriter.page_dir = explainer.slug
     lines: dict[str, list[tuple[int, str]]] = {}
-    for line, written in source.urls():
-        lines.setdefault(rewriter.rewrite(written), []).append((line, written))
+    for number, as_written in source.urls():
+        lines.setdefault(rewriter.rewrite(as_written), []).append((number, as_written))
     seen: Counter[str] = Counter()
     for link in parse_page(html).links:
         candidates = lines.get(link.url)
+        written: str | None
         if candidates:
             line, written = candidates[min(seen[link.url], len(candidates) - 1)]
         else:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .. import yamlfile
 from ..content.load import split_front_matter
@@ -111,7 +112,9 @@ class SourceText:
 
 
 def _blocks(lines: tuple[str, ...], first: int) -> Iterator[Block]:
-    kind, start, text, fence = None, 0, [], ""
+    kind: str | None = None
+    start, fence = 0, ""
+    text: list[str] = []
     for number in range(first, len(lines) + 1):
         line = lines[number - 1]
         if fence:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .. import contentfiles, yamlfile
 from ..errors import ContentError, ExplainerError, SourceLocation, display_path, raise_all

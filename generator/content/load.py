@@ -168,7 +168,8 @@ def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[li
     """Every explainer in the content folder (drafts and scheduled ones included), all errors at once."""
     tree = discover(config.content_dir)
     converter = converter or Converter(config.axioms, config.raw_html)
-    explainers, errors = [], []
+    explainers: list[Explainer] = []
+    errors: list[ExplainerError] = []
     for slug, source, bundle in tree.explainers:
         try:
             explainers.append(load_explainer(slug, source, bundle, config, converter))

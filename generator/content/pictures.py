@@ -26,7 +26,8 @@ def image_size(path: Path, shown: str | None = None) -> tuple[int, int] | None:
 
 def _is_picture(path: Path) -> bool:
     """Whether Pillow recognises the file's header (it reads no more than that)."""
-    from PIL import Image as PILImage, UnidentifiedImageError
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
@@ -45,7 +46,8 @@ def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
     written there) for an empty, unknown, damaged or cut-short file, and for one with more than PIXEL_LIMIT
     pixels, which is never decoded.
     """
-    from PIL import Image as PILImage, UnidentifiedImageError
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
     name = shown or path.name
     if path.stat().st_size == 0:
         raise ContentError(f"image file is empty (0 bytes): {name}", hint="copy or export the picture again")
@@ -58,7 +60,7 @@ def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
                     raise _too_many_pixels(name, f"{size[0]:,}×{size[1]:,} pixels")
                 _decode(picture)
     except PILImage.DecompressionBombError:     # Pillow refuses to open twice its limit at all
-        raise _too_many_pixels(name, f"over {2 * PILImage.MAX_IMAGE_PIXELS:,} pixels") from None
+        raise _too_many_pixels(name, f"over {2 * (PILImage.MAX_IMAGE_PIXELS or 0):,} pixels") from None
     except UnidentifiedImageError:
         raise ContentError(f"not an image that can be read: {name}",
                            hint="use a JPEG, PNG, WebP, GIF or AVIF file") from None

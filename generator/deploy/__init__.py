@@ -105,6 +105,7 @@ def _target(entry: Any, number: int, config: SiteConfig) -> Target:
             errors.append(ConfigError(f"deploy target {label}: missing field '{key}'", where,
                                       hint=field.help))
     raise_all(errors)
+    assert isinstance(kind, str) and publisher is not None   # a missing or unknown kind was an error above
 
     options = {key: field.default for key, field in fields.items() if key not in COMMON_FIELDS}
     options.update({k: v.strip() for k, v in entry.items() if k in options and isinstance(v, str)})

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..errors import SourceLocation, redact  # noqa: F401 - redact was defined here; kept importable
 from ..outfolder import is_scratch_name
@@ -115,8 +116,9 @@ def summary_lines(report: DeployReport) -> list[str]:
 def human_bytes(count: int) -> str:
     if count < 1000:
         return f"{count} B"
+    size = float(count)
     for unit in ("kB", "MB", "GB"):
-        count /= 1000
-        if count < 1000 or unit == "GB":
-            return f"{count:.1f} {unit}"
+        size /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{size:.1f} {unit}"
     raise AssertionError("unreachable")

@@ -9,9 +9,9 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..render.seo import CARD_SIZE
 
@@ -107,7 +107,7 @@ class Typesetter:
 def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     """The card as PNG bytes."""
     from PIL import Image, ImageDraw
-    width, height = CARD_SIZE
+    width, _ = CARD_SIZE
     image = Image.new("RGB", CARD_SIZE, BACKGROUND)
     canvas = ImageDraw.Draw(image)
     bold, regular = Typesetter(fonts.bold, text.rtl, bidi), Typesetter(fonts.regular, text.rtl, bidi)
@@ -253,7 +253,7 @@ def visual_order(line: str) -> str:
             before = next((k for k in reversed(strong[:index]) if k), "R")
             after = next((k for k in strong[index + 1:] if k), "R")
             strong[index] = "L" if before == after == "L" else "R"
-    runs: list[tuple[str, str]] = []
+    runs: list[tuple[str | None, str]] = []
     for char, kind in zip(line, strong):
         if runs and runs[-1][0] == kind:
             runs[-1] = (kind, runs[-1][1] + char)

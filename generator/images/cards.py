@@ -12,9 +12,9 @@ import hashlib
 import os
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .. import __version__, parallel, write
 from ..config import SiteConfig
@@ -162,7 +162,8 @@ def _code_version(fonts: Fonts, bidi: bool) -> str:
 def check_names(explainers: Iterable[Explainer], config: SiteConfig) -> None:
     """A bundle file may not take the name of the card drawn for its explainer (`check` asks this too)."""
     for explainer in (e for e in explainers if wants_card(e, config)):
-        clash = next((p for p in explainer.files if p.relative_to(explainer.bundle).as_posix() == CARD_FILE),
+        bundle = explainer.bundle
+        clash = next((p for p in explainer.files if bundle and p.relative_to(bundle).as_posix() == CARD_FILE),
                      None)
         if clash:
             raise ContentError(f"{CARD_FILE} is the name of the generated social card", SourceLocation(clash),

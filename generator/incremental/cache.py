@@ -30,10 +30,11 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, cast
 
 import markdown
 
@@ -68,7 +69,7 @@ def open_folder(content_dir: Path) -> Path:
     try:
         folder.mkdir(exist_ok=True)
         for path in (folder, folder / BODIES, folder / CARDS):
-            if path.is_symlink() and not path.exists() or path.exists() and not path.is_dir():
+            if (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir()):
                 raise CacheUnavailable(f"{path} is not a folder")
             if path.exists() and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
                 raise CacheUnavailable(f"{path} is not writable")
@@ -203,6 +204,11 @@ class StoredBody:
     def __getstate__(self):
         # Only crosses process boundaries (a worker's result); the cache files are JSON.
         return {"folder": self.folder, "name": self.name, "rebuild": None, "_body": None, "_rebuilt": None}
+
+
+def as_body(stored: StoredBody) -> Body:
+    """`stored` where a Body is expected: it reads its file on first use and answers like the Body in it."""
+    return cast(Body, stored)
 
 
 def discard(path: Path) -> None:
@@ -375,8 +381,8 @@ def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
             theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
             # Explainers and bodies whose file is gone (pruned by another build) are simply loaded again.
             loaded={e.source: (stamp, e) for stamp, e in loaded if e.body.name in present},
-            bodies={codec.TEXT.decode(key): body_file(name) for key, name in _items(data["bodies"], dict).items()
-                    if name in present},
+            bodies={codec.TEXT.decode(key): as_body(body_file(name))
+                    for key, name in _items(data["bodies"], dict).items() if name in present},
             manifest={codec.TEXT.decode(rel): ENTRY.decode(entry)
                       for rel, entry in _items(data["manifest"], dict).items()},
             shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
@@ -414,10 +420,10 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str))
 
     def encode(explainer: Explainer) -> list:
-        previous, item = state.as_read.get(explainer.source, (None, None))
-        if previous is explainer and isinstance(explainer.body, StoredBody) and explainer.body.intact:
+        as_read = state.as_read.get(explainer.source)
+        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody) and explainer.body.intact:
             names.add(explainer.body.name)
-            return item
+            return as_read[1]
         return explainer_kind.encode(explainer)
 
     loaded = [[codec.STAMP.encode(stamp), encode(e)] for stamp, e in state.loaded.values()]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePath
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup

@@ -5,15 +5,15 @@ import html as htmllib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 import markdown
-from markupsafe import Markup
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 
 from ..errors import ExplainerError
 from ..model import Body, Section
@@ -101,7 +101,7 @@ class SectionSplitter(Treeprocessor):
                 return None
             if normalise_label(text) in self.vocabulary:
                 if not text.endswith(":"):        # `**Label**: text` → the colon moves inside the label
-                    lead.tail = lead.tail[1:]
+                    lead.tail = (lead.tail or "")[1:]
                     if len(lead):
                         lead[-1].tail = (lead[-1].tail or "") + ":"
                     else:
@@ -155,7 +155,7 @@ class UrlRewriter(Treeprocessor):
     page does not shift as they load, and `loading="lazy"`.
     """
 
-    def __init__(self, md: markdown.Markdown):
+    def __init__(self, md: markdown.Markdown | None):   # None: check rewrites URLs without a converter
         super().__init__(md)
         self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
         self.page_dir = ""     # folder of the built page, relative to the site root
@@ -165,20 +165,22 @@ class UrlRewriter(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
-            if attribute and element.get(attribute):
+            value = element.get(attribute, "") if attribute else ""
+            if attribute and value:
                 if element.tag == "img":
                     self.add_size(element)
-                element.set(attribute, self.rewrite(element.get(attribute)))
+                element.set(attribute, self.rewrite(value))
 
     def add_size(self, img: etree.Element) -> None:
-        parts = urlsplit(img.get("src"))
+        src = img.get("src", "")
+        parts = urlsplit(src)
         if self.size_of is None or parts.scheme or parts.netloc or parts.path.startswith("/"):
             return
         target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
         try:
             size = None if target.startswith("..") else self.size_of(target)
         except ExplainerError as err:
-            self.image_errors.append((img.get("src"), err))
+            self.image_errors.append((src, err))
             size = None
         if size and not (img.get("width") or img.get("height")):
             img.set("width", str(size[0]))
@@ -252,7 +254,7 @@ class SmartBrevityExtension(Extension):
         self.vocabulary = frozenset(normalise_label(a) for a in DEFAULT_AXIOMS + tuple(axioms))
         self.raw_html = raw_html
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         if not self.raw_html:
             # Without these, `<script>` and `<b onclick=…>` are plain text, escaped like any other.
             md.preprocessors.deregister("html_block")
@@ -274,8 +276,9 @@ class Converter:
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
         self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, SmartBrevityExtension(axioms, raw_html)],
                                     output_format="html")
-        self.splitter: SectionSplitter = self.md.treeprocessors["explainer-sections"]
-        self.urls: UrlRewriter = self.md.treeprocessors["explainer-urls"]
+        splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
+        assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
+        self.splitter, self.urls = splitter, urls
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
         self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary), raw_html))

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import Callable, Iterable
 from urllib.parse import urljoin
 
 from .. import __version__
@@ -72,7 +72,7 @@ def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...],
 
     def entry(explainer: Explainer) -> Entry:
         if explainer.slug not in contents:
-            contents[explainer.slug] = entry_html(renderer, explainer, links.url(explainer.url))
+            contents[explainer.slug] = entry_html(renderer, explainer, links.absolute(explainer.url))
         return make_entry(explainer, links, contents[explainer.slug])
 
     def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...]):
@@ -87,7 +87,7 @@ def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...],
                  lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
     if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
         jobs.append((ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
-                                                              sitemap_url=links.url(SITEMAP_FILE))))
+                                                              sitemap_url=links.absolute(SITEMAP_FILE))))
     return jobs
 
 
@@ -100,11 +100,11 @@ def feed(renderer: Renderer, links: Discovery, page: str, category: Term | None,
     """The feed's own fields; it was `updated` when its newest entry was (never the build time)."""
     config = renderer.config
     title = f"{config.title}: {category.name}" if category else config.title
-    self_url = links.url(page + FEED_FILE)
+    self_url = links.absolute(page + FEED_FILE)
     return Feed(id=self_url, title=title, subtitle=None if category else config.description,
-                self_url=self_url, page_url=links.url(page), updated=newest(shown) or EMPTY_FEED_UPDATED,
+                self_url=self_url, page_url=links.absolute(page), updated=newest(shown) or EMPTY_FEED_UPDATED,
                 author=config.author or config.title, language=config.language,
-                category_scheme=links.url("category/"), tag_scheme=links.url("tag/"),
+                category_scheme=links.absolute("category/"), tag_scheme=links.absolute("tag/"),
                 generator_version=__version__, entries=tuple(entries))
 
 
@@ -115,7 +115,7 @@ def newest(explainers: Iterable[Explainer]) -> str | None:
 
 
 def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
-    url = links.url(explainer.url)
+    url = links.absolute(explainer.url)
     return Entry(id=url, url=url, title=explainer.title, published=rfc3339(explainer.date),
                  updated=rfc3339(explainer.last_modified), language=explainer.language,
                  authors=explainer.authors, category=explainer.category, tags=explainer.tags,
@@ -132,12 +132,12 @@ def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
 def sitemap_urls(renderer: Renderer, links: Discovery) -> list[SitemapUrl]:
     """Every public page with the time its content last changed: explainers, the index, list pages."""
     listing = renderer.listing
-    urls = [SitemapUrl(links.url(""), newest(listing.explainers))]
-    urls += [SitemapUrl(links.url(e.url), rfc3339(e.last_modified)) for e in listing.explainers]
+    urls = [SitemapUrl(links.absolute(""), newest(listing.explainers))]
+    urls += [SitemapUrl(links.absolute(e.url), rfc3339(e.last_modified)) for e in listing.explainers]
     for kind, groups in (("category", listing.categories), ("tag", listing.tags)):
         if groups:
-            urls.append(SitemapUrl(links.url(f"{kind}/"), newest(e for g in groups for e in g.explainers)))
-            urls += [SitemapUrl(links.url(f"{kind}/{g.term.slug}/"), newest(g.explainers)) for g in groups]
+            urls.append(SitemapUrl(links.absolute(f"{kind}/"), newest(e for g in groups for e in g.explainers)))
+            urls += [SitemapUrl(links.absolute(f"{kind}/{g.term.slug}/"), newest(g.explainers)) for g in groups]
     return urls
 
 
@@ -160,8 +160,8 @@ def absolute_links(html: str, base: str) -> str:
     parser.feed(html)
     parser.close()
     line_starts = [0]      # HTMLParser counts lines by "\n" only
-    for line in html.split("\n"):
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    for row in html.split("\n"):
+        line_starts.append(line_starts[-1] + len(row) + 1)
     out, done = [], 0
     for (line, column), text in parser.tags:
         start = line_starts[line - 1] + column

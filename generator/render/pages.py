@@ -1,7 +1,8 @@
 """Pages as {output path: HTML} in memory, from explainers and the theme. Writes nothing."""
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from collections.abc import Callable
 
 import jinja2
 
@@ -23,27 +24,29 @@ def list_pages(renderer: Renderer) -> dict[str, str]:
     return {path: make() for path, _, make in list_page_jobs(renderer)}
 
 
-def list_page_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
+PageJob = tuple[str, tuple[Explainer, ...], Callable[[], str]]   # path, the explainers it shows, how to render it
+
+
+def list_page_jobs(renderer: Renderer) -> list[PageJob]:
     """Every page that lists explainers: its path, what it shows, and how to render it.
 
     The builder skips a page when the explainers it shows did not change since the last build.
     """
     everything = renderer.listing.explainers
     # Served at any missing address, so its links cannot be relative.
-    jobs = [("index.html", everything, lambda: renderer.render("list.html", "index.html", title=None,
-                                                            explainers=everything, term=None, kind="home")),
-            ("404.html", (), lambda: renderer.render("404.html", "404.html", root=renderer.config.base_path))]
+    jobs: list[PageJob] = [
+        ("index.html", everything, lambda: renderer.render("list.html", "index.html", title=None,
+                                                           explainers=everything, term=None, kind="home")),
+        ("404.html", (), lambda: renderer.render("404.html", "404.html", root=renderer.config.base_path))]
     for kind, groups in (("category", renderer.listing.categories), ("tag", renderer.listing.tags)):
         if not groups:
             continue
         jobs.append((f"{kind}/index.html", everything,
-                     lambda kind=kind, groups=groups: renderer.render("terms.html", f"{kind}/index.html",
-                                                                  kind=kind, terms=groups)))
+                     functools.partial(renderer.render, "terms.html", f"{kind}/index.html", kind=kind, terms=groups)))
         for group in groups:
             path = f"{kind}/{group.term.slug}/index.html"
             jobs.append((path, group.explainers,
-                         lambda path=path, group=group, kind=kind: renderer.render(
-                             "list.html", path, title=group.term.name, term=group.term,
-                             explainers=group.explainers, kind=kind)))
+                         functools.partial(renderer.render, "list.html", path, title=group.term.name,
+                                           term=group.term, explainers=group.explainers, kind=kind)))
     jobs.extend(feeds.discovery_jobs(renderer))   # feeds, sitemap.xml, robots.txt list the same explainers
     return jobs

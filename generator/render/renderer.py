@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import jinja2
 
@@ -63,7 +64,7 @@ def fingerprint(static: dict[str, Path]) -> dict[str, str]:
     for rel, path in static.items():
         if rel.endswith(FINGERPRINTED):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-            stem, dot, ext = rel.rpartition(".")
+            stem, _, ext = rel.rpartition(".")
             names[rel] = f"{stem}.{digest}.{ext}"
         else:
             names[rel] = rel

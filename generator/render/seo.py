@@ -138,6 +138,12 @@ class Discovery:
         base = self.config.absolute_base
         return base + url_path(relative) if base else None
 
+    def absolute(self, relative: str) -> str:
+        """Absolute URL of a site-relative path, on a site whose base_url is absolute (feeds, the sitemap)."""
+        base = self.config.absolute_base
+        assert base, "feeds and the sitemap are only made when base_url is absolute"
+        return base + url_path(relative)
+
     @jinja2.pass_context
     def page(self, context: jinja2.runtime.Context) -> PageMeta:
         page = context.get("page") or {"path": "", "url": ""}
@@ -182,7 +188,9 @@ class Discovery:
             return ShareImage(url, width, height, f"{explainer.title} ({self.config.title})",
                               "image/png") if url else None
         image = explainer.image
-        url = self.url(image.url) if image else None
+        if image is None:
+            return None
+        url = self.url(image.url)
         if not url:
             return None
         kind = {"jpg": "jpeg", "svg": "svg+xml"}.get(image.path.suffix.lower().lstrip("."),

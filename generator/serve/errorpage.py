@@ -83,7 +83,7 @@ pre {{ background: #f4f6f8; padding: 1rem; overflow-x: auto; }}
 </main>
 </body>
 </html>
-""".encode("utf-8")
+""".encode()
 
 
 def _item(problem: Problem) -> str:

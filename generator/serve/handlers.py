@@ -52,9 +52,11 @@ class SiteHandler(HostGuard):
         if found.found is Found.REFUSED:
             return self._text(403, "403 Forbidden: this path is outside the site\n")
         if found.found is Found.REDIRECT:
+            assert found.location is not None   # a redirect always says where to
             query = f"?{self.request.query}" if self.request.query else ""
             return self.redirect(found.location + query)
-        if state.failure is not None and (found.found is Found.NOT_FOUND or paths.is_html(found.path)):
+        path = found.path
+        if state.failure is not None and (found.found is Found.NOT_FOUND or (path is not None and paths.is_html(path))):
             # Instead of a page from before the failed build: the error, until a good build replaces it.
             return self._send(500, error_page(state.failure), paths.CONTENT_TYPES[".html"])
         if found.found is Found.NOT_FOUND:
@@ -62,15 +64,16 @@ class SiteHandler(HostGuard):
             if not_found.is_file():
                 return self._send(404, not_found.read_bytes(), paths.CONTENT_TYPES[".html"])
             return self._text(404, "404 Not Found\n")
-        if paths.is_html(found.path):
-            return self._send(200, found.path.read_bytes(), paths.CONTENT_TYPES[".html"])
+        assert path is not None   # resolve names the file it found
+        if paths.is_html(path):
+            return self._send(200, path.read_bytes(), paths.CONTENT_TYPES[".html"])
         # Other files may be cached, if the browser asks first: a reload then costs a 304, not the bytes.
         self.set_header("Cache-Control", "no-cache")
-        self.set_header("Etag", _etag(found.path))
+        self.set_header("Etag", _etag(path))
         if self.check_etag_header():
             self.set_status(304)
             return
-        self._send(200, found.path.read_bytes(), paths.content_type(found.path), cache="no-cache")
+        self._send(200, path.read_bytes(), paths.content_type(path), cache="no-cache")
 
     def _send(self, status: int, body: bytes, content_type: str, cache: str = "no-store") -> None:
         self.set_status(status)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..build import Builder, BuildReport
 from ..errors import ExplainerError
@@ -42,7 +42,9 @@ class Preview:
         finally:
             gc.enable()
         self.failure = None
-        self.base_path = self.builder.config.base_path
+        config = self.builder.config
+        assert config is not None   # the build that just succeeded read it
+        self.base_path = config.base_path
         self.on_success()
         sent, how = self._tell_pages(report, failed_before) if changes is not None else (0, "first build")
         print(rebuild_line(report, changes or set(), time.perf_counter() - started, sent, how), flush=True)

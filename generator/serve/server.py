@@ -11,9 +11,9 @@ import sys
 import tempfile
 import threading
 import webbrowser
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop

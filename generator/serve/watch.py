@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import watchfiles
 from tornado.ioloop import IOLoop
