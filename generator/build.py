@@ -20,7 +20,7 @@ import jinja2
 
 from . import content, outfolder, parallel, render, write
 from .config import SiteConfig
-from .errors import ExplainerError, raise_all
+from .errors import ExplainerError, flatten, raise_all
 from .images import cards
 from .incremental import cache
 from .markdown.sections import Converter
@@ -402,7 +402,7 @@ class Builder:
             results = self._convert_in_pool(config, to_convert)
             for (_, source, _, key), (explainer, error) in zip(to_convert, results):
                 if error is not None:
-                    errors.extend(getattr(error, "errors", [error]))
+                    errors.extend(flatten(error))
                 else:
                     fresh[source] = explainer
                     state.bodies[key] = explainer.body
@@ -412,7 +412,7 @@ class Builder:
         try:
             fresh[source] = content.load_explainer(slug, source, bundle, config, self.converter, bodies)
         except ExplainerError as err:
-            errors.extend(getattr(err, "errors", [err]))
+            errors.extend(flatten(err))
 
     def _convert_in_pool(self, config: SiteConfig, jobs: list) -> list:
         workers = parallel.workers(config)

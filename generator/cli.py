@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import SiteConfig, load_config
-from .errors import ExplainerError, display_path
+from .errors import ExplainerError, display_path, flatten
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 
@@ -80,7 +80,7 @@ def _sigterm_stops():
 
 
 def _error_text(err: ExplainerError) -> str:
-    errors = getattr(err, "errors", [err])
+    errors = flatten(err)
     lines = []
     for error in errors:
         lines.append(f"error: {error}")
@@ -319,7 +319,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         config = config_from(args)
     except ExplainerError as err:      # site.yml is wrong, so the site cannot build: a finding like the others
-        if not all(e.where for e in getattr(err, "errors", [err])):
+        if not all(e.where for e in flatten(err)):
             raise                      # no site here at all (no content folder): nothing to report on
         report = CheckReport(tuple(from_error(err)))
     else:                              # wrong `check:` settings stop check_site itself, as usage errors

@@ -1,7 +1,6 @@
 """SiteConfig: content/site.yml merged with command-line options, validated in one place."""
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import contentfiles, yamlfile
-from .errors import ConfigError, ExplainerError, SourceLocation, raise_all
+from .errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, raise_all
 
 SITE_FILE = "site.yml"
 KNOWN_KEYS = {
@@ -127,9 +126,8 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
 
     for key, value in raw.items():
         if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(KNOWN_KEYS)
-            errors.append(ConfigError(f"unknown key '{key}' in site.yml", where(key), hint=hint))
+            errors.append(ConfigError(f"unknown key '{key}' in site.yml", where(key),
+                                      hint=did_you_mean(str(key), KNOWN_KEYS)))
             continue
         if key in ("deploy", "check"):
             continue   # validated by the stage that uses it

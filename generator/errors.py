@@ -1,7 +1,9 @@
 """Errors a user can cause, each carrying where it happened and how to fix it."""
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +98,25 @@ def raise_all(errors: list[ExplainerError]) -> None:
         raise errors[0]
     if errors:
         raise ErrorList(errors)
+
+
+def flatten(err: ExplainerError) -> list[ExplainerError]:
+    """The single problems in `err`: the errors of an ErrorList, or `err` itself."""
+    return list(getattr(err, "errors", [err]))
+
+
+def did_you_mean(word: str, choices: Iterable[str], what: str = "known keys", *, cutoff: float = 0.6,
+                 otherwise: str | None = None, and_list: bool = False,
+                 show: Callable[[str], str] = str) -> str:
+    """The hint for a misspelt `word`: "did you mean 'x'?" for the closest choice, else "<what>: a, b, c".
+
+    `otherwise` replaces the list when nothing is close; `and_list` keeps the list after the suggestion;
+    `show` turns the match into what the user is told (e.g. the spelling behind a normalised label).
+    """
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    listed = f"{what}: " + ", ".join(choices) if otherwise is None else otherwise
+    if not close:
+        return listed
+    suggestion = f"did you mean '{show(close[0])}'?"
+    return f"{suggestion} {listed}" if and_list else suggestion

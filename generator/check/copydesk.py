@@ -1,13 +1,13 @@
 """What a copy desk checks in one explainer's source: images, facts, brevity, metadata, placeholders."""
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
 
 from .. import yamlfile
 from ..content.fields import FACTS_FILE, parse_moment
+from ..errors import did_you_mean
 from ..markdown.sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
 from ..model import Explainer
 from .findings import CheckSettings, Finding
@@ -130,12 +130,12 @@ def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Bloc
                           f"this paragraph has {words} words, over {settings.paragraph_words} "
                           "(split it, or make it bullets)")
         if block.lead_in is not None and normalise_label(block.lead_in) not in vocabulary:
-            close = difflib.get_close_matches(normalise_label(block.lead_in), vocabulary, n=1,
-                                              cutoff=_CLOSE_ENOUGH)
-            if close:
+            suggestion = did_you_mean(normalise_label(block.lead_in), vocabulary, cutoff=_CLOSE_ENOUGH,
+                                      otherwise="", show=vocabulary.__getitem__)
+            if suggestion:
                 yield Finding(source.path, block.line, "brevity/unknown-axiom",
                               f"'{block.lead_in}' is not a Smart Brevity label, so it starts no "
-                              f"section: did you mean '{vocabulary[close[0]]}'?")
+                              f"section: {suggestion}")
     if body.words > settings.explainer_words:
         yield Finding(source.path, source.line_of("title"), "brevity/explainer-length",
                       f"the explainer has {body.words:,} words, over {settings.explainer_words:,} "

@@ -1,13 +1,12 @@
 """What `explainer check` reports: rule ids, findings with file:line, and the `check:` settings of site.yml."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import yamlfile
 from ..config import SiteConfig
-from ..errors import ConfigError, ExplainerError, SourceLocation, display_path, raise_all
+from ..errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -77,7 +76,7 @@ class Finding:
 def from_error(err: ExplainerError) -> list[Finding]:
     """A build error (or several) as findings, so `check` reports them like everything else."""
     findings = []
-    for error in getattr(err, "errors", [err]):
+    for error in flatten(err):
         where = error.where or SourceLocation(Path("."))
         text = f"{error.message} ({error.hint})" if error.hint else error.message
         page_of = getattr(error, "content", None)
@@ -127,10 +126,8 @@ def settings_from(config: SiteConfig) -> CheckSettings:
                 values[key] = value
         else:
             known = ["disable", *THRESHOLDS]
-            close = difflib.get_close_matches(str(key), known, n=1)
             errors.append(ConfigError(f"unknown key '{key}' under check", where(key),
-                                      hint=f"did you mean '{close[0]}'?" if close else
-                                      "known keys: " + ", ".join(known)))
+                                      hint=did_you_mean(str(key), known)))
     raise_all(errors)
     return CheckSettings(**values)
 
@@ -152,8 +149,7 @@ def _disabled_rules(value, where: SourceLocation, site_file: Path
             errors.append(ConfigError(f"check: '{rule}' cannot be turned off", at,
                                       hint="a site that does not build cannot be checked"))
         elif rule not in RULES and rule not in GROUPS:
-            close = difflib.get_close_matches(rule, [*RULES, *GROUPS], n=1)
             errors.append(ConfigError(f"check: unknown rule '{rule}'", at,
-                                      hint=f"did you mean '{close[0]}'?" if close else
-                                      "`explainer check --rules` lists them"))
+                                      hint=did_you_mean(rule, [*RULES, *GROUPS],
+                                                        otherwise="`explainer check --rules` lists them")))
     return frozenset(value), errors

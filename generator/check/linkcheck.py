@@ -1,7 +1,6 @@
 """Links and images in the rendered pages: does each one resolve, and where in the source was it written?"""
 from __future__ import annotations
 
-import difflib
 import posixpath
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -12,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..config import SiteConfig
 from ..content.fields import FACTS_FILE
+from ..errors import did_you_mean
 from ..markdown.sections import UrlRewriter
 from ..model import Explainer
 from .findings import CheckSettings, Finding
@@ -114,8 +114,7 @@ class Site:
         here = folder or "."
         known = {_relative(p.removesuffix("index.html"), here): p for p in self.pages}
         known.update({_relative(p, here): p for p in self.files})
-        close = difflib.get_close_matches(written, known, n=1, cutoff=0.75)
-        return f"did you mean '{close[0]}'?" if close else "check the spelling and the folder"
+        return did_you_mean(written, known, cutoff=0.75, otherwise="check the spelling and the folder")
 
 
 def _relative(path: str, start: str) -> str:
@@ -249,8 +248,8 @@ def _problems(occurrence: Occurrence, target: Target, site: Site,
     fragment = target.fragment
     if fragment and served in site.pages and fragment not in site.pages[served].ids | _IMPLICIT_IDS:
         ids = sorted(site.pages[served].ids)
-        close = difflib.get_close_matches(fragment, ids, n=1)
-        hint = f"did you mean '#{close[0]}'?" if close else "the ids there: " + ", ".join(ids[:8])
+        hint = did_you_mean(fragment, ids, otherwise="the ids there: " + ", ".join(ids[:8]),
+                            show=lambda found: f"#{found}")
         page = ("this page" if served == occurrence.page
                 else served.removesuffix("index.html") or "the front page")
         yield "links/anchor", f"#{fragment} is not an id on {page} ({hint})"

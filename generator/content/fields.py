@@ -2,7 +2,6 @@
 with its file and line, so one pass reports everything wrong with an explainer."""
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import contentfiles, yamlfile
-from ..errors import ContentError, ExplainerError, SourceLocation, display_path, raise_all
+from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, raise_all
 from ..markdown.typography import smarten
 from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
 from .pictures import picture_size
@@ -47,9 +46,7 @@ class Fields:
         """Every key of `data` that is not in `known` is an error, with the closest known key as the hint."""
         for key in data:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                self.fail(f"unknown key '{key}' in {what}", key, data=data,
-                          hint=f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known))
+                self.fail(f"unknown key '{key}' in {what}", key, data=data, hint=did_you_mean(str(key), known))
 
     def text(self, key: str, data: dict | None = None, required: bool = False,
              limit: int | None = None) -> str | None:

@@ -1,14 +1,13 @@
 """Find explainers in the content folder and load them into `Explainer`s, with file:line errors."""
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__, contentfiles, yamlfile
 from ..config import SiteConfig
-from ..errors import ContentError, ExplainerError, SourceLocation, raise_all
+from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, flatten, raise_all
 from ..markdown.sections import Converter
 from ..markdown.typography import smarten
 from ..model import Body, Explainer
@@ -90,10 +89,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     fields = Fields(front.data, source, front.first_line)
     for key in front.data:
         if key not in FRONT_MATTER_KEYS:
-            close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
-            fields.fail(f"unknown front matter key '{key}'", key,
-                        hint=f"did you mean '{close[0]}'?" if close else
-                        "known keys: " + ", ".join(FRONT_MATTER_KEYS))
+            fields.fail(f"unknown front matter key '{key}'", key, hint=did_you_mean(str(key), FRONT_MATTER_KEYS))
     title = fields.text("title", required=True, limit=TITLE_LIMIT)
     published = fields.moment("date", config.timezone, required=True)
     updated = fields.moment("updated", config.timezone)
@@ -174,6 +170,6 @@ def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[li
         try:
             explainers.append(load_explainer(slug, source, bundle, config, converter))
         except ExplainerError as err:
-            errors.extend(getattr(err, "errors", [err]))
+            errors.extend(flatten(err))
     raise_all(errors)
     return explainers, tree

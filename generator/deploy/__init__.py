@@ -1,14 +1,13 @@
 """`explainer deploy`: publish the built site to a target named in site.yml's `deploy:` list."""
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .. import yamlfile
 from ..config import SiteConfig
-from ..errors import ConfigError, DeployError, ExplainerError, SourceLocation, raise_all
+from ..errors import ConfigError, DeployError, ExplainerError, SourceLocation, did_you_mean, flatten, raise_all
 from . import directory, github_pages, s3
 from .plan import DeployReport, Field, Target, summary_lines
 
@@ -40,7 +39,7 @@ def targets(config: SiteConfig) -> dict[str, Target]:
         try:
             target = _target(entry, number, config)
         except ExplainerError as err:
-            errors.extend(getattr(err, "errors", [err]))
+            errors.extend(flatten(err))
             continue
         if target.name in found:
             errors.append(ConfigError(f"two deploy targets are named '{target.name}'", target.location("name"),
@@ -53,8 +52,7 @@ def targets(config: SiteConfig) -> dict[str, Target]:
 def find_target(config: SiteConfig, name: str) -> Target:
     known = targets(config)
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = (f"did you mean '{close[0]}'? " if close else "") + "known targets: " + ", ".join(known)
+        hint = did_you_mean(name, known, "known targets", and_list=True)
         raise DeployError(f"no deploy target named '{name}' in {config.site_file.name}",
                           config.line_of("deploy"), hint=hint)
     return known[name]
@@ -82,19 +80,15 @@ def _target(entry: Any, number: int, config: SiteConfig) -> Target:
     kind = entry.get("kind")
     publisher = PUBLISHERS.get(kind) if isinstance(kind, str) else None
     if "kind" in entry and publisher is None:
-        close = difflib.get_close_matches(str(kind), PUBLISHERS, n=1)
         errors.append(ConfigError(f"deploy target {label}: unknown kind '{kind}'", lines["kind"],
-                                  hint=(f"did you mean '{close[0]}'? " if close else "")
-                                  + "kinds: " + ", ".join(PUBLISHERS)))
+                                  hint=did_you_mean(str(kind), PUBLISHERS, "kinds", and_list=True)))
     fields = {**COMMON_FIELDS, **(publisher.FIELDS if publisher else {})}
     for key, value in entry.items():
         if key not in fields:
             if publisher is None:
                 continue   # cannot tell which fields are right before the kind is known
-            close = difflib.get_close_matches(str(key), fields, n=1)
             errors.append(ConfigError(f"deploy target {label}: unknown field '{key}' for kind {kind}",
-                                      lines[key], hint=(f"did you mean '{close[0]}'? " if close else "")
-                                      + "fields: " + ", ".join(fields)))
+                                      lines[key], hint=did_you_mean(str(key), fields, "fields", and_list=True)))
         elif value is None and not fields[key].required:
             continue
         elif not isinstance(value, str) or not value.strip():

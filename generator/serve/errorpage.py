@@ -5,7 +5,7 @@ import traceback
 from dataclasses import dataclass
 from html import escape
 
-from ..errors import ExplainerError
+from ..errors import ExplainerError, flatten
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class BuildFailure:
 
     @classmethod
     def from_error(cls, err: ExplainerError) -> BuildFailure:
-        return cls(tuple(_problem(e) for e in getattr(err, "errors", [err])))
+        return cls(tuple(_problem(e) for e in flatten(err)))
 
     @classmethod
     def from_bug(cls, err: Exception) -> BuildFailure:
