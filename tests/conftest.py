@@ -108,7 +108,7 @@ def cli(tmp_path, monkeypatch, capsys):
         except SystemExit as exit:     # argparse: --help, --version, a bad option
             code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
         finally:
-            gc.enable()                # run_build pauses the collector for the rest of its process
+            gc.enable()                # in case a stage left the collector paused
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
             monkeypatch.chdir(before)

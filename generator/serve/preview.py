@@ -1,7 +1,6 @@
 """One preview session: rebuild on change, never raise, tell the open pages what to do."""
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Callable
@@ -9,6 +8,7 @@ from pathlib import Path
 
 from ..build import Builder, BuildReport
 from ..errors import ExplainerError
+from ..parallel import cyclic_gc_paused
 from .errorpage import BuildFailure
 from .reload import SWAPPABLE, ReloadHub
 
@@ -32,15 +32,13 @@ class Preview:
         """Build (`changes` None: the first build); reload or restyle the open pages, or show them the error."""
         started = time.perf_counter()
         failed_before = self.failure is not None
-        gc.disable()   # as `explainer build` does: a collection mid-build rescans every loaded explainer
-        try:
-            report = self.builder.build()
-        except ExplainerError as err:
-            return self._fail(BuildFailure.from_error(err))
-        except Exception as err:   # a bug must not stop the preview: it is shown like a user's mistake
-            return self._fail(BuildFailure.from_bug(err))
-        finally:
-            gc.enable()
+        with cyclic_gc_paused():   # as `explainer build` does: a collection mid-build rescans every explainer
+            try:
+                report = self.builder.build()
+            except ExplainerError as err:
+                return self._fail(BuildFailure.from_error(err))
+            except Exception as err:   # a bug must not stop the preview: it is shown like a user's mistake
+                return self._fail(BuildFailure.from_bug(err))
         self.failure = None
         config = self.builder.config
         assert config is not None   # the build that just succeeded read it
