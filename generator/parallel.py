@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from .config import SiteConfig
 
 PR_SET_PDEATHSIG = 1     # prctl option (linux/prctl.h): a signal for this process when its parent dies
+HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM})   # while workers start
 
 
 def workers(config: SiteConfig) -> int:
@@ -52,11 +53,33 @@ def process_pool(count: int, initializer: Callable | None = None,
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     try:
+        _start_workers(pool, count)
         yield pool
     except BaseException:
         _stop_now(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:
+    """Start every worker now, with Ctrl-C and SIGTERM held back while they start.
+
+    The terminal sends Ctrl-C to the whole process group: a worker that got it before `_start_worker` made
+    it ignore Ctrl-C would print a traceback. The held-back mask is inherited by the new processes (across
+    exec too), so the signal waits until the worker has chosen what to do with it.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_BACK)
+    try:
+        for _ in range(count):
+            pool.submit(_nothing)    # each submit starts one more worker, until there are `count`
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _start_worker(parent: int, initializer: Callable | None, initargs: tuple) -> None:
@@ -65,6 +88,8 @@ def _start_worker(parent: int, initializer: Callable | None, initargs: tuple) ->
     # a traceback from each. A forked worker must not inherit the CLI's SIGTERM handler either.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_BACK)
     if initializer is not None:
         initializer(*initargs)
 
