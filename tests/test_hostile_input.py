@@ -36,15 +36,19 @@ BILLION_LAUGHS = "".join(
     for name, previous in zip("abcdefghi", ["x", "*a", "*b", "*c", "*d", "*e", "*f", "*g", "*h"]))
 
 
-def run_build(site, *extra: str, capsys) -> tuple[int, str]:
-    """`explainer build` in-process from the site's folder; (exit code, stderr)."""
+def in_process(site, capsys, *args: str) -> tuple[int, str]:
+    """`explainer ARGS` in-process from the site's folder; (exit code, stderr)."""
     cwd = os.getcwd()
     os.chdir(site.root)
     try:
-        code = cli.main(["build", "--no-cache", *extra])
+        code = cli.main(list(args))
     finally:
         os.chdir(cwd)
     return code, capsys.readouterr().err
+
+
+def run_build(site, *extra: str, capsys) -> tuple[int, str]:
+    return in_process(site, capsys, "build", "--no-cache", *extra)
 
 
 def assert_refused(site, capsys, where: str, message: str) -> str:
@@ -435,13 +439,7 @@ def bucket_target(bucket: str, endpoint: str) -> str:
 
 
 def deploy_in_process(site, capsys, *args: str) -> tuple[int, str]:
-    cwd = os.getcwd()
-    os.chdir(site.root)
-    try:
-        code = cli.main(["deploy", "bucket", *args])
-    finally:
-        os.chdir(cwd)
-    return code, capsys.readouterr().err
+    return in_process(site, capsys, "deploy", "bucket", *args)
 
 
 @pytest.mark.slow   # a moto server
