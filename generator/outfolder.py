@@ -135,6 +135,8 @@ def remove_leftovers(out_dir: Path, now: float | None = None) -> None:
         if not match or not entry.is_dir(follow_symlinks=False):
             continue
         pid = int(match.group(1)) if match.group(1) else None
+        if pid == os.getpid():
+            continue        # this process's own folders (a preview builds again and again)
         if pid is None or not _alive(pid) or now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER:
             remove_tree(Path(entry.path))
 

@@ -2,6 +2,7 @@
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -458,3 +459,11 @@ def test_check_fails_a_site_whose_content_clashes_with_generated_files(make_site
     site = make_site({**GOOD, source: article("Clash")})
     result = cli("check", cwd=site.root)
     assert result.code == 1 and expected in result.out and "Traceback" not in result.err, result.out + result.err
+
+
+def test_a_long_running_build_keeps_its_own_old_staging_folder(tmp_path):
+    # The preview builds again and again in one process: its bodies folder may go a day without a change.
+    out = tmp_path / "site"
+    mine = outfolder.make_scratch(out, "bodies")
+    outfolder.remove_leftovers(out, now=time.time() + 3 * 86400)
+    assert mine.is_dir()

@@ -2,7 +2,6 @@
 status 1, and the last good site/ left exactly as it was, or (when it is no mistake) a build that works."""
 from __future__ import annotations
 
-import gc
 import io
 import json
 import os
@@ -23,7 +22,6 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from conftest import REPO, Result, article
-from generator.cli import main
 from generator.content.pictures import PIXEL_LIMIT
 from generator.images import cardimage
 
@@ -40,16 +38,10 @@ def snapshot(folder: Path) -> dict:
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """The CLI in this process (the process boundary does not matter here), run in the site's folder."""
+def cli(cli):
+    """conftest's in-process CLI, run in the given site's folder."""
     def run(site, *args: str) -> Result:
-        monkeypatch.chdir(site.root)
-        try:
-            code = main(list(args))
-        finally:
-            gc.enable()                      # `build` turns the collector off for its own process
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
+        return cli(*args, cwd=site.root)
     return run
 
 
@@ -535,3 +527,10 @@ def test_ctrl_c_during_the_first_preview_build_stops_at_once(make_site):
     assert waited < 2, f"took {waited:.1f} s to stop"
     assert proc.returncode == 0 and "stopped" in err
     assert "Serving" not in out and "Traceback" not in err, out + err
+
+
+def test_a_hero_path_too_long_for_the_disk_is_an_error_at_its_line(cli, make_site):
+    site = make_site({"a/index.md": article("A", image=f"{{src: {'x' * 300}.png, alt: A picture}}")})
+    result = cli(site, "build")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith("error: content/a/index.md:4: image not found"), result.err

@@ -271,7 +271,7 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
         fields.fail(f"image path leaves the content folder: {src}", "src", data=value,
                     hint="put the image inside the explainer's folder")
         return None
-    if not path.exists() and not path.is_symlink():
+    if not os.path.lexists(path):
         fields.fail(f"image not found: {src}", "src", data=value,
                     hint=f"no file at {path.relative_to(root)}; check the name and folder")
         return None

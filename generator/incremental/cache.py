@@ -227,7 +227,7 @@ def _body_bytes(body: Body) -> bytes:
 
 
 def _name_of(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest() + ".json"
+    return write.digest(data) + ".json"
 
 
 def read_body(path: Path) -> Body | None:
@@ -442,5 +442,8 @@ def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
     """Remove body files nothing refers to, once they are old enough not to belong to a concurrent build."""
     cutoff = time.time() - older_than
     for entry in os.scandir(bodies_dir):
-        if entry.name not in keep and entry.stat().st_mtime < cutoff:
-            Path(entry.path).unlink(missing_ok=True)
+        try:
+            if entry.name not in keep and entry.stat().st_mtime < cutoff:
+                Path(entry.path).unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue        # a concurrent build pruned it first
