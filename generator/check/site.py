@@ -5,11 +5,11 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import content, render
+from .. import content, outfolder, render
 from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..images import cards
-from ..render import themes
+from ..render import hosting, themes
 from ..selection import files_to_copy, select
 from . import copydesk, external, linkcheck
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
@@ -46,7 +46,9 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         cards.check_names(chosen.published, config)
         html = render.render_site(chosen.published, config, themes.environment(chain), assets)
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
-        files = files_to_copy(config, static, assets, tree, chosen.published, generated=list(html))  # as build
+        # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
+        generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]
+        files = files_to_copy(config, static, assets, tree, chosen.published, generated=generated)
     except ExplainerError as err:
         return CheckReport(tuple(from_error(err)))
 

@@ -91,7 +91,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
 def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
     folder, key, text, fonts, bidi = job
     data = draw_card(text, fonts, bidi)
-    path = folder / f"{key}-{_digest(data)}.png"
+    path = folder / f"{key}-{write.digest(data)}.png"
     write.atomic_write(path, data)
     return key, path
 
@@ -99,10 +99,6 @@ def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
 def _draw_in_pool(jobs: list, workers: int) -> list[tuple[str, Path]]:
     with parallel.process_pool(workers) as pool:
         return list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _stored_cards(folder: Path) -> dict[str, list[Path]]:
@@ -126,7 +122,7 @@ def _checked_card(paths: Iterable[Path]) -> Path | None:
             data = path.read_bytes()
         except OSError:
             data = b""
-        if path.name.endswith(f"-{_digest(data)}.png") and is_card_png(data):
+        if path.name.endswith(f"-{write.digest(data)}.png") and is_card_png(data):
             return path
         cache.discard(path)
     return None
