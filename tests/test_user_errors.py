@@ -534,3 +534,11 @@ def test_a_hero_path_too_long_for_the_disk_is_an_error_at_its_line(cli, make_sit
     result = cli(site, "build")
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("error: content/a/index.md:4: image not found"), result.err
+
+
+def test_broken_facts_yaml_is_reported_with_the_front_matter_problems(cli, make_site):
+    site = make_site({"a/index.md": article("A", date="yesterday-ish"), "a/facts.yml": "facts: [\n"})
+    result = cli(site, "build")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "content/a/index.md:3: " in result.err and "content/a/facts.yml:2: invalid YAML" in result.err, \
+        result.err

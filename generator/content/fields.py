@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import contentfiles, yamlfile
-from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, raise_all
+from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
 from ..markdown.typography import smarten
 from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
 from .pictures import picture_size
@@ -302,7 +302,11 @@ def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | N
             fields.fail(f"facts are given twice: in front matter and in {FACTS_FILE}", "facts",
                         hint="keep one of them")
             return None
-        data = yamlfile.load(facts_file)
+        try:
+            data = yamlfile.load(facts_file)
+        except ExplainerError as err:      # reported with the front matter's problems, not instead of them
+            fields.errors.extend(flatten(err))
+            return None
         facts = Fields(data if isinstance(data, dict) else {}, facts_file, 1)
         box = parse_facts(data, facts, None)
         fields.errors.extend(facts.errors)
