@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import contentfiles, yamlfile
+from . import contentfiles, languages, yamlfile
 from .errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, raise_all
 
 SITE_FILE = "site.yml"
@@ -139,6 +139,12 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             if problem:
                 errors.append(ConfigError(f"base_url {problem[0]}", where(key), hint=problem[1]))
                 continue
+            if key == "language":
+                try:
+                    value = languages.normalise(value)
+                except languages.LanguageProblem as unknown:
+                    errors.append(ConfigError(unknown.message, where(key), hint=unknown.hint))
+                    continue
             values[key] = value.strip()
         elif key == "axioms":
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):

@@ -24,7 +24,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class FactBox:
-    title: str
+    title: str | None        # None: the theme's own words for "Key facts", in the page's language
     facts: tuple[Fact, ...]
 
 
@@ -55,6 +55,7 @@ class Section:
     html: str
     words: int
     html_with_permalink: str  # `html` with `<a class="permalink" href="#id">` right after the label
+    key: str                 # the axiom in every language: the English label's slug (`data-axiom-key`)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Explainer:
     updates: tuple[Update, ...]
     body: Body
     files: tuple[Path, ...] = field(default=())   # bundle files copied next to the page
+    translation_key: str | None = None            # explainers with the same key translate each other
 
     @property
     def url(self) -> str:

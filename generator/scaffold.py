@@ -13,7 +13,7 @@ from .config import SITE_FILE, load_config
 from .content.discover import BUNDLE_INDEX, RESERVED_SLUGS, SLUG_PATTERN
 from .content.fields import FACTS_FILE, TITLE_LIMIT, spell_symbols
 from .errors import ConfigError, ContentError, SourceLocation, display_path
-from .markdown.sections import DEFAULT_AXIOMS
+from .markdown.axioms import DEFAULT_AXIOMS
 
 TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
 SLUG_MAX = 60                      # characters; long titles make unwieldy URLs

@@ -400,7 +400,7 @@ def full_explainer(tmp_path: Path):
     new_york = ZoneInfo("America/New_York")
     body = Body(lede_html=Markup("<p>Lede &amp; more</p>"), lede_text="Lede & more", words=42, sections=(
         Section("Why it matters:", "why-it-matters", "why-it-matters", Markup("<p><strong>x</strong></p>"), 3,
-                Markup("<p>x<a class=\"permalink\">#</a></p>")),))
+                Markup("<p>x<a class=\"permalink\">#</a></p>"), "why-it-matters"),))
     facts = FactBox("Key facts", (Fact("Rate", "4 %", Source("Agency", "https://example.com/"),
                                        SourceLocation(tmp_path / "a" / "facts.yml", 2)),
                                   Fact("Plain", "x", None, SourceLocation(tmp_path / "a" / "facts.yml"))))
@@ -413,7 +413,7 @@ def full_explainer(tmp_path: Path):
         image=Image("hero.jpg", tmp_path / "a" / "hero.jpg", "a/hero.jpg", "Alt", 1200, 800, None, "Credit"),
         facts=facts, updates=(Update(datetime(2024, 1, 1, tzinfo=timezone.utc), "First"),
                               Update(datetime(2024, 1, 2, tzinfo=timezone(timedelta(hours=-3), "BRT")), "Named")),
-        body=body, files=(tmp_path / "a" / "hero.jpg",))
+        body=body, files=(tmp_path / "a" / "hero.jpg",), translation_key="rates-2024")
     return explainer, cache
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, tzinfo
 from .. import yamlfile
 from ..content.fields import FACTS_FILE, parse_moment
 from ..errors import did_you_mean
-from ..markdown.sections import DEFAULT_AXIOMS, UNSAFE_SCHEMES, normalise_label, url_scheme
+from ..markdown.axioms import label_in, normalise_label, spellings, vocabulary
+from ..markdown.sections import UNSAFE_SCHEMES, url_scheme
 from ..model import Explainer
 from .findings import CheckSettings, Finding
 from .images import size_findings
@@ -25,7 +26,7 @@ _TARGETS = re.compile(r"""\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)                #
                       |<([a-z][a-z0-9+.-]*:[^>\s]+)>                    # <scheme:autolink>
                       |\b(?:href|src|action|formaction|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
                       re.IGNORECASE | re.VERBOSE)
-WHY_IT_MATTERS, BIG_PICTURE = "why it matters", "the big picture"
+WHY_IT_MATTERS, BIG_PICTURE = "why-it-matters", "the-big-picture"     # axiom keys: any language's label counts
 _PARAGRAPHS = frozenset({"paragraph", "item", "quote"})
 _CLOSE_ENOUGH = 0.8   # difflib ratio: "The Big Pictures" → "The big picture" but not "Note" → "Of note"
 
@@ -112,8 +113,9 @@ def fact_findings(explainer: Explainer) -> Iterator[Finding]:
 def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Block],
                      settings: CheckSettings, axioms: tuple[str, ...]) -> Iterator[Finding]:
     body = explainer.body
-    vocabulary = {normalise_label(label): label for label in DEFAULT_AXIOMS + axioms}
-    starts = [b for b in blocks if b.lead_in is not None and normalise_label(b.lead_in) in vocabulary]
+    known = vocabulary(axioms)
+    spelled = spellings(axioms)
+    starts = [b for b in blocks if b.lead_in is not None and normalise_label(b.lead_in) in known]
     first_section = starts[0].line if starts else None
     text_blocks = [b for b in blocks if b.kind != "code"]
     lede_line = text_blocks[0].line if text_blocks else source.body_line
@@ -129,9 +131,9 @@ def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Bloc
             yield Finding(source.path, block.line, "brevity/paragraph-length",
                           f"this paragraph has {words} words, over {settings.paragraph_words} "
                           "(split it, or make it bullets)")
-        if block.lead_in is not None and normalise_label(block.lead_in) not in vocabulary:
-            suggestion = did_you_mean(normalise_label(block.lead_in), vocabulary, cutoff=_CLOSE_ENOUGH,
-                                      otherwise="", show=vocabulary.__getitem__)
+        if block.lead_in is not None and normalise_label(block.lead_in) not in known:
+            suggestion = did_you_mean(normalise_label(block.lead_in), spelled, cutoff=_CLOSE_ENOUGH,
+                                      otherwise="", show=spelled.__getitem__)
             if suggestion:
                 yield Finding(source.path, block.line, "brevity/unknown-axiom",
                               f"'{block.lead_in}' is not a Smart Brevity label, so it starts no "
@@ -140,14 +142,16 @@ def brevity_findings(explainer: Explainer, source: SourceText, blocks: list[Bloc
         yield Finding(source.path, source.line_of("title"), "brevity/explainer-length",
                       f"the explainer has {body.words:,} words, over {settings.explainer_words:,} "
                       "(cut, or split it into two explainers)")
-    labels = {normalise_label(s.label) for s in body.sections}
+    keys = {s.key for s in body.sections}
     where = first_section or lede_line
-    if WHY_IT_MATTERS not in labels:
+    if WHY_IT_MATTERS not in keys:
+        label = label_in(WHY_IT_MATTERS, explainer.language)
         yield Finding(source.path, where, "brevity/missing-why-it-matters",
-                      "no 'Why it matters' section (add `**Why it matters:** …` after the lede)")
-    if BIG_PICTURE not in labels:
+                      f"no '{label}' section (add `**{label}:** …` after the lede)")
+    if BIG_PICTURE not in keys:
+        label = label_in(BIG_PICTURE, explainer.language)
         yield Finding(source.path, where, "brevity/missing-big-picture",
-                      "no 'The big picture' section (add `**The big picture:** …` for the context)")
+                      f"no '{label}' section (add `**{label}:** …` for the context)")
 
 
 def metadata_findings(explainer: Explainer, source: SourceText, now: datetime,

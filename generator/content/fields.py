@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .. import contentfiles, yamlfile
+from .. import contentfiles, languages, yamlfile
 from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
 from ..markdown.typography import smarten
 from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
@@ -70,6 +70,17 @@ class Fields:
                                                       if key == "title" else ""))
             return None
         return value.strip()
+
+    def language(self, key: str) -> str | None:
+        """A BCP 47 tag Babel knows (`es`, `pt-BR`), in its usual spelling; an unknown one is an error."""
+        value = self.text(key)
+        if not value:
+            return None
+        try:
+            return languages.normalise(value)
+        except languages.LanguageProblem as problem:
+            self.fail(problem.message, key, hint=problem.hint)
+            return None
 
     def text_list(self, key: str, limit: int | None = None) -> tuple[str, ...]:
         value = self.data.get(key)
@@ -318,7 +329,7 @@ def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | N
 
 def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
     """facts.yml's shape: {title, facts: [...]} or a bare list of {label, value, source?}."""
-    title = "Key facts"
+    title = None
     where_key = key
     if isinstance(data, dict):
         fields.unknown_keys(data, FACTS_FILE_KEYS, "the facts" if key else FACTS_FILE)
@@ -354,7 +365,7 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
         if label:
             facts.append(Fact(smarten(label), smarten(str(value).strip()), source,
                               fields.where("label", item)))
-    return FactBox(title=smarten(title), facts=tuple(facts))
+    return FactBox(title=smarten(title) if title else None, facts=tuple(facts))
 
 
 def _fact_source(item: dict, fields: Fields) -> Source | None:

@@ -16,7 +16,7 @@ from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, rea
 from .pictures import image_size
 
 FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", "summary",
-                     "language", "draft", "image", "facts", "updates")
+                     "language", "translation_key", "draft", "image", "facts", "updates")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 
 
@@ -97,7 +97,8 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     tags = fields.terms("tags")
     authors = fields.text_list("authors")
     summary = fields.text("summary")
-    language = fields.text("language") or config.language
+    language = fields.language("language") or config.language
+    translation_key = fields.text("translation_key", limit=TERM_LIMIT)
     draft = front.data.get("draft", False)
     if not isinstance(draft, bool):
         fields.fail("draft must be true or false", "draft")
@@ -124,7 +125,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=files,
+        files=files, translation_key=translation_key or None,
     )
 
 

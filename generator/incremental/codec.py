@@ -192,7 +192,8 @@ MOMENT = Kind("moment", _encode_moment, _decode_moment)
 
 STAMP = tuple_of(row(TEXT, optional(INT), optional(INT)))    # (path, mtime_ns, size) per file
 
-SECTION = record(Section, label=TEXT, axiom=TEXT, id=TEXT, html=MARKUP, words=INT, html_with_permalink=MARKUP)
+SECTION = record(Section, label=TEXT, axiom=TEXT, id=TEXT, html=MARKUP, words=INT, html_with_permalink=MARKUP,
+                 key=TEXT)
 BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT)
 
 
@@ -214,8 +215,9 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
     return record(Explainer, slug=TEXT, source=path, bundle=optional(path), title=TEXT, date=MOMENT,
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
-                  image=optional(image), facts=optional(record(FactBox, title=TEXT, facts=tuple_of(fact))),
-                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT)), body=body, files=tuple_of(path))
+                  image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
+                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT)), body=body, files=tuple_of(path),
+                  translation_key=optional(TEXT))
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches

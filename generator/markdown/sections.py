@@ -17,17 +17,11 @@ from markupsafe import Markup
 
 from ..errors import ExplainerError
 from ..model import Body, Section
+from .axioms import DEFAULT_AXIOMS as DEFAULT_AXIOMS  # the label table lives in axioms; kept importable here
+from .axioms import axiom_slug, normalise_label, vocabulary
 from .typography import TypographyTreeprocessor
 
-DEFAULT_AXIOMS = (
-    "Why it matters", "The big picture", "Driving the news", "What they're saying",
-    "Between the lines", "Yes, but", "By the numbers", "The bottom line", "What's next",
-    "Go deeper", "Zoom in", "Zoom out", "Flashback", "Reality check", "State of play",
-    "The other side", "Catch up quick", "Details", "Context", "What we're watching", "Of note",
-    "The intrigue", "Be smart", "What to watch", "Our thought bubble", "Where it stands",
-    "The backstory", "How it works", "What happened", "What's new", "Why now",
-)
-BODY_FORMAT = 4      # bump when the HTML a body converts to changes, so cached bodies are converted again
+BODY_FORMAT = 5      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
@@ -43,18 +37,6 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 ImageSizer = Callable[[str], "tuple[int, int] | None"]
 
 
-def normalise_label(text: str) -> str:
-    """The form labels are matched in: case-folded, ’ as ', no trailing colon, single spaces."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").strip().rstrip(":").strip()
-    return " ".join(text.split()).casefold()
-
-
-def axiom_slug(label: str) -> str:
-    """`data-axiom` value: lowercase, apostrophes dropped, other non-word runs → '-'."""
-    text = label.replace("\u2019", "").replace("\u2018", "").replace("'", "").casefold()
-    return re.sub(r"[\W_]+", "-", text).strip("-") or "section"
-
-
 @dataclass(frozen=True)
 class _Found:
     label: str
@@ -64,9 +46,9 @@ class _Found:
 class SectionSplitter(Treeprocessor):
     """Wraps the lede and each section in its own element, separated so `convert` can cut them apart."""
 
-    def __init__(self, md: markdown.Markdown, vocabulary: frozenset[str]):
+    def __init__(self, md: markdown.Markdown, vocabulary: dict[str, str]):
         super().__init__(md)
-        self.vocabulary = vocabulary
+        self.vocabulary = vocabulary    # normalised label → axiom key
         self.sections: list[tuple[str, int]] = []    # (label, words) per section, in order
         self.lede_text = ""
 
@@ -251,7 +233,7 @@ class CommentRemover(Preprocessor):
 class SmartBrevityExtension(Extension):
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
         super().__init__()
-        self.vocabulary = frozenset(normalise_label(a) for a in DEFAULT_AXIOMS + tuple(axioms))
+        self.vocabulary = vocabulary(tuple(axioms))
         self.raw_html = raw_html
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
@@ -281,7 +263,8 @@ class Converter:
         self.splitter, self.urls = splitter, urls
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
-        self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary), raw_html))
+        self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary.items()),
+                                 raw_html))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None) -> Body:
@@ -298,6 +281,7 @@ class Converter:
             inner = _unwrap(part.strip(), "section")
             sections.append(Section(
                 label=label, axiom=axiom_slug(label), id=section_id, words=words,
+                key=self.splitter.vocabulary[normalise_label(label)],
                 html=Markup(inner.replace(_PERMALINK, "")),
                 html_with_permalink=Markup(inner.replace(_PERMALINK, permalink(label, section_id), 1))))
         lede_text = self.splitter.lede_text
