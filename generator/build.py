@@ -25,7 +25,7 @@ from .images import cards
 from .incremental import cache
 from .markdown.sections import Converter
 from .model import Explainer
-from .render import hosting, seo, themes
+from .render import hosting, i18n, seo, themes
 from .selection import Selection, files_to_copy, select
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
@@ -200,7 +200,9 @@ class Builder:
         card_report = cards.make_cards(chosen.published, config, self._chain.folders, self._cards_folder())
         lap("cards")
 
-        renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published))
+        interface = i18n.load(self._chain.folders, {e.language for e in chosen.published}, config.language)
+        renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published, config.language),
+                                   interface)
         copies = files_to_copy(config, static, assets, tree, chosen.published,
                                generated=[*generated_paths(renderer), *card_report.files])
         # Everything goes to a staging folder first: the output changes only once every page rendered.
@@ -227,7 +229,7 @@ class Builder:
                            next_scheduled=_scheduled(chosen), timings=timings, loaded=loaded, rendered=rendered[0],
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
                            warnings=tuple(filter(None, [cache_warning, seo.base_url_warning(config),
-                                                        *card_report.warnings])))
+                                                        *card_report.warnings, *interface.warnings])))
 
     def _cache_folder(self, config: SiteConfig) -> tuple[Path | None, str | None]:
         """This build's cache folder, and the warning when there is one we cannot use.
@@ -346,8 +348,8 @@ class Builder:
         if self._env is None or chain != self._chain:
             self._chain, self._env = chain, themes.environment(chain)
         if stamp != state.theme_stamp:
-            templates = [s for s in stamp if "/templates/" in s[0]]
-            if templates != [s for s in state.theme_stamp if "/templates/" in s[0]]:
+            templates = [s for s in stamp if _renders_pages(s[0])]   # templates and message catalogs
+            if templates != [s for s in state.theme_stamp if _renders_pages(s[0])]:
                 self._env = themes.environment(chain)   # it caches templates
                 everything = True
             elif self.fingerprint:
@@ -436,7 +438,7 @@ class Builder:
         stamps = {e.source: cache.digest_of(stamp) for stamp, e in state.loaded.values()}
         for explainer in renderer.listing.explainers:
             path = f"{explainer.slug}/index.html"
-            key = cache.digest_of((stamps[explainer.source], site_wide))
+            key = cache.digest_of((stamps[explainer.source], site_wide, renderer.translations_key(explainer)))
             if everything or state.shown.get(path) != key or not writer.keep(path):
                 writer.page(path, renderer.explainer_page(cache.with_body(explainer)).encode("utf-8"))
                 rendered += 1
@@ -453,6 +455,11 @@ class Builder:
         writer.page(hosting.HEADERS_FILE, headers.encode("utf-8"))
         state.shown = shown
         return rendered, pages
+
+
+def _renders_pages(path: str) -> bool:
+    """A theme file that pages are rendered with (a template, a message catalog), unlike a static file."""
+    return "/templates/" in path or f"/{i18n.LOCALES}/" in path
 
 
 def generated_paths(renderer: render.Renderer) -> list[str]:

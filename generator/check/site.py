@@ -9,7 +9,7 @@ from .. import content, outfolder, render
 from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..images import cards
-from ..render import hosting, themes
+from ..render import hosting, i18n, themes
 from ..selection import files_to_copy, select
 from . import copydesk, external, linkcheck
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
@@ -44,7 +44,8 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         static = themes.static_files(chain)
         assets = render.fingerprint(static)
         cards.check_names(chosen.published, config)
-        html = render.render_site(chosen.published, config, themes.environment(chain), assets)
+        interface = i18n.load(chain.folders, {e.language for e in chosen.published}, config.language)
+        html = render.render_site(chosen.published, config, themes.environment(chain), assets, interface)
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
         # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
         generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]

@@ -38,7 +38,8 @@ class CardReport:
 
 def card_text(explainer: Explainer, config: SiteConfig) -> CardText:
     return CardText(title=explainer.title, category=explainer.category.name if explainer.category else "",
-                    site=config.title, date=date_long(explainer.date), rtl=explainer.direction == "rtl")
+                    site=config.title, date=date_long(explainer.date, explainer.language),
+                    rtl=explainer.direction == "rtl")
 
 
 def cache_folder(config: SiteConfig) -> Path:

@@ -10,8 +10,9 @@ from urllib.parse import urljoin
 
 from .. import __version__
 from ..model import Explainer, Term
+from . import translations
 from .renderer import Renderer
-from .seo import FEED_FILE, SITEMAP_FILE, Discovery, rfc3339
+from .seo import FEED_FILE, SITEMAP_FILE, Discovery, Hreflang, rfc3339
 
 FEED_SIZE = 20
 # A feed with no entries still needs <updated> (RFC 4287); the build time would change the file every build.
@@ -58,6 +59,7 @@ class Feed:
 class SitemapUrl:
     loc: str
     lastmod: str | None       # None on a site with nothing published yet
+    alternates: tuple[Hreflang, ...] = ()    # xhtml:link hreflang, the same as the page's own
 
 
 def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
@@ -75,14 +77,17 @@ def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...],
             contents[explainer.slug] = entry_html(renderer, explainer, links.absolute(explainer.url))
         return make_entry(explainer, links, contents[explainer.slug])
 
-    def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...]):
+    def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...],
+                 language: translations.SiteLanguage | None = None):
         path = page + FEED_FILE
         return (path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category,
-                                                                     shown, [entry(e) for e in shown])))
+                                                                     shown, [entry(e) for e in shown], language)))
 
     jobs = [feed_job("", None, listing.explainers[:FEED_SIZE])]
     jobs += [feed_job(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
              for group in listing.categories]
+    jobs += [feed_job(lang.url, None, tuple(e for e in listing.explainers if e.language == lang.tag)[:FEED_SIZE],
+                      lang) for lang in listing.languages]
     jobs.append((SITEMAP_FILE, listing.explainers,
                  lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
     if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
@@ -96,14 +101,17 @@ def render_feed(renderer: Renderer, path: str, data: Feed) -> str:
 
 
 def feed(renderer: Renderer, links: Discovery, page: str, category: Term | None,
-         shown: tuple[Explainer, ...], entries: list[Entry]) -> Feed:
-    """The feed's own fields; it was `updated` when its newest entry was (never the build time)."""
+         shown: tuple[Explainer, ...], entries: list[Entry], language: translations.SiteLanguage | None = None) -> Feed:
+    """The feed's own fields; it was `updated` when its newest entry was (never the build time). A language's
+    feed (`es/feed.xml`) is in that language (`xml:lang`)."""
     config = renderer.config
     title = f"{config.title}: {category.name}" if category else config.title
+    if language:
+        title = f"{config.title} ({language.name})"
     self_url = links.absolute(page + FEED_FILE)
     return Feed(id=self_url, title=title, subtitle=None if category else config.description,
                 self_url=self_url, page_url=links.absolute(page), updated=newest(shown) or EMPTY_FEED_UPDATED,
-                author=config.author or config.title, language=config.language,
+                author=config.author or config.title, language=language.tag if language else config.language,
                 category_scheme=links.absolute("category/"), tag_scheme=links.absolute("tag/"),
                 generator_version=__version__, entries=tuple(entries))
 
@@ -125,15 +133,19 @@ def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
 def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
     """The whole explainer as feed readers show it: theme partial, every link and image absolute."""
     html = renderer.render("partials/feed-entry.html", explainer.url + "index.html",
-                           root=renderer.config.absolute_base, explainer=explainer)
+                           root=renderer.config.absolute_base, language=explainer.language, explainer=explainer)
     return absolute_links(html, page_url)
 
 
 def sitemap_urls(renderer: Renderer, links: Discovery) -> list[SitemapUrl]:
     """Every public page with the time its content last changed: explainers, the index, list pages."""
     listing = renderer.listing
-    urls = [SitemapUrl(links.absolute(""), newest(listing.explainers))]
-    urls += [SitemapUrl(links.absolute(e.url), rfc3339(e.last_modified)) for e in listing.explainers]
+    fronts = links.hreflang(translations.front_page_alternates(listing.languages))
+    urls = [SitemapUrl(links.absolute(""), newest(listing.explainers), fronts)]
+    urls += [SitemapUrl(links.absolute(e.url), rfc3339(e.last_modified), links.hreflang(renderer.alternates(e)))
+             for e in listing.explainers]
+    urls += [SitemapUrl(links.absolute(lang.url), newest(e for e in listing.explainers if e.language == lang.tag),
+                        fronts) for lang in listing.languages]
     for kind, groups in (("category", listing.categories), ("tag", listing.tags)):
         if groups:
             urls.append(SitemapUrl(links.absolute(f"{kind}/"), newest(e for g in groups for e in g.explainers)))

@@ -3,6 +3,7 @@ name (template errors name the template and line); what list pages are made of; 
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import traceback
 from collections.abc import Callable, Iterable
@@ -16,8 +17,9 @@ from ..config import SiteConfig
 from ..content import fields
 from ..errors import ExplainerError, SourceLocation, TemplateError
 from ..model import Explainer, Term, text_direction
-from . import seo
-from .formats import date_long, isodate
+from . import i18n, seo, translations
+from .formats import isodate
+from .translations import SiteLanguage
 
 FINGERPRINTED = (".css", ".js")
 
@@ -34,18 +36,23 @@ class Listing:
     explainers: tuple[Explainer, ...]
     categories: tuple[TermPage, ...]
     tags: tuple[TermPage, ...]
+    translations: dict[str, tuple[Explainer, ...]] = dataclasses.field(default_factory=dict)   # by key
+    languages: tuple[SiteLanguage, ...] = ()    # a multilingual site's, the site's own first
 
 
 def newest_first(explainers: Iterable[Explainer]) -> tuple[Explainer, ...]:
     return tuple(sorted(explainers, key=lambda e: (-e.date.timestamp(), e.slug)))
 
 
-def listing(explainers: Iterable[Explainer]) -> Listing:
-    """Raises ContentError when two explainers spell one term so differently that it would need two names."""
+def listing(explainers: Iterable[Explainer], site_language: str = "en") -> Listing:
+    """Raises ContentError when two explainers spell one term so differently that it would need two names,
+    or when an explainer's slug is the folder of a language's front page."""
     ordered = newest_first(explainers)
     fields.check_term_spellings(reversed(ordered))
+    site_languages = translations.site_languages(ordered, site_language)
+    translations.check_folders(ordered, site_languages)
     return Listing(ordered, _group(ordered, lambda e: [e.category] if e.category else []),
-                   _group(ordered, lambda e: e.tags))
+                   _group(ordered, lambda e: e.tags), translations.groups(ordered), site_languages)
 
 
 def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]):
@@ -75,9 +82,11 @@ class Renderer:
     """Renders each kind of page with the site-wide context; template errors name the template and line."""
 
     def __init__(self, config: SiteConfig, env: jinja2.Environment, assets: dict[str, str],
-                 listing_: Listing):
+                 listing_: Listing, interface: i18n.Interface | None = None):
         self.config, self.env, self.assets, self.listing = config, env, assets, listing_
-        env.filters.update(date_long=date_long, isodate=isodate)
+        self.interface = interface or i18n.load((), (), config.language)
+        env.filters.update(date_long=i18n.date_long_filter, isodate=isodate, number=i18n.number_filter,
+                           bdi=i18n.bdi_filter, language_name=i18n.language_name_filter)
         env.globals.update(site=self.site_context(), seo=seo.Discovery(config))
 
     def site_context(self) -> dict[str, Any]:
@@ -85,21 +94,49 @@ class Renderer:
         return {"title": c.title, "description": c.description, "language": c.language,
                 "direction": text_direction(c.language),
                 "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
-                "categories": self.listing.categories, "tags": self.listing.tags}
+                "categories": self.listing.categories, "tags": self.listing.tags,
+                "languages": self.listing.languages}
 
     def site_wide_key(self) -> tuple:
         """What every page shows of the rest of the site (the category menu, whether there are tags to link
         to): when it changes, all pages change."""
         return (tuple((group.term.slug, group.term.name) for group in self.listing.categories),
-                bool(self.listing.tags))
+                bool(self.listing.tags), tuple(lang.tag for lang in self.listing.languages))
 
-    def render(self, template: str, path: str, root: str | None = None, **context: Any) -> str:
-        """Render one page; links are relative to it (`root` leads back to the site root)."""
+    def translations_key(self, explainer: Explainer) -> tuple:
+        """What an explainer's page shows of its translations: when it changes, the page changes."""
+        members = self.listing.translations.get(explainer.translation_key or "", ())
+        return tuple((e.slug, e.language) for e in members)
+
+    def alternates(self, explainer: Explainer) -> tuple[translations.Alternate, ...]:
+        members = self.listing.translations.get(explainer.translation_key or "", ())
+        return translations.alternates(explainer, members, self.config.language)
+
+    def language_feed(self, tag: str) -> seo.FeedLink | None:
+        """The feed of a language of a multilingual site (none without an absolute base_url)."""
+        if not self.config.absolute_base:
+            return None
+        lang = next((lang for lang in self.listing.languages if lang.tag == tag), None)
+        return seo.FeedLink(f"{self.config.title} ({lang.name})", f"{lang.folder}/{seo.FEED_FILE}") if lang else None
+
+    def language_home(self, tag: str) -> str:
+        """The site-relative front page of a language: its folder on a multilingual site, else the root."""
+        if tag == self.config.language:
+            return ""
+        return next((lang.url for lang in self.listing.languages if lang.tag == tag), "")
+
+    def render(self, template: str, path: str, root: str | None = None, language: str | None = None,
+               **context: Any) -> str:
+        """Render one page; links are relative to it (`root` leads back to the site root). `language` is the
+        page's (default: the site's): its interface strings, dates and numbers, `lang` and `dir`."""
         root = root or "../" * path.count("/") or "./"
+        speaks = self.interface.page(language or self.config.language)
         try:
             return self.env.get_template(template).render(
-                page={"path": path, "root": root, "url": path.removesuffix("index.html")},
-                root=root, asset=lambda name: root + self.assets[f"static/{name}"], **context)
+                page={"path": path, "root": root, "url": path.removesuffix("index.html"), "language": speaks.tag},
+                root=root, asset=lambda name: root + self.assets[f"static/{name}"], lang=speaks.tag,
+                dir=speaks.direction, language_home=root + self.language_home(speaks.tag),
+                language_feed=self.language_feed(speaks.tag), **speaks.template_context(), **context)
         except jinja2.TemplateSyntaxError as err:
             raise TemplateError(f"template syntax error: {err.message}",
                                 SourceLocation(Path(err.filename or err.name or template), err.lineno),
@@ -119,8 +156,13 @@ class Renderer:
                                 hint=_hint(err)) from None
 
     def explainer_page(self, explainer: Explainer) -> str:
+        speaks = self.interface.page(explainer.language)
+        alternates = self.alternates(explainer)
         try:
-            return self.render("explainer.html", f"{explainer.slug}/index.html", explainer=explainer)
+            return self.render("explainer.html", f"{explainer.slug}/index.html", language=explainer.language,
+                               explainer=i18n.localised_permalinks(explainer, speaks), alternates=alternates,
+                               translations=[a for a in alternates
+                                             if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
         except TemplateError as err:
             err.content = SourceLocation(explainer.source)
             raise

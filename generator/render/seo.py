@@ -2,7 +2,9 @@
 feed links, OpenGraph and Twitter tags, JSON-LD. Pure functions of the config and the explainers; no I/O."""
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +13,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from .. import languages
 from ..config import SiteConfig
 from ..model import Explainer, Term
 
@@ -22,7 +25,7 @@ FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
 # CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
 LEDE_SELECTOR = ".lede"
-BIG_PICTURE = "the-big-picture"
+BIG_PICTURE = "the-big-picture"      # an axiom key: `data-axiom-key`, the same in every language
 _JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                  "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -41,6 +44,13 @@ class ShareImage:
 class FeedLink:
     title: str
     path: str                # relative to the site root, e.g. "category/science/feed.xml"
+
+
+@dataclass(frozen=True)
+class Hreflang:
+    """`<link rel="alternate" hreflang>`: another language's version of the page (or x-default)."""
+    hreflang: str
+    url: str                 # absolute
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class PageMeta:
     article: ArticleTimes | None = None
     json_ld: Markup | None = None
     robots: str | None = None
+    locale: str | None = None                       # og:locale, e.g. es_ES
+    locale_alternates: tuple[str, ...] = ()         # og:locale:alternate: the translations' locales
+    hreflang: tuple[Hreflang, ...] = ()             # every version of the page, itself included
 
     @property
     def twitter_card(self) -> str:
@@ -148,38 +161,55 @@ class Discovery:
     def page(self, context: jinja2.runtime.Context) -> PageMeta:
         page = context.get("page") or {"path": "", "url": ""}
         explainer = context.get("explainer")
+        speaks = context.get("i18n")
+        gettext = speaks.gettext if speaks is not None else _same
+        language = page.get("language") or self.config.language
+        alternates = tuple(context.get("alternates") or ())
         if isinstance(explainer, Explainer):
-            return self.explainer(explainer)
+            return self.explainer(explainer, alternates, context.get("language_feed"))
         if page["path"] == "404.html":
-            return PageMeta(title="Page not found", description=None, canonical=None, og_type="website",
-                            image=None, feeds=self.feeds(), robots="noindex")
+            return PageMeta(title=gettext("Page not found"), description=None, canonical=None, og_type="website",
+                            image=None, feeds=self.feeds(), robots="noindex", locale=languages.og_locale(language))
         kind, term = context.get("kind"), context.get("term")
-        return self.listing(page["url"], kind, term if isinstance(term, Term) else None,
-                            tuple(context.get("explainers") or ()))
+        meta = self.listing(page["url"], kind, term if isinstance(term, Term) else None,
+                            tuple(context.get("explainers") or ()), gettext, context.get("language_feed"))
+        return dataclasses.replace(meta, locale=languages.og_locale(language),
+                                   hreflang=self.hreflang(alternates))
 
-    def feeds(self, category: Term | None = None) -> tuple[FeedLink, ...]:
+    def hreflang(self, alternates: tuple) -> tuple[Hreflang, ...]:
+        """Absolute hreflang links (search engines take no relative ones): none without an absolute base_url."""
+        if not self.config.absolute_base:
+            return ()
+        return tuple(Hreflang(a.hreflang, self.absolute(a.path)) for a in alternates)
+
+    def feeds(self, category: Term | None = None, language_feed: FeedLink | None = None) -> tuple[FeedLink, ...]:
         if not self.config.absolute_base:
             return ()
         links = [FeedLink(self.config.title, FEED_FILE)]
+        if language_feed:
+            links.append(language_feed)
         if category:
             links.append(FeedLink(f"{self.config.title}: {category.name}",
                                   f"category/{category.slug}/{FEED_FILE}"))
         return tuple(links)
 
-    def listing(self, url: str, kind: str | None, term: Term | None,
-                explainers: tuple[Explainer, ...] = ()) -> PageMeta:
+    def listing(self, url: str, kind: str | None, term: Term | None, explainers: tuple[Explainer, ...] = (),
+                gettext: Callable[..., str] | None = None, language_feed: FeedLink | None = None) -> PageMeta:
         site = self.config
+        _ = gettext or _same
         if kind == "category" and term:
-            title, description = term.name, f"{site.title}: explainers filed under {term.name}."
+            title = term.name
+            description = _("%(site)s: explainers filed under %(category)s.", site=site.title, category=term.name)
         elif kind == "tag" and term:
-            title, description = term.name, f"{site.title}: explainers tagged {term.name}."
-        elif kind in ("category", "tag"):
-            title = "Categories" if kind == "category" else "Tags"
-            description = f"{site.title}: every {'category' if kind == 'category' else 'tag'}."
+            title, description = term.name, _("%(site)s: explainers tagged %(tag)s.", site=site.title, tag=term.name)
+        elif kind == "category":
+            title, description = _("Categories"), _("%(site)s: every category.", site=site.title)
+        elif kind == "tag":
+            title, description = _("Tags"), _("%(site)s: every tag.", site=site.title)
         else:
             title, description = site.title, site.description or front_page_description(site.title, explainers)
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
-                        image=None, feeds=self.feeds(term if kind == "category" else None))
+                        image=None, feeds=self.feeds(term if kind == "category" else None, language_feed))
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -197,15 +227,19 @@ class Discovery:
                                                      image.path.suffix.lower().lstrip("."))
         return ShareImage(url, image.width, image.height, image.alt, f"image/{kind}")
 
-    def explainer(self, explainer: Explainer) -> PageMeta:
+    def explainer(self, explainer: Explainer, alternates: tuple = (),
+                  language_feed: FeedLink | None = None) -> PageMeta:
         image = self.share_image(explainer)
         times = ArticleTimes(published=rfc3339(explainer.date), modified=rfc3339(explainer.last_modified),
                              section=explainer.category.name if explainer.category else None,
                              tags=tuple(t.name for t in explainer.tags))
+        others = [a.hreflang for a in alternates if a.hreflang not in (explainer.language, "x-default")]
         return PageMeta(title=explainer.title, description=describe(explainer),
                         canonical=self.url(explainer.url), og_type="article", image=image,
-                        feeds=self.feeds(explainer.category), article=times,
-                        json_ld=self.json_ld(explainer, image))
+                        feeds=self.feeds(explainer.category, language_feed), article=times,
+                        json_ld=self.json_ld(explainer, image), locale=languages.og_locale(explainer.language),
+                        locale_alternates=tuple(languages.og_locale(tag) for tag in others),
+                        hreflang=self.hreflang(alternates))
 
     def json_ld(self, explainer: Explainer, image: ShareImage | None) -> Markup | None:
         """schema.org NewsArticle, safe to write between <script> tags."""
@@ -253,9 +287,14 @@ def news_article(explainer: Explainer, config: SiteConfig, url: str, images: lis
 def speakable_selectors(explainer: Explainer) -> list[str]:
     """The lede and *The big picture*, when the explainer has them."""
     selectors = [LEDE_SELECTOR] if explainer.body.lede_text.strip() else []
-    if any(s.axiom == BIG_PICTURE for s in explainer.body.sections):
-        selectors.append(f'section[data-axiom="{BIG_PICTURE}"]')
+    if any(s.key == BIG_PICTURE for s in explainer.body.sections):
+        selectors.append(f'section[data-axiom-key="{BIG_PICTURE}"]')
     return selectors
+
+
+def _same(text: str, **variables: str) -> str:
+    """gettext where a page has no language: the English text, variables filled in."""
+    return text % variables if variables else text
 
 
 def _author(name: str, config: SiteConfig) -> dict[str, str]:

@@ -98,9 +98,13 @@ def environment(chain: ThemeChain) -> jinja2.Environment:
         jinja2.PrefixLoader({DEFAULT_THEME: TemplateFolders(
             str(packaged_themes_dir() / DEFAULT_THEME / "templates"))}),
     ])
-    return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                             extensions=["jinja2.ext.i18n"])
+    # {% trans %} and _() call the page's own gettext callables (render/i18n.py passes them with each page).
+    env.newstyle_gettext = True   # type: ignore[attr-defined]
+    return env
 
 
 def static_files(chain: ThemeChain) -> dict[str, Path]:
