@@ -33,6 +33,8 @@ RULES: dict[str, tuple[str, str]] = {
     "metadata/summary": (WARNING, "no summary (used for the page description and social previews)"),
     "metadata/future-date": (WARNING, "dated in the future and not a draft: left out of builds until then"),
     "metadata/updated-before-date": (ERROR, "`updated` (or an update's date) is before `date`"),
+    "translations/single": (WARNING, "a `translation_key` that no other explainer has"),
+    "translations/same-language": (WARNING, "two explainers with one `translation_key` in the same language"),
     "content/placeholder": (ERROR, "a placeholder (TODO, FIXME, lorem ipsum) is left in the text"),
     "content/raw-html-script": (WARNING, "a <script> in the Markdown (raw HTML reaches the page as written)"),
     "content/raw-html-handler": (WARNING, "an inline event handler (onclick=, onerror=…) in the Markdown"),

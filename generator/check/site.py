@@ -11,7 +11,7 @@ from ..errors import ExplainerError
 from ..images import cards
 from ..render import hosting, i18n, themes
 from ..selection import files_to_copy, select
-from . import copydesk, external, linkcheck
+from . import copydesk, external, linkcheck, translations
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
 from .sourcemap import SourceText
 
@@ -57,6 +57,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     for explainer in chosen.published:
         found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
                                               config.now, config.timezone, config.raw_html))
+    found.extend(translations.translation_findings(chosen.published, sources))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     site = linkcheck.Site(pages, files,
                           {e.slug: "a draft: it is not on the site until it has `draft: false`"
