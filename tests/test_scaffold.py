@@ -83,7 +83,7 @@ def test_new_round_trip_builds_and_checks_clean_but_for_its_placeholders(make_si
     built = cli("build", "--drafts")
     assert built.code == 0, built.err
     page = site.page("rates-are-going-up/index.html")
-    assert '<section data-axiom="why-it-matters" id="why-it-matters">' in page
+    assert '<section data-axiom="why-it-matters" data-axiom-key="why-it-matters" id="why-it-matters">' in page
     assert '<aside class="facts"' in page
 
     assert cli("check").code == 0            # a draft is not checked without --drafts

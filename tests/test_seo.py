@@ -237,7 +237,7 @@ def test_speakable_selectors_exist_on_the_page(built):
     site, _ = built
     page = head(site, "lights/index.html")
     selectors = page.json_ld()["speakable"]["cssSelector"]
-    assert selectors == [".lede", 'section[data-axiom="the-big-picture"]']
+    assert selectors == [".lede", 'section[data-axiom-key="the-big-picture"]']
     assert "lede" in page.classes and "the-big-picture" in page.axioms
 
 

@@ -102,6 +102,8 @@ def merged(catalogs: list[Catalog]) -> Catalog:
         for message in catalog:
             if message.id and message.string and not message.fuzzy and (
                     not isinstance(message.string, (list, tuple)) or all(message.string)):
+                if message.id in result:
+                    del result[message.id]     # assigning would keep the old translation
                 result[message.id] = message
     return result
 
