@@ -124,7 +124,8 @@ def build(content: Path, out: Path, *extra: str) -> tuple[int, str]:
     from generator import cli
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["build", "--content", str(content), "--out", str(out), "--no-cache", *extra])
+        code = cli.main(["build", "--content", str(content), "--out", str(out), "--no-cache",
+                         *extra])
     return code, err.getvalue()
 
 
@@ -500,7 +501,8 @@ def test_check_counts_translated_labels_as_the_sections_they_are(make_site):
                               "**Por qué importa:** X.\n\n**El panorama:** Y.\n",
                       "b.md": "---\ntitle: B\ndate: 2024-01-02\nlanguage: de\nsummary: S.\n---\nText.\n\n"
                               "**Warum das wichtig ist:** X.\n"})
-    rules = {(str(f.path).rsplit("/", 1)[-1], f.rule, f.message) for f in check_site(load_config(site.content)).findings}
+    report = check_site(load_config(site.content))
+    rules = {(str(f.path).rsplit("/", 1)[-1], f.rule, f.message) for f in report.findings}
     assert not [r for r in rules if r[0] == "a.md" and r[1].startswith("brevity/missing")]
     assert ("b.md", "brevity/missing-big-picture",
             "no 'Das große Bild' section (add `**Das große Bild:** …` for the context)") in rules
