@@ -193,7 +193,7 @@ def test_each_shipped_catalog_has_every_theme_string_and_no_stale_one(language):
     plurals = get_plural(language).num_plurals
     for msgid, message in ids.items():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        assert all(s.strip() for s in strings), f"{language}: {msgid!r} is not translated"
+        assert all(s.strip() for s in strings) and not message.fuzzy, f"{language}: {msgid!r} is not translated"
         if len(messages[msgid]) == 2:
             assert len(strings) == plurals, f"{language}: {msgid!r} needs {plurals} plural forms"
         else:
