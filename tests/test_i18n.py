@@ -27,7 +27,7 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
 from conftest import REPO
-from test_theme import AXE_JS, AXE_TAGS, VNU_JAR, QuietHandler, Visit, browser, require  # noqa: F401 (fixture)
+from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, SETUP_HINT, VNU_JAR, QuietHandler, Visit, require
 
 SHIPPED = ("en", "es", "fr", "de", "it", "pt", "nl", "ar", "he", "fa", "ur", "tr", "ru", "uk", "pl", "zh", "ja", "hi")
 LOCALES = REPO / "themes" / "default" / "locales"
@@ -420,6 +420,22 @@ def test_the_root_front_page_and_term_pages_list_every_language_each_marked(mult
     assert languages == ["./en/", "./ar/", "./es/", "./fr/", "./sw/"]
 
 
+def test_right_to_left_social_cards_still_drawn_with_the_date_in_their_language(multilingual):
+    from PIL import Image
+
+    from generator.config import load_config
+    from generator.content import load_all
+    from generator.images.cards import card_text
+    site, _ = multilingual
+    with Image.open(site / "qamar" / "social-card.png") as card:
+        assert card.size == (1200, 630)
+    config = load_config(site.parent / "content")
+    explainers = {e.slug: e for e in load_all(config)[0]}
+    text = card_text(explainers["qamar"], config)
+    assert (text.date, text.rtl) == ("2 نوفمبر 2023", True)
+    assert card_text(explainers["rates"], config).date == "November 2, 2023"
+
+
 def test_a_monolingual_site_has_no_language_folders_and_no_alternates(built_sample):
     assert not any((built_sample / name).exists() for name in ("en", "es"))
     html = (built_sample / "index.html").read_text(encoding="utf-8")
@@ -551,6 +567,21 @@ def served_multilingual(multilingual):
     server.server_close()
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for this module's tests, closed at its end: Playwright's sync API allows one running
+    instance at a time, and test_theme's session-wide one starts after."""
+    require(CHROMIUM, "Chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(f"the Python package playwright is not installed: {SETUP_HINT}", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.mark.slow
 def test_nu_html_checker_finds_no_errors_on_the_multilingual_pages(multilingual):
     site, _ = multilingual
@@ -565,9 +596,9 @@ def test_nu_html_checker_finds_no_errors_on_the_multilingual_pages(multilingual)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_violations_on_the_arabic_page(served_multilingual, browser, scheme):
+def test_axe_finds_no_violations_on_the_arabic_page(served_multilingual, chromium, scheme):
     source = Path(require(AXE_JS, "axe.min.js (npm axe-core)")).read_text(encoding="utf-8")
-    visit = Visit(browser, served_multilingual, color_scheme=scheme, viewport={"width": 1280, "height": 800})
+    visit = Visit(chromium, served_multilingual, color_scheme=scheme, viewport={"width": 1280, "height": 800})
     found = []
     try:
         for rel in ARABIC_PAGES:
@@ -584,8 +615,8 @@ def test_axe_finds_no_violations_on_the_arabic_page(served_multilingual, browser
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_arabic_page_does_not_scroll_sideways_at_320_px(served_multilingual, browser, scheme):
-    visit = Visit(browser, served_multilingual, color_scheme=scheme, viewport={"width": 320, "height": 800})
+def test_the_arabic_page_does_not_scroll_sideways_at_320_px(served_multilingual, chromium, scheme):
+    visit = Visit(chromium, served_multilingual, color_scheme=scheme, viewport={"width": 320, "height": 800})
     try:
         for rel in ARABIC_PAGES:
             widths = visit.open(rel).evaluate(
@@ -602,10 +633,10 @@ ORDER = """() => Object.fromEntries(['.byline', '.facts', '.facts .source', '.si
 
 
 @pytest.mark.slow
-def test_a_phone_screenshot_of_the_arabic_explainer(served_multilingual, browser, tmp_path_factory):
+def test_a_phone_screenshot_of_the_arabic_explainer(served_multilingual, chromium, tmp_path_factory):
     """Byline, then the facts with their sources, then the footer, all set from the right edge. The PNG is
     kept for a person to look at (its path is printed with -s)."""
-    visit = Visit(browser, served_multilingual, viewport={"width": 390, "height": 844}, is_mobile=True,
+    visit = Visit(chromium, served_multilingual, viewport={"width": 390, "height": 844}, is_mobile=True,
                   has_touch=True, device_scale_factor=1)
     try:
         tab = visit.open("qamar/index.html")
