@@ -68,12 +68,14 @@ def _scheduled(chosen: Selection) -> Scheduled | None:
 
 
 def build(config: SiteConfig, progress: Callable[[int, int], None] | None = None,
-          force: bool = False) -> BuildReport:
+          force: bool = False, start_method: str = parallel.SPAWN) -> BuildReport:
     """One build into config.out_dir, reusing `.explainer-cache/` unless config.use_cache is off.
 
-    `force` replaces an output folder that explainer did not make (see outfolder).
+    `force` replaces an output folder that explainer did not make (see outfolder); `start_method` starts the
+    worker processes (see parallel: fork only where no other thread runs).
     """
-    return Builder(lambda: config, persist=config.use_cache, progress=progress, force=force).build()
+    return Builder(lambda: config, persist=config.use_cache, progress=progress, force=force,
+                   start_method=start_method).build()
 
 
 def file_stamp(paths: list[Path]) -> tuple:
@@ -138,14 +140,15 @@ class Builder:
 
     `persist=True` keeps the state between processes in `.explainer-cache/`; `fingerprint=False` keeps
     theme assets at stable names (the preview server swaps a changed stylesheet in place); `force` replaces
-    an output folder explainer did not make.
+    an output folder explainer did not make; `start_method` starts worker processes (see parallel).
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
                  fingerprint: bool = True, progress: Callable[[int, int], None] | None = None,
-                 force: bool = False):
+                 force: bool = False, start_method: str = parallel.SPAWN):
         self.load_config = load_config
         self.force = force
+        self.start_method = start_method
         self.persist = persist
         self.fingerprint = fingerprint
         self.progress = progress
@@ -197,7 +200,8 @@ class Builder:
         static = themes.static_files(self._chain)
         assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
         # Before the writer starts its threads, so the cards' process pool can still fork.
-        card_report = cards.make_cards(chosen.published, config, self._chain.folders, self._cards_folder())
+        card_report = cards.make_cards(chosen.published, config, self._chain.folders, self._cards_folder(),
+                                       self.start_method)
         lap("cards")
 
         interface = i18n.load(self._chain.folders, {e.language for e in chosen.published}, config.language)
@@ -420,7 +424,7 @@ class Builder:
         workers = parallel.workers(config)
         chunk = max(1, len(jobs) // (workers * 8))
         spill = self._spill_folder(config) if len(jobs) >= SPILL_FROM else None
-        with parallel.process_pool(workers, _init_worker, (config, spill)) as pool:
+        with parallel.process_pool(workers, self.start_method, _init_worker, (config, spill)) as pool:
             results = []
             show = self.progress if len(jobs) >= PROGRESS_FROM else None
             for done, result in enumerate(pool.map(_load_job, [j[:3] for j in jobs], chunksize=chunk), 1):

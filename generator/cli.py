@@ -198,10 +198,12 @@ def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig
 
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
-    from .parallel import cyclic_gc_paused
+    from .parallel import FORK, cyclic_gc_paused
     config = config_from(args, args.out)
     with cyclic_gc_paused():
-        report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None, force=args.force)
+        # A one-shot process with no other thread: its worker processes can fork (see parallel).
+        report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None, force=args.force,
+                       start_method=FORK)
     _print_build(report, config, verbose=args.verbose)
     return 0
 
@@ -237,13 +239,14 @@ def run_deploy(args: argparse.Namespace) -> int:
     from .build import build
     from .deploy import deploy, find_target, summary_lines
     from .errors import ConfigError
+    from .parallel import FORK
     if args.drafts or args.future or args.as_of:
         raise ConfigError("deploy never publishes drafts or scheduled explainers",
                           hint="drop --drafts, --future and --as-of; preview them with `explainer build --drafts`")
     config = config_from(args, args.out)
     target = find_target(config, args.target)   # a misspelt target fails before the build
-    if not args.no_build:
-        _print_build(build(config, force=args.force), config)
+    if not args.no_build:   # before the publisher starts any thread: the build's workers can fork
+        _print_build(build(config, force=args.force, start_method=FORK), config)
     for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
         print(line)
     return 0

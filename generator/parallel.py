@@ -1,4 +1,10 @@
-"""Process pools for the CPU-bound stages (Markdown conversion, social cards), chosen the same way everywhere.
+"""Process pools for the CPU-bound stages (Markdown conversion, social cards), started the same way everywhere.
+
+How a pool starts its workers is the caller's choice (`start_method`), never guessed: `fork` is cheap and
+inherits the imported modules, but only safe in a process with no other threads (a one-shot command-line
+build, whose pools all start before the writer starts its threads); `spawn` (or `forkserver`) starts clean
+interpreters and is safe anywhere, so it is the choice beside the preview server's threads, and the default
+of the library functions.
 
 Workers never outlive the build: on Linux the kernel kills them when the build process dies, however it
 dies (SIGKILL included), and a build that stops on an exception (Ctrl-C, SIGTERM, an error) terminates
@@ -12,7 +18,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -21,6 +26,8 @@ from .config import SiteConfig
 
 PR_SET_PDEATHSIG = 1     # prctl option (linux/prctl.h): a signal for this process when its parent dies
 HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM})   # while workers start
+FORK, FORKSERVER, SPAWN = "fork", "forkserver", "spawn"
+START_METHODS = (FORK, FORKSERVER, SPAWN)
 
 
 def workers(config: SiteConfig) -> int:
@@ -45,12 +52,12 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def process_pool(count: int, initializer: Callable | None = None,
+def process_pool(count: int, start_method: str, initializer: Callable | None = None,
                  initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
-    # fork is cheap and inherits the imported modules; with other threads running (the preview server,
-    # the writer's threads) forking is unsafe, so then start clean interpreters instead.
-    method = "fork" if threading.active_count() == 1 else "spawn"
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
+    """`count` workers started with `start_method` (one of START_METHODS), ended with the block."""
+    if start_method not in START_METHODS:
+        raise ValueError(f"unknown start method {start_method!r} (one of {', '.join(START_METHODS)})")
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(start_method),
                                initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     try:
         _start_workers(pool, count)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -23,6 +22,7 @@ from generator.build import Builder, build
 from generator.config import load_config
 from generator.errors import ContentError
 from generator.images import cardimage, cards
+from generator.parallel import SPAWN
 from generator.render import seo
 from generator.render.feeds import absolute_links
 
@@ -457,17 +457,10 @@ def test_cards_drawn_by_worker_processes_are_the_same_bytes(make_site, tmp_path)
     now = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
     serial = cards.make_cards(build_explainers(site), load_config(site.content, site.out, jobs=1, now=now))
     serial_bytes = {rel: path.read_bytes() for rel, path in serial.files.items()}
-    # A live thread makes the pool start clean interpreters (spawn), as beside the preview server.
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        parallel = cards.make_cards(build_explainers(site),
-                                    load_config(site.content, site.out, jobs=2, use_cache=False, now=now),
-                                    folder=tmp_path / "cards of its own")
-    finally:
-        stop.set()
-        thread.join()
+    # Clean interpreters (spawn), as beside the preview server.
+    parallel = cards.make_cards(build_explainers(site),
+                                load_config(site.content, site.out, jobs=2, use_cache=False, now=now),
+                                folder=tmp_path / "cards of its own", start_method=SPAWN)
     assert serial.drawn == parallel.drawn == cards.PARALLEL_FROM
     assert {rel: path.read_bytes() for rel, path in parallel.files.items()} == serial_bytes
 

@@ -47,10 +47,11 @@ def cache_folder(config: SiteConfig) -> Path:
 
 
 def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folders: Iterable[Path] = (),
-               folder: Path | None = None) -> CardReport:
+               folder: Path | None = None, start_method: str = parallel.SPAWN) -> CardReport:
     """A card for each explainer that wants one: a checked one from `folder`, or drawn into it.
 
-    `folder` is the cache's cards folder (the default), or one of the build's own when it has no cache.
+    `folder` is the cache's cards folder (the default), or one of the build's own when it has no cache;
+    `start_method` starts the drawing pool (see parallel).
     """
     wanted = [e for e in explainers if wants_card(e, config)]
     if not wanted:
@@ -76,7 +77,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
     jobs = [(folder, key, text, fonts, bidi) for key, text in to_draw.items()]
     workers = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and workers > 1:
-        found.update(_draw_in_pool(jobs, workers))
+        found.update(_draw_in_pool(jobs, workers, start_method))
     else:
         found.update(_draw_job(job) for job in jobs)
     files = {rel: found[key] for rel, key in keys.items()}
@@ -97,8 +98,8 @@ def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
     return key, path
 
 
-def _draw_in_pool(jobs: list, workers: int) -> list[tuple[str, Path]]:
-    with parallel.process_pool(workers) as pool:
+def _draw_in_pool(jobs: list, workers: int, start_method: str) -> list[tuple[str, Path]]:
+    with parallel.process_pool(workers, start_method) as pool:
         return list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 

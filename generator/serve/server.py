@@ -23,6 +23,7 @@ from tornado.web import Application
 from ..build import Builder
 from ..config import SiteConfig
 from ..errors import ConfigError
+from ..parallel import SPAWN
 from .handlers import SiteHandler
 from .hosts import AllowedHosts
 from .preview import Preview
@@ -63,7 +64,8 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     stopped = asyncio.Event()
     loop = IOLoop.current()
     hub = ReloadHub()
-    preview = Preview(Builder(load_config, fingerprint=False), out_dir, hub)
+    # The watcher and the server run threads beside the builds: worker processes start clean (spawn).
+    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN), out_dir, hub)
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
