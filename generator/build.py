@@ -26,6 +26,7 @@ from .incremental import cache
 from .markdown.sections import Converter
 from .model import Explainer
 from .render import hosting, i18n, seo, themes
+from .render.pages import list_pages
 from .selection import Selection, files_to_copy, select
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
@@ -206,7 +207,7 @@ class Builder:
 
         interface = i18n.load(self._chain.folders, {e.language for e in chosen.published}, config.language)
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published, config.language),
-                                   interface)
+                                   interface, cache.with_body)
         copies = files_to_copy(config, static, assets, tree, chosen.published,
                                generated=[*generated_paths(renderer), *card_report.files])
         # Everything goes to a staging folder first: the output changes only once every page rendered.
@@ -444,14 +445,15 @@ class Builder:
             path = f"{explainer.slug}/index.html"
             key = cache.digest_of((stamps[explainer.source], site_wide, renderer.translations_key(explainer)))
             if everything or state.shown.get(path) != key or not writer.keep(path):
-                writer.page(path, renderer.explainer_page(cache.with_body(explainer)).encode("utf-8"))
+                writer.page(path, renderer.explainer_page(explainer).encode("utf-8"))
                 rendered += 1
             shown[path] = key
             pages += 1
-        for path, shows, make in render.list_page_jobs(renderer):
-            key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in shows)))
+        for page in list_pages(renderer):
+            path = page.path
+            key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in page.shows)))
             if everything or state.shown.get(path) != key or not writer.keep(path):
-                writer.page(path, make().encode("utf-8"))
+                writer.page(path, page.render().encode("utf-8"))
                 rendered += 1
             shown[path] = key
             pages += 1
@@ -469,7 +471,7 @@ def _renders_pages(path: str) -> bool:
 def generated_paths(renderer: render.Renderer) -> list[str]:
     """Every page and file the build itself writes (the social cards aside)."""
     pages = [f"{explainer.slug}/index.html" for explainer in renderer.listing.explainers]
-    return pages + [path for path, _, _ in render.list_page_jobs(renderer)] + [hosting.HEADERS_FILE, write.MARKER]
+    return pages + [page.path for page in list_pages(renderer)] + [hosting.HEADERS_FILE, write.MARKER]
 
 
 # Worker processes: each converts with its own Markdown instance, made once per process.

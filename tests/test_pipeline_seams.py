@@ -1,13 +1,23 @@
-"""The seams of the pipeline: worker processes started as the caller says."""
+"""The seams of the pipeline: worker processes started as the caller says, a theme environment nobody
+changes after it is made."""
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import article
 from generator import build as build_module
-from generator import parallel
+from generator import content, parallel
 from generator.build import build
 from generator.config import load_config
+from generator.render import Renderer, listing, site_pages, themes
+from generator.render.filters import FILTERS
 from test_cache import many, tree
+
+BASE = "https://news.example.com/"
+SECTIONS = "\n\n**Why it matters:** It does.\n\n**The big picture:** Wide.\n"
 
 # ------------------------------------------------------------------ the pool's start method is the caller's
 
@@ -33,3 +43,44 @@ def test_a_build_with_spawned_workers_gives_the_bytes_of_forked_ones(make_site):
     assert tree(site.root / "forked") == tree(site.root / "spawned")
     with pytest.raises(ValueError, match="unknown start method"):    # the choice reaches the pool
         build(config("told"), start_method="thread")
+
+
+# ------------------------------------------------------------------ filters once, per-render data passed
+
+def index_of(site, title: str, env) -> Callable[[], str]:
+    """How to render the home page of the site titled `title`, with `env`."""
+    site.write("site.yml", f"title: {title}\n")
+    config = load_config(site.content, site.out)
+    explainers, _ = content.load_all(config)
+    renderer = Renderer(config, env, themes.fingerprint(themes.static_files(themes.resolve(config))),
+                        listing(explainers))
+    return next(page.render for page in site_pages(renderer) if page.path == "index.html")
+
+
+def test_two_sites_rendered_with_one_environment_each_see_their_own_context(make_site):
+    site = make_site({"a.md": article(body="Lede." + SECTIONS)})
+    env = themes.environment(themes.resolve(load_config(site.content, site.out)))
+    filters, globals_ = dict(env.filters), dict(env.globals)
+    morning, evening = index_of(site, "Morning Desk", env), index_of(site, "Evening Desk", env)
+    assert BeautifulSoup(morning(), "html.parser").title.get_text() == "Morning Desk"
+    assert BeautifulSoup(evening(), "html.parser").title.get_text() == "Evening Desk"
+    assert (dict(env.filters), dict(env.globals)) == (filters, globals_), "rendering changed the environment"
+
+
+def test_the_filter_table_is_in_every_environment_from_the_start(make_site):
+    site = make_site({"a.md": article()})
+    env = themes.environment(themes.resolve(load_config(site.content, site.out)))
+    assert {name: env.filters[name] for name in FILTERS} == dict(FILTERS)
+    assert "site" not in env.globals and "seo" not in env.globals
+
+
+def test_a_theme_that_asks_seo_page_for_its_meta_still_gets_the_same_page(make_site):
+    """Themes copied meta.html when it began with `{% set meta = seo.page() %}`; they keep working."""
+    site = make_site({"site.yml": f"title: Desk\nbase_url: {BASE}\n", "a.md": article(body="Lede." + SECTIONS)})
+    build(load_config(site.content, site.root / "plain", use_cache=False))
+    packaged = themes.packaged_themes_dir() / "default" / "templates" / "partials" / "meta.html"
+    lines = packaged.read_text().split("\n")
+    site.write("/themes/default/templates/partials/meta.html",
+               "\n".join([lines[0], "{% set meta = seo.page() %}", *lines[1:]]))
+    build(load_config(site.content, site.root / "older", use_cache=False))
+    assert tree(site.root / "older") == tree(site.root / "plain")

@@ -45,7 +45,9 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         assets = render.fingerprint(static)
         cards.check_names(chosen.published, config)
         interface = i18n.load(chain.folders, {e.language for e in chosen.published}, config.language)
-        html = render.render_site(chosen.published, config, themes.environment(chain), assets, interface)
+        renderer = render.Renderer(config, themes.environment(chain), assets,
+                                   render.listing(chosen.published, config.language), interface)
+        html = dict(sorted((page.path, page.render()) for page in render.site_pages(renderer)))
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
         # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
         generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]

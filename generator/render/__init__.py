@@ -1,9 +1,11 @@
 """Rendering: pages, feeds, SEO data and hosting headers as text in memory. Writes nothing.
 
-pages renders every page of a site; renderer holds the theme's environment and the site-wide context;
-feeds, seo and hosting make the files beside the pages; themes finds the templates.
+pages lists every page of a site; renderer renders each kind with the site-wide context passed to the call;
+feeds, seo and hosting make the files beside the pages; themes finds the templates and makes the one
+environment (with the filters of `filters.FILTERS`).
 """
-from .pages import list_page_jobs, render_site
-from .renderer import Renderer, fingerprint, listing
+from .pages import site_pages
+from .renderer import Page, Renderer, listing
+from .themes import Theme, fingerprint
 
-__all__ = ["Renderer", "fingerprint", "list_page_jobs", "listing", "render_site"]
+__all__ = ["Page", "Renderer", "Theme", "fingerprint", "listing", "site_pages"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from .. import __version__
 from ..model import Explainer, Term
 from . import translations
-from .renderer import Renderer
+from .renderer import Page, Renderer
 from .seo import FEED_FILE, SITEMAP_FILE, Discovery, Hreflang, rfc3339
 
 FEED_SIZE = 20
@@ -62,38 +62,39 @@ class SitemapUrl:
     alternates: tuple[Hreflang, ...] = ()    # xhtml:link hreflang, the same as the page's own
 
 
-def discovery_jobs(renderer: Renderer) -> list[tuple[str, tuple[Explainer, ...], Callable[[], str]]]:
-    """feed.xml, one feed per category, sitemap.xml and robots.txt, as the renderer's page jobs: path, the
-    explainers the file shows, how to render it. None of them without an absolute base_url."""
+def discovery_pages(renderer: Renderer) -> list[Page]:
+    """feed.xml, one feed per category and per language, sitemap.xml and robots.txt, as pages that list
+    explainers. None of them without an absolute base_url."""
     config = renderer.config
     if not config.absolute_base:
         return []
-    links = Discovery(config)
+    links = renderer.discovery
     listing = renderer.listing
-    contents: dict[str, str] = {}       # an explainer's entry HTML, shared by its site and category feeds
+    made: dict[str, Entry] = {}      # each explainer's entry, rendered once, shared by every feed that lists it
 
     def entry(explainer: Explainer) -> Entry:
-        if explainer.slug not in contents:
-            contents[explainer.slug] = entry_html(renderer, explainer, links.absolute(explainer.url))
-        return make_entry(explainer, links, contents[explainer.slug])
+        if explainer.slug not in made:
+            html = entry_html(renderer, renderer.full(explainer), links.absolute(explainer.url))
+            made[explainer.slug] = make_entry(explainer, links, html)
+        return made[explainer.slug]
 
-    def feed_job(page: str, category: Term | None, shown: tuple[Explainer, ...],
-                 language: translations.SiteLanguage | None = None):
+    def feed_page(page: str, category: Term | None, shown: tuple[Explainer, ...],
+                  language: translations.SiteLanguage | None = None) -> Page:
         path = page + FEED_FILE
-        return (path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category,
-                                                                     shown, [entry(e) for e in shown], language)))
+        return Page(path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category, shown,
+                                                                          [entry(e) for e in shown], language)))
 
-    jobs = [feed_job("", None, listing.explainers[:FEED_SIZE])]
-    jobs += [feed_job(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
-             for group in listing.categories]
-    jobs += [feed_job(lang.url, None, tuple(e for e in listing.explainers if e.language == lang.tag)[:FEED_SIZE],
-                      lang) for lang in listing.languages]
-    jobs.append((SITEMAP_FILE, listing.explainers,
-                 lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
+    pages = [feed_page("", None, listing.explainers[:FEED_SIZE])]
+    pages += [feed_page(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
+              for group in listing.categories]
+    pages += [feed_page(lang.url, None, tuple(e for e in listing.explainers if e.language == lang.tag)[:FEED_SIZE],
+                        lang) for lang in listing.languages]
+    pages.append(Page(SITEMAP_FILE, listing.explainers,
+                      lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
     if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
-        jobs.append((ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
-                                                              sitemap_url=links.absolute(SITEMAP_FILE))))
-    return jobs
+        pages.append(Page(ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
+                                                                   sitemap_url=links.absolute(SITEMAP_FILE))))
+    return pages
 
 
 def render_feed(renderer: Renderer, path: str, data: Feed) -> str:

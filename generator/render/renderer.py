@@ -1,10 +1,10 @@
-"""The Renderer: the theme's environment and the site-wide context, rendering one page by template
-name (template errors name the template and line); what list pages are made of; asset fingerprints.
+"""The Renderer: one page of each kind, rendered with the theme's environment and everything it shows passed
+to the render call (the site-wide context, the page's language, its SEO data); template errors name the
+template and line. Also what list pages are made of, and `Page`, a file to render on demand.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,15 +13,24 @@ from typing import Any
 
 import jinja2
 
+from .. import languages
 from ..config import SiteConfig
 from ..content import fields
 from ..errors import ExplainerError, SourceLocation, TemplateError
 from ..model import Explainer, Term, text_direction
 from . import i18n, seo, translations
-from .formats import isodate
 from .translations import SiteLanguage
 
-FINGERPRINTED = (".css", ".js")
+
+@dataclass(frozen=True)
+class Page:
+    """A file the site is made of: where it goes, the explainers it shows (when one of them changes, so does
+    the page), anything else it shows (`key`: an explainer page's translations) and how to render it, on
+    demand, so a build can carry an unchanged page over instead."""
+    path: str
+    shows: tuple[Explainer, ...]
+    render: Callable[[], str]
+    key: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -65,29 +74,26 @@ def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], It
     return tuple(TermPage(spelling[0], tuple(items)) for _, (spelling, items) in sorted(groups.items()))
 
 
-def fingerprint(static: dict[str, Path]) -> dict[str, str]:
-    """Output name per theme asset: CSS and JS get a content hash so they can be cached for ever."""
-    names = {}
-    for rel, path in static.items():
-        if rel.endswith(FINGERPRINTED):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-            stem, _, ext = rel.rpartition(".")
-            names[rel] = f"{stem}.{digest}.{ext}"
-        else:
-            names[rel] = rel
-    return names
+def as_it_is(explainer: Explainer) -> Explainer:
+    return explainer
 
 
 class Renderer:
-    """Renders each kind of page with the site-wide context; template errors name the template and line."""
+    """Renders each kind of page; template errors name the template and line.
+
+    The environment is only read, never changed: the site-wide context (`site`), the page's language (its
+    gettext callables, `i18n`, `lang`, `dir`) and its SEO data (`meta`) go to each render call, so one
+    environment serves builds of different sites. `full(explainer)` gives the explainer with its body in
+    memory (the build's body store).
+    """
 
     def __init__(self, config: SiteConfig, env: jinja2.Environment, assets: dict[str, str],
-                 listing_: Listing, interface: i18n.Interface | None = None):
-        self.config, self.env, self.assets, self.listing = config, env, assets, listing_
+                 listing_: Listing, interface: i18n.Interface | None = None,
+                 full: Callable[[Explainer], Explainer] = as_it_is):
+        self.config, self.env, self.assets, self.listing, self.full = config, env, assets, listing_, full
         self.interface = interface or i18n.load((), (), config.language)
-        env.filters.update(date_long=i18n.date_long_filter, isodate=isodate, number=i18n.number_filter,
-                           bdi=i18n.bdi_filter, language_name=i18n.language_name_filter)
-        env.globals.update(site=self.site_context(), seo=seo.Discovery(config))
+        self.site = self.site_context()
+        self.discovery = seo.Discovery(config)
 
     def site_context(self) -> dict[str, Any]:
         c = self.config
@@ -126,13 +132,14 @@ class Renderer:
         return next((lang.url for lang in self.listing.languages if lang.tag == tag), "")
 
     def render(self, template: str, path: str, root: str | None = None, language: str | None = None,
-               **context: Any) -> str:
+               meta: seo.PageMeta | None = None, **context: Any) -> str:
         """Render one page; links are relative to it (`root` leads back to the site root). `language` is the
         page's (default: the site's): its interface strings, dates and numbers, `lang` and `dir`."""
         root = root or "../" * path.count("/") or "./"
         speaks = self.interface.page(language or self.config.language)
         try:
             return self.env.get_template(template).render(
+                site=self.site, meta=meta, seo=seo.ThisPage(meta),
                 page={"path": path, "root": root, "url": path.removesuffix("index.html"), "language": speaks.tag},
                 root=root, asset=lambda name: root + self.assets[f"static/{name}"], lang=speaks.tag,
                 dir=speaks.direction, language_home=root + self.language_home(speaks.tag),
@@ -157,15 +164,42 @@ class Renderer:
 
     def explainer_page(self, explainer: Explainer) -> str:
         speaks = self.interface.page(explainer.language)
+        shown = i18n.localised_permalinks(self.full(explainer), speaks)
         alternates = self.alternates(explainer)
+        meta = self.discovery.explainer(shown, alternates, self.language_feed(speaks.tag))
         try:
             return self.render("explainer.html", f"{explainer.slug}/index.html", language=explainer.language,
-                               explainer=i18n.localised_permalinks(explainer, speaks), alternates=alternates,
+                               meta=meta, explainer=shown, alternates=alternates,
                                translations=[a for a in alternates
                                              if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
         except TemplateError as err:
             err.content = SourceLocation(explainer.source)
             raise
+
+    def list_page(self, path: str, kind: str, title: str | None, term: Term | None,
+                  explainers: tuple[Explainer, ...], language: str | None = None,
+                  alternates: tuple[translations.Alternate, ...] | None = None) -> str:
+        """The home page (`kind` home), a language's front page (`language`) or one category's or tag's."""
+        speaks = self.interface.page(language or self.config.language)
+        meta = self.discovery.list_page(path.removesuffix("index.html"), kind, term, explainers, speaks.gettext,
+                                        self.language_feed(speaks.tag), languages.og_locale(speaks.tag),
+                                        alternates or ())
+        extra: dict[str, Any] = {} if alternates is None else {"alternates": alternates}
+        return self.render("list.html", path, language=language, meta=meta, title=title, term=term,
+                           explainers=explainers, kind=kind, **extra)
+
+    def terms_page(self, kind: str, groups: tuple[TermPage, ...]) -> str:
+        """Every category, or every tag."""
+        speaks = self.interface.page(self.config.language)
+        meta = self.discovery.list_page(f"{kind}/", kind, None, (), speaks.gettext, self.language_feed(speaks.tag),
+                                        languages.og_locale(speaks.tag), ())
+        return self.render("terms.html", f"{kind}/index.html", meta=meta, kind=kind, terms=groups)
+
+    def not_found_page(self) -> str:
+        # Served at any missing address, so its links cannot be relative.
+        speaks = self.interface.page(self.config.language)
+        meta = self.discovery.not_found(speaks.gettext, languages.og_locale(speaks.tag))
+        return self.render("404.html", "404.html", root=self.config.base_path, meta=meta)
 
 
 def _hint(err: Exception) -> str:

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 
 from .. import languages
@@ -82,6 +81,16 @@ class PageMeta:
         return "summary_large_image" if self.image else "summary"
 
 
+@dataclass(frozen=True)
+class ThisPage:
+    """The template variable `seo`: `seo.page()` is the page's `meta`, for themes written before templates
+    got `meta` itself (nothing is worked out from the template's context any more)."""
+    meta: PageMeta | None
+
+    def page(self) -> PageMeta | None:
+        return self.meta
+
+
 def trim_at_word(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     """`text` on one line, cut at a word boundary with an ellipsis so that it is at most `limit` characters."""
     text = " ".join(text.split())
@@ -141,7 +150,8 @@ def base_url_warning(config: SiteConfig) -> str | None:
 
 
 class Discovery:
-    """The Jinja global `seo`: `seo.page()` describes the page being rendered, from its template context."""
+    """What a page tells search engines and link previews, worked out in Python before it is rendered (the
+    renderer passes it to the template as `meta`), and the absolute URLs feeds and the sitemap use."""
 
     def __init__(self, config: SiteConfig):
         self.config = config
@@ -157,24 +167,16 @@ class Discovery:
         assert base, "feeds and the sitemap are only made when base_url is absolute"
         return base + url_path(relative)
 
-    @jinja2.pass_context
-    def page(self, context: jinja2.runtime.Context) -> PageMeta:
-        page = context.get("page") or {"path": "", "url": ""}
-        explainer = context.get("explainer")
-        speaks = context.get("i18n")
-        gettext = speaks.gettext if speaks is not None else _same
-        language = page.get("language") or self.config.language
-        alternates = tuple(context.get("alternates") or ())
-        if isinstance(explainer, Explainer):
-            return self.explainer(explainer, alternates, context.get("language_feed"))
-        if page["path"] == "404.html":
-            return PageMeta(title=gettext("Page not found"), description=None, canonical=None, og_type="website",
-                            image=None, feeds=self.feeds(), robots="noindex", locale=languages.og_locale(language))
-        kind, term = context.get("kind"), context.get("term")
-        meta = self.listing(page["url"], kind, term if isinstance(term, Term) else None,
-                            tuple(context.get("explainers") or ()), gettext, context.get("language_feed"))
-        return dataclasses.replace(meta, locale=languages.og_locale(language),
-                                   hreflang=self.hreflang(alternates))
+    def not_found(self, gettext: Callable[..., str], locale: str | None) -> PageMeta:
+        return PageMeta(title=gettext("Page not found"), description=None, canonical=None, og_type="website",
+                        image=None, feeds=self.feeds(), robots="noindex", locale=locale)
+
+    def list_page(self, url: str, kind: str, term: Term | None, explainers: tuple[Explainer, ...],
+                  gettext: Callable[..., str], language_feed: FeedLink | None, locale: str | None,
+                  alternates: tuple) -> PageMeta:
+        """A list page's meta: the home page, a language's front page, the categories or tags, one of them."""
+        meta = self.listing(url, kind, term, explainers, gettext, language_feed)
+        return dataclasses.replace(meta, locale=locale, hreflang=self.hreflang(alternates))
 
     def hreflang(self, alternates: tuple) -> tuple[Hreflang, ...]:
         """Absolute hreflang links (search engines take no relative ones): none without an absolute base_url."""

@@ -1,6 +1,7 @@
 """Themes: a chain of folders (site-local override → chosen theme → default) behind one Jinja2 environment."""
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +10,10 @@ import jinja2
 
 from ..config import SiteConfig
 from ..errors import ConfigError, SourceLocation, TemplateError
+from .filters import FILTERS
 
 DEFAULT_THEME = "default"
+FINGERPRINTED = (".css", ".js")
 
 
 def packaged_themes_dir() -> Path:
@@ -90,6 +93,9 @@ class TemplateFolders(jinja2.FileSystemLoader):
 def environment(chain: ThemeChain) -> jinja2.Environment:
     """Autoescaping, strict Jinja2 environment; `default/x.html` always names the packaged default's template.
 
+    The filters of `filters.FILTERS` are registered here, once; nothing else is ever added to it (what a page
+    shows, its language's gettext callables included, is passed to its render call), so one environment
+    serves any number of builds.
     Templates are not re-checked on every use (the builder makes a new environment when they change).
     Compiled templates are never kept on disk: loading them back would run code from the cache folder.
     """
@@ -104,6 +110,7 @@ def environment(chain: ThemeChain) -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"])
     # {% trans %} and _() call the page's own gettext callables (render/i18n.py passes them with each page).
     env.newstyle_gettext = True   # type: ignore[attr-defined]
+    env.filters.update(FILTERS)
     return env
 
 
@@ -115,3 +122,33 @@ def static_files(chain: ThemeChain) -> dict[str, Path]:
             if path.is_file() and not path.name.startswith("."):
                 files["static/" + path.relative_to(folder).as_posix()] = path
     return dict(sorted(files.items()))
+
+
+def fingerprint(static: dict[str, Path]) -> dict[str, str]:
+    """Output name per theme asset: CSS and JS get a content hash so they can be cached for ever."""
+    names = {}
+    for rel, path in static.items():
+        if rel.endswith(FINGERPRINTED):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            stem, _, ext = rel.rpartition(".")
+            names[rel] = f"{stem}.{digest}.{ext}"
+        else:
+            names[rel] = rel
+    return names
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme ready to render with: its folders, its environment, its static files and their output names."""
+    chain: ThemeChain
+    env: jinja2.Environment
+    static: dict[str, Path]     # 'static/style.css' → the file
+    assets: dict[str, str]      # 'static/style.css' → its name on the site ('static/style.<hash>.css')
+
+
+def load(chain: ThemeChain, env: jinja2.Environment | None = None, fingerprinted: bool = True) -> Theme:
+    """The theme of `chain`, with `env` when one is at hand (the preview keeps its compiled templates);
+    `fingerprinted=False` keeps assets at their own names (the preview swaps a changed stylesheet in place)."""
+    static = static_files(chain)
+    assets = fingerprint(static) if fingerprinted else {rel: rel for rel in static}
+    return Theme(chain, env or environment(chain), static, assets)
