@@ -18,16 +18,15 @@ from pathlib import Path
 
 import jinja2
 
-from . import content, outfolder, parallel, render, write
+from . import content, edition, outfolder, parallel, write
 from .config import SiteConfig
 from .errors import ExplainerError, flatten, raise_all
 from .images import cards
 from .incremental import cache
 from .markdown.sections import Converter
 from .model import Explainer
-from .render import hosting, i18n, seo, themes
-from .render.pages import list_pages
-from .selection import Selection, files_to_copy, select
+from .render import i18n, seo, themes
+from .selection import Selection, select
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
 SPILL_FROM = 2000      # conversions whose bodies go to disk until rendered, to keep memory flat (~15 kB each)
@@ -198,24 +197,23 @@ class Builder:
         lap("load")
 
         assert self._chain is not None and self._env is not None   # read by _refresh_theme
-        static = themes.static_files(self._chain)
-        assets = render.fingerprint(static) if self.fingerprint else {rel: rel for rel in static}
+        theme = themes.load(self._chain, self._env, self.fingerprint)
         # Before the writer starts its threads, so the cards' process pool can still fork.
         card_report = cards.make_cards(chosen.published, config, self._chain.folders, self._cards_folder(),
                                        self.start_method)
         lap("cards")
 
-        interface = i18n.load(self._chain.folders, {e.language for e in chosen.published}, config.language)
-        renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published, config.language),
-                                   interface, cache.with_body)
-        copies = files_to_copy(config, static, assets, tree, chosen.published,
-                               generated=[*generated_paths(renderer), *card_report.files])
+        site = edition.prepare(config, theme, tree, chosen.published, cache.with_body)
         # Everything goes to a staging folder first: the output changes only once every page rendered.
         writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not (everything or forced))
         try:
-            rendered = self._render(renderer, state, writer, everything)
+            rendered = self._render(site, state, writer, everything)
             lap("render")
-            for rel, path in {**card_report.files, **copies}.items():
+            for rel, data in site.generated.items():
+                writer.page(rel, data)
+            for rel in site.cards:
+                writer.file(rel, card_report.files[rel])
+            for rel, path in site.copies.items():
                 writer.file(rel, path)
             report = writer.finish()
         except BaseException:
@@ -234,7 +232,7 @@ class Builder:
                            next_scheduled=_scheduled(chosen), timings=timings, loaded=loaded, rendered=rendered[0],
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
                            warnings=tuple(filter(None, [cache_warning, seo.base_url_warning(config),
-                                                        *card_report.warnings, *interface.warnings])))
+                                                        *card_report.warnings, *site.warnings])))
 
     def _cache_folder(self, config: SiteConfig) -> tuple[Path | None, str | None]:
         """This build's cache folder, and the warning when there is one we cannot use.
@@ -434,44 +432,26 @@ class Builder:
                     show(done, len(jobs))
             return results
 
-    def _render(self, renderer: render.Renderer, state: cache.BuildState, writer: write.SiteWriter,
+    def _render(self, site: edition.Edition, state: cache.BuildState, writer: write.SiteWriter,
                 everything: bool) -> tuple[int, int]:
-        """Write every page; an explainer page whose inputs are unchanged is carried over, not rendered."""
+        """Write every page; a page whose inputs are unchanged is carried over, not rendered."""
         shown: dict[str, str] = {}
-        rendered = pages = 0
-        site_wide = renderer.site_wide_key()
+        rendered = 0
+        site_wide = site.renderer.site_wide_key()
         stamps = {e.source: cache.digest_of(stamp) for stamp, e in state.loaded.values()}
-        for explainer in renderer.listing.explainers:
-            path = f"{explainer.slug}/index.html"
-            key = cache.digest_of((stamps[explainer.source], site_wide, renderer.translations_key(explainer)))
-            if everything or state.shown.get(path) != key or not writer.keep(path):
-                writer.page(path, renderer.explainer_page(explainer).encode("utf-8"))
+        for page in site.pages:
+            key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in page.shows), page.key))
+            if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
+                writer.page(page.path, page.render().encode("utf-8"))
                 rendered += 1
-            shown[path] = key
-            pages += 1
-        for page in list_pages(renderer):
-            path = page.path
-            key = cache.digest_of((site_wide, tuple(stamps[e.source] for e in page.shows)))
-            if everything or state.shown.get(path) != key or not writer.keep(path):
-                writer.page(path, page.render().encode("utf-8"))
-                rendered += 1
-            shown[path] = key
-            pages += 1
-        headers = hosting.headers_file(renderer.config.base_path, renderer.assets.values())
-        writer.page(hosting.HEADERS_FILE, headers.encode("utf-8"))
+            shown[page.path] = key
         state.shown = shown
-        return rendered, pages
+        return rendered, len(shown)
 
 
 def _renders_pages(path: str) -> bool:
     """A theme file that pages are rendered with (a template, a message catalog), unlike a static file."""
     return "/templates/" in path or f"/{i18n.LOCALES}/" in path
-
-
-def generated_paths(renderer: render.Renderer) -> list[str]:
-    """Every page and file the build itself writes (the social cards aside)."""
-    pages = [f"{explainer.slug}/index.html" for explainer in renderer.listing.explainers]
-    return pages + [page.path for page in list_pages(renderer)] + [hosting.HEADERS_FILE, write.MARKER]
 
 
 # Worker processes: each converts with its own Markdown instance, made once per process.

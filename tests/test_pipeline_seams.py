@@ -1,8 +1,9 @@
-"""The seams of the pipeline: worker processes started as the caller says, a theme environment nobody
-changes after it is made."""
+"""The seams of the pipeline: one edition of the site for build and check, worker processes started as the
+caller says, a theme environment nobody changes after it is made."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,13 +12,40 @@ from conftest import article
 from generator import build as build_module
 from generator import content, parallel
 from generator.build import build
+from generator.check.site import check_site
 from generator.config import load_config
-from generator.render import Renderer, listing, site_pages, themes
+from generator.render import Renderer, listing, seo, site_pages, themes
 from generator.render.filters import FILTERS
 from test_cache import many, tree
 
 BASE = "https://news.example.com/"
 SECTIONS = "\n\n**Why it matters:** It does.\n\n**The big picture:** Wide.\n"
+
+# ------------------------------------------------------------------ check sees what only build publishes
+
+def test_check_reports_a_content_file_in_the_place_of_a_social_card(make_site, cli):
+    # A single-file explainer gets its card at lights/social-card.png; a content folder `lights/` with a
+    # file of that name would replace it. Only the build draws cards: check finds it through the edition.
+    site = make_site({"site.yml": f"title: Desk\nbase_url: {BASE}\n", "lights.md": article(body="Lede." + SECTIONS),
+                      f"lights/{seo.CARD_FILE}": b"not the card"})
+    built = cli("build", cwd=site.root)
+    assert built.code == 1 and f"lights/{seo.CARD_FILE}" in built.err
+    report = check_site(load_config(site.content, site.out))
+    clashes = [f for f in report.findings if f.rule == "build/error" and "clashes with" in f.message]
+    assert [(Path(f.path).as_posix(), f.message.split(",")[0]) for f in clashes] == [
+        (f"{site.content.as_posix()}/lights/{seo.CARD_FILE}",
+         f"this file would be published as lights/{seo.CARD_FILE}")], report.findings
+
+
+def test_a_link_to_the_explainers_own_social_card_is_not_broken(make_site):
+    site = make_site({"site.yml": f"title: Desk\nbase_url: {BASE}\n",
+                      "tides/index.md": article(body=f"Lede with [the card]({seo.CARD_FILE})." + SECTIONS)})
+    report = check_site(load_config(site.content, site.out))
+    assert [f for f in report.findings if f.rule.startswith("links/")] == []
+    site.write("tides/index.md", article(body="Lede with [no card](social-card.jpg)." + SECTIONS))
+    report = check_site(load_config(site.content, site.out))
+    assert [f.rule for f in report.findings if f.rule.startswith("links/")] == ["links/internal"]
+
 
 # ------------------------------------------------------------------ the pool's start method is the caller's
 

@@ -100,12 +100,13 @@ class Site:
     pages: dict[str, Page]        # site path → parsed HTML page
     files: dict[str, Path]        # site path → the file copied there
     not_published: dict[str, str]  # explainer slug → why it is not part of the checked site
+    generated: frozenset[str] = frozenset()   # other files the build writes: social cards, _headers
 
     def find(self, path: str) -> str | None:
         """The page or file a site path is served from: `a/` and `a` mean `a/index.html`."""
         path = path.strip("/")
         for candidate in (path, f"{path}/index.html" if path else "index.html"):
-            if candidate in self.pages or candidate in self.files:
+            if candidate in self.pages or candidate in self.files or candidate in self.generated:
                 return candidate
         return None
 
@@ -113,7 +114,7 @@ class Site:
         """A near miss for a URL path as written, relative to `folder`."""
         here = folder or "."
         known = {_relative(p.removesuffix("index.html"), here): p for p in self.pages}
-        known.update({_relative(p, here): p for p in self.files})
+        known.update({_relative(p, here): p for p in (*self.files, *sorted(self.generated))})
         return did_you_mean(written, known, cutoff=0.75, otherwise="check the spelling and the folder")
 
 

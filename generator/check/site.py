@@ -1,16 +1,16 @@
-"""`explainer check`: the copy desk's pre-publish list, over the site rendered in memory (nothing written)."""
+"""`explainer check`: the copy desk's pre-publish list, over the site build would publish, rendered in memory
+through the same `edition.prepare` as build (nothing written)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import content, outfolder, render
+from .. import content, edition
 from ..config import SiteConfig
 from ..errors import ExplainerError
-from ..images import cards
-from ..render import hosting, i18n, themes
-from ..selection import files_to_copy, select
+from ..render import themes
+from ..selection import select
 from . import copydesk, external, linkcheck, translations
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
 from .sourcemap import SourceText
@@ -33,25 +33,17 @@ class CheckReport:
 
 
 def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
-    """Load, select and render like `build` does, then run every enabled rule over the result."""
+    """Load and select like `build` does, make the same edition of the site, then run every enabled rule
+    over it."""
     settings = settings_from(config)
     # Scheduled explainers are checked too: they go live without anyone looking again.
     config = replace(config, future=True)
     try:
         explainers, tree = content.load_all(config)
         chosen = select(explainers, config)
-        chain = themes.resolve(config)
-        static = themes.static_files(chain)
-        assets = render.fingerprint(static)
-        cards.check_names(chosen.published, config)
-        interface = i18n.load(chain.folders, {e.language for e in chosen.published}, config.language)
-        renderer = render.Renderer(config, themes.environment(chain), assets,
-                                   render.listing(chosen.published, config.language), interface)
-        html = dict(sorted((page.path, page.render()) for page in render.site_pages(renderer)))
+        site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published)
+        html = dict(sorted((page.path, page.render()) for page in site.pages))
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
-        # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
-        generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]
-        files = files_to_copy(config, static, assets, tree, chosen.published, generated=generated)
     except ExplainerError as err:
         return CheckReport(tuple(from_error(err)))
 
@@ -61,11 +53,12 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
                                               config.now, config.timezone, config.raw_html))
     found.extend(translations.translation_findings(chosen.published, sources))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
-    site = linkcheck.Site(pages, files,
-                          {e.slug: "a draft: it is not on the site until it has `draft: false`"
-                           for e in explainers if e.draft and not config.drafts})
+    published = linkcheck.Site(pages, site.copies,
+                               {e.slug: "a draft: it is not on the site until it has `draft: false`"
+                                for e in explainers if e.draft and not config.drafts},
+                               generated=frozenset([*site.generated, *site.cards]))
     links = list(linkcheck.occurrences(pages, chosen.published, sources))
-    found.extend(linkcheck.internal_findings(links, site, config, settings))
+    found.extend(linkcheck.internal_findings(links, published, config, settings))
     outside = _outside_links(links, config)
     checking = check_external and settings.enabled("links/external")
     if checking:
