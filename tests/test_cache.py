@@ -103,9 +103,10 @@ class Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal(make_site, monkeypatch, stream, shown):
     import gc
 
-    from generator import build, cli
+    from generator import cli
+    from generator.content import batch
     site = make_site(many(60))
-    monkeypatch.setattr(build, "PROGRESS_FROM", 1)        # as a build of hundreds of explainers does
+    monkeypatch.setattr(batch, "PROGRESS_FROM", 1)        # as a build of hundreds of explainers does
     err = stream()
     monkeypatch.setattr(sys, "stderr", err)
     try:
@@ -120,9 +121,10 @@ def test_progress_bar_only_on_a_terminal(make_site, monkeypatch, stream, shown):
 def test_big_builds_keep_bodies_on_disk_and_give_the_same_bytes(make_site, monkeypatch):
     from generator import build
     from generator.config import load_config
+    from generator.incremental import loading
     site = make_site(many(60))
     build.build(load_config(site.content, site.root / "in-memory", use_cache=False, jobs=1))
-    monkeypatch.setattr(build, "SPILL_FROM", 1)      # as a 10,000-explainer site does
+    monkeypatch.setattr(loading, "SPILL_FROM", 1)    # as a 10,000-explainer site does
     build.build(load_config(site.content, site.root / "spilled", use_cache=False, jobs=2))
     build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))
     build.build(load_config(site.content, site.root / "spilled-cached", jobs=2))   # bodies from the cache

@@ -395,7 +395,7 @@ def full_explainer(tmp_path: Path):
     from markupsafe import Markup
 
     from generator.errors import SourceLocation
-    from generator.incremental import cache
+    from generator.incremental import bodies
     from generator.model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
     new_york = ZoneInfo("America/New_York")
     body = Body(lede_html=Markup("<p>Lede &amp; more</p>"), lede_text="Lede & more", words=42, sections=(
@@ -414,15 +414,15 @@ def full_explainer(tmp_path: Path):
         facts=facts, updates=(Update(datetime(2024, 1, 1, tzinfo=timezone.utc), "First"),
                               Update(datetime(2024, 1, 2, tzinfo=timezone(timedelta(hours=-3), "BRT")), "Named")),
         body=body, files=(tmp_path / "a" / "hero.jpg",), translation_key="rates-2024")
-    return explainer, cache
+    return explainer, bodies
 
 
 def test_an_explainer_comes_back_from_the_cache_exactly(tmp_path):
     from generator.incremental import codec
-    explainer, cache = full_explainer(tmp_path)
-    bodies = tmp_path / "bodies"
-    stored = cache.spill_body(explainer.body, bodies)
-    kind = codec.explainer_kind(codec.Kind("body", lambda b: b.name, lambda name: cache.StoredBody(bodies, name)),
+    explainer, bodies = full_explainer(tmp_path)
+    folder = tmp_path / "bodies"
+    stored = bodies.spill_body(explainer.body, folder)
+    kind = codec.explainer_kind(codec.Kind("body", lambda b: b.name, lambda name: bodies.StoredBody(folder, name)),
                                 memo={})
     again = kind.decode(json.loads(json.dumps(kind.encode(explainer.__class__(
         **{**explainer.__dict__, "body": stored})))))
@@ -463,18 +463,18 @@ def test_a_damaged_time_is_refused(value):
 
 
 def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(make_site, cli):
-    from generator.incremental import cache
+    from generator.incremental import state
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
     state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
     data = json.loads(state_file.read_bytes())
     data["loaded"][0][1][4] = ["2024-01-01T00:00:00", 0, ["zone", "../../etc/passwd"]]
     state_file.write_text(json.dumps(data))
-    assert cache.load_state(state_file, site.content, site.out).loaded == {}
+    assert state.load_state(state_file, site.content, site.out).loaded == {}
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
     result = cli("build", check=True, cwd=site.root)
     assert result.err == "" and "More." in site.page("story-1/index.html")
-    assert len(cache.load_state(state_file, site.content, site.out).loaded) == 2
+    assert len(state.load_state(state_file, site.content, site.out).loaded) == 2
 
 
 ZONES_SITE = {

@@ -1,8 +1,10 @@
 """Reading content/: the files an explainer is made of, its front matter and typed fields.
 
-discover lists the explainers and other files; load reads one explainer (front matter, fields, body).
+discover lists the explainers and other files; load reads one explainer (front matter, fields, body);
+batch loads many at once, in worker processes when that pays.
 """
 from .discover import SourceTree, discover
-from .load import body_cache_key, load_all, load_explainer, split_front_matter
+from .load import SourceFile, body_cache_key, explainer_from, load_all, load_explainer, read_source, split_front_matter
 
-__all__ = ["SourceTree", "body_cache_key", "discover", "load_all", "load_explainer", "split_front_matter"]
+__all__ = ["SourceFile", "SourceTree", "body_cache_key", "discover", "explainer_from", "load_all",
+           "load_explainer", "read_source", "split_front_matter"]

@@ -47,11 +47,28 @@ def split_front_matter(text: str, path: Path) -> FrontMatter:
                        hint="end the front matter with a line holding only ---")
 
 
-def body_cache_key(text: str, slug: str, source: Path, config: SiteConfig, converter: Converter) -> str:
+@dataclass(frozen=True)
+class SourceFile:
+    """An explainer's Markdown file, read once: its text, and the other files of its bundle."""
+    slug: str
+    path: Path
+    bundle: Path | None      # the page-bundle folder, when the explainer is one
+    files: tuple[Path, ...]  # the bundle's files copied beside the page
+    text: str
+
+
+def read_source(slug: str, source: Path, bundle: Path | None) -> SourceFile:
+    """Read an explainer's file (and list its bundle): the one read every later step works from."""
+    files = bundle_files(bundle) if bundle else ()   # first: no link out of content/ is read, no pipe opened
+    return SourceFile(slug, source, bundle, files, yamlfile.read_text(source))
+
+
+def body_cache_key(source: SourceFile, config: SiteConfig, converter: Converter) -> str:
     """Content address of a converted body: the source text, where it lives, and the Markdown settings."""
     digest = hashlib.blake2b(digest_size=20)
-    for part in (__version__, converter.settings_key, slug,
-                 source.parent.relative_to(config.content_dir).as_posix(), text, image_stamps(source)):
+    for part in (__version__, converter.settings_key, source.slug,
+                 source.path.parent.relative_to(config.content_dir).as_posix(), source.text,
+                 image_stamps(source.path)):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
@@ -83,8 +100,19 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
 
     `bodies` is a cache of converted bodies by `body_cache_key`; a hit skips Markdown entirely.
     """
-    files = bundle_files(bundle) if bundle else ()   # first: no link out of content/ is read, no pipe opened
-    text = yamlfile.read_text(source)
+    read = read_source(slug, source, bundle)
+    if bodies is None:
+        return explainer_from(read, config, converter)
+    key = body_cache_key(read, config, converter)
+    explainer = explainer_from(read, config, converter, bodies.get(key))
+    bodies[key] = explainer.body
+    return explainer
+
+
+def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, body: Body | None = None
+                   ) -> Explainer:
+    """The explainer in a file already read; its Markdown converted unless its `body` is known (cached)."""
+    slug, source, bundle, text = read.slug, read.path, read.bundle, read.text
     front = split_front_matter(text, source)
     fields = Fields(front.data, source, front.first_line)
     for key in front.data:
@@ -109,15 +137,11 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
     facts = read_facts(fields, source, bundle)
     raise_all(fields.errors)
 
-    key = body_cache_key(text, slug, source, config, converter) if bodies is not None else ""
-    body = bodies.get(key) if bodies is not None else None
     if body is None:
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
                             size_of=lambda rel: body_image_size(config.content_dir, rel))
         raise_all([_body_image_error(src, err, front, source) for src, err in converter.urls.image_errors])
-        if bodies is not None:
-            bodies[key] = body
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
@@ -125,7 +149,7 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=files, translation_key=translation_key or None,
+        files=read.files, translation_key=translation_key or None,
     )
 
 

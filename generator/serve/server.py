@@ -92,6 +92,7 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
         await stopped.wait()
     finally:
         watcher.stop()
+        preview.builder.close()      # its scratch folder, beside the preview's output
         hub.close_all()
         server.stop()
         await asyncio.wait_for(server.close_all_connections(), timeout=5)

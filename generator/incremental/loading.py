@@ -1,0 +1,72 @@
+"""Loading the explainers of a build: those whose files changed are loaded again (`content/batch`: each file
+read and keyed once, in worker processes when there are many), their bodies taken from the state when it
+knows the key, converted otherwise; every other explainer comes from the state as the last build left it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import SiteConfig
+from ..content import batch
+from ..errors import ExplainerError, flatten, raise_all
+from ..markdown.sections import Converter
+from ..model import Explainer
+from .bodies import spilled
+from .stamps import Snapshot
+from .state import BuildState
+
+PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
+SPILL_FROM = 2000      # explainers loaded at once whose bodies go to disk until rendered (~15 kB each)
+
+
+@dataclass(frozen=True)
+class Workers:
+    """How many explainers are converted at once, and how: the caller's choices, passed down."""
+    count: int
+    start_method: str                                  # see parallel
+    spill_folder: Callable[[], Path]                   # where bodies wait when thousands are converted at once
+    progress: batch.Progress | None = None
+
+
+def load_changed(config: SiteConfig, state: BuildState, snap: Snapshot, converter: Converter,
+                 workers: Workers) -> tuple[list[Explainer], int]:
+    """Every explainer of the snapshot, in its order, and how many were read from their files; the state
+    keeps them (and their bodies) for the next build. All the explainers' errors are raised together."""
+    stale = [(slug, source, bundle) for slug, source, bundle in snap.tree.explainers
+             if source not in state.loaded or state.loaded[source][0] != snap.stamps[source]]
+    fresh = _load_stale(config, state, stale, converter, workers)
+    state.loaded = {source: (snap.stamps[source], fresh[source] if source in fresh else state.loaded[source][1])
+                    for _, source, _ in snap.tree.explainers}
+    live = {id(e.body) for _, e in state.loaded.values()}    # by identity: hashing a Body hashes all its HTML
+    state.bodies = {key: body for key, body in state.bodies.items() if id(body) in live}
+    return [e for _, e in state.loaded.values()], len(stale)
+
+
+def _load_stale(config: SiteConfig, state: BuildState, stale: list[batch.Job], converter: Converter,
+                workers: Workers) -> dict[Path, Explainer]:
+    """Load the explainers whose files changed, in worker processes when many; bodies whose key the state
+    knows are taken from it, the others converted (and kept in the state under their key)."""
+    if len(stale) >= PARALLEL_FROM and workers.count >= 2:
+        spill = workers.spill_folder() if len(stale) >= SPILL_FROM else None
+        results = batch.load_in_workers(stale, config, frozenset(state.bodies), workers.count, workers.start_method,
+                                        functools.partial(spilled, spill) if spill else None, workers.progress)
+    else:
+        results = [batch.load(job, config, converter, state.bodies) for job in stale]
+    fresh: dict[Path, Explainer] = {}
+    errors: list[ExplainerError] = []
+    for (_, source, _), loaded in zip(stale, results):
+        if loaded.error is not None:
+            errors.extend(flatten(loaded.error))
+        elif loaded.explainer is not None:
+            explainer = loaded.explainer
+            if loaded.known:
+                explainer = dataclasses.replace(explainer, body=state.bodies[loaded.key])
+            else:
+                state.bodies[loaded.key] = explainer.body
+            fresh[source] = explainer
+    raise_all(errors)       # every explainer's problems, in the files' order
+    return fresh

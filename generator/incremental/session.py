@@ -1,0 +1,99 @@
+"""What a builder keeps from one build to the next: the state (in memory, and in `.explainer-cache/` when it
+persists), the theme's environment with its compiled templates, the Markdown converter, and a scratch folder
+of its own. The preview server keeps one session for all its rebuilds; a command-line build has its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .. import outfolder
+from ..config import SiteConfig
+from ..markdown.sections import Converter
+from ..render import themes
+from .cache import digest_of
+from .stamps import folders_unchanged
+from .state import BuildState
+from .store import BuildCache
+
+# Not part of the key: the clock (the record's time window covers it), site.yml's parsed form (its bytes are),
+# how the work is done, and the folders as spelled (their resolved paths are).
+NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs", "content_dir", "out_dir"})
+
+
+def config_key(config: SiteConfig, fingerprinted: bool) -> str:
+    """Everything in the configuration that can change a page, as one digest (site.yml by its bytes)."""
+    settings = [(f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
+                if f.name not in NOT_IN_CONFIG_KEY]
+    return digest_of((settings, config.content_dir.resolve(), config.out_dir.resolve(), fingerprinted))
+
+
+@dataclass
+class Session:
+    """`persist`: the state lives in `.explainer-cache/` between processes, not only in this session."""
+    persist: bool
+    state: BuildState | None = None
+    chain: themes.ThemeChain | None = None
+    env: jinja2.Environment | None = None
+    converter: Converter | None = None
+    scratch: tempfile.TemporaryDirectory | None = None     # removed when the session closes
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None
+
+    def state_for(self, config: SiteConfig, key: str, cache: BuildCache | None) -> BuildState:
+        """The previous build's state (from `cache` the first time), emptied of what a changed site.yml or
+        option invalidates."""
+        if self.state is None:
+            self.state = cache.load_state() if cache is not None else BuildState()
+        if self.state.config_key != key:
+            self.state.config_key = key
+            self.state.loaded, self.state.shown = {}, {}
+        return self.state
+
+    def converter_for(self, config: SiteConfig) -> Converter:
+        """The Markdown converter for the site's settings, made again only when they change."""
+        if self.converter is None or (self.converter.axioms, self.converter.raw_html) != (
+                config.axioms, config.raw_html):
+            self.converter = Converter(config.axioms, config.raw_html)
+        return self.converter
+
+    def environment(self, chain: themes.ThemeChain, templates_changed: bool) -> jinja2.Environment:
+        """The theme's environment, kept while the chain and its templates stay the same."""
+        if self.env is None or chain != self.chain or templates_changed:
+            self.chain, self.env = chain, themes.environment(chain)
+        return self.env
+
+    def bodies_folder(self, cache: BuildCache | None, out_dir: Path) -> Path:
+        """Where converted bodies wait until their page is rendered: the cache when the state persists there,
+        or a folder of our own."""
+        return cache.bodies if self.persist and cache is not None else self.scratch_folder(out_dir)
+
+    def cards_folder(self, cache: BuildCache | None, out_dir: Path) -> Path:
+        """Social cards are kept in the cache (the preview's too), or in a folder of our own."""
+        return cache.cards if cache is not None else self.scratch_folder(out_dir) / "cards"
+
+    def scratch_folder(self, out_dir: Path) -> Path:
+        if self.scratch is None:
+            # Beside the output, named like a staging folder: the next build removes it if this one is killed.
+            self.scratch = outfolder.scratch_folder(out_dir, "bodies")
+        return Path(self.scratch.name)
+
+
+def forget_changed_output(state: BuildState, out_dir: Path) -> None:
+    """Someone else (a build without the cache, a person) changed the output folder: the manifest no longer
+    lists every file in it, so the writer writes it anew rather than update it in place."""
+    if state.manifest and not folders_unchanged(out_dir, state.folders):
+        state.manifest, state.shown = {}, {}

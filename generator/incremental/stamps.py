@@ -1,0 +1,107 @@
+"""Stamps: what tells us a file or folder changed without reading it. A build's inputs (every file it may
+read) by size and modification time, taken once before any file is read, so a file saved while the build
+runs differs from its stamp and the next build redoes it; the output folders by inode and modification time.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import content
+from ..config import SiteConfig
+from ..render import themes
+
+Stamp = tuple
+Folders = dict[str, tuple[int, int]]     # output folder ("" for the top) → (inode, mtime_ns)
+
+
+def file_stamp(paths: list[Path]) -> Stamp:
+    """What tells us a file changed without reading it: size and modification time."""
+    stamp: list[tuple[str, int | None, int | None]] = []
+    for path in paths:
+        try:
+            st = path.stat()
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append((str(path), None, None))
+    return tuple(stamp)
+
+
+def explainer_stamp(source: Path, bundle: Path | None) -> Stamp:
+    """The stamp of everything an explainer is made of: its Markdown file, or every file in its bundle."""
+    if bundle is None:
+        return file_stamp([source])
+    stamp: list[tuple[str, int | None, int | None]] = []
+    folders = [str(bundle)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                try:
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                        continue
+                    st = entry.stat()
+                except OSError:   # a link loop or a dangling link: loading the explainer says what is wrong
+                    stamp.append((entry.path, None, None))
+                    continue
+                stamp.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every input of a build as stamps: the theme's files, each explainer's files, the other content files."""
+    chain: themes.ThemeChain
+    theme_stamp: Stamp
+    tree: content.SourceTree
+    stamps: dict[Path, Stamp]      # explainer source → stamp of its files
+    static_stamp: Stamp            # content files outside bundles
+
+    def key(self, config_key: str) -> tuple:
+        return (config_key, self.chain, self.theme_stamp, self.static_stamp,
+                tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
+
+
+def snapshot(config: SiteConfig) -> Snapshot:
+    chain = themes.resolve(config)
+    theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    tree = content.discover(config.content_dir)
+    return Snapshot(chain, file_stamp(theme_files), tree,
+                    {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers},
+                    file_stamp(list(tree.static_files)))
+
+
+def output_folders(out_dir: Path, files: Iterable[str]) -> Folders:
+    """The output folder and every folder holding our files, by inode and mtime: a file that anyone adds to
+    or removes from any of them changes one of these."""
+    folders = {""}
+    for rel in files:
+        parent = rel.rpartition("/")[0]
+        while parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    stamps = {}
+    for rel in sorted(folders):
+        try:
+            st = os.stat(out_dir / rel)
+            stamps[rel] = (st.st_ino, st.st_mtime_ns)
+        except OSError:
+            stamps[rel] = (0, 0)
+    return stamps
+
+
+def folders_unchanged(out_dir: Path, folders: Any) -> bool:
+    if not folders or type(folders) is not dict:
+        return False
+    top = os.fspath(out_dir)
+    for rel, stamp in folders.items():
+        try:
+            st = os.stat(f"{top}/{rel}" if rel else top)    # not Path: this runs on every warm build
+        except (OSError, TypeError, ValueError):
+            return False
+        if not isinstance(stamp, (list, tuple)) or (st.st_ino, st.st_mtime_ns) != tuple(stamp):
+            return False
+    return True

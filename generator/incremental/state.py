@@ -1,0 +1,146 @@
+"""The state one build leaves for the next: the loaded explainers with the stamps of their files, the names
+of their converted bodies, a digest of what each page was rendered from (the page-skip rule's), and the
+manifest of the files and folders the build left in the output folder.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import write
+from ..model import Body, Explainer
+from ..write import Entry
+from . import codec
+from .bodies import BODY_NAME, StoredBody, as_body, spill_body
+from .cache import bodies_folder, legacy_state_path, read_data, write_data
+from .codec import CacheDataError
+from .stamps import Folders, Stamp
+
+
+@dataclass
+class BuildState:
+    config_key: str | None = None
+    theme_stamp: Stamp = ()
+    loaded: dict[Path, tuple[Stamp, Explainer]] = field(default_factory=dict)
+    bodies: dict[str, Body] = field(default_factory=dict)
+    manifest: dict[str, Entry] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)     # page → digest of the inputs it was rendered from
+    folders: Folders = field(default_factory=dict)          # the output folders as the last build left them
+    # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
+    # while the explainer stays the same object (most of them, in a build where one file changed).
+    as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
+
+    def take_bodies(self, rebuilt: dict[Path, Body]) -> None:
+        """Bodies converted again (their cached files were damaged) replace those files in the state."""
+        for source, body in rebuilt.items():
+            stamp, explainer = self.loaded[source]
+            damaged = explainer.body
+            self.loaded[source] = (stamp, dataclasses.replace(explainer, body=body))
+            self.bodies = {key: body if old is damaged else old for key, old in self.bodies.items()}
+
+
+ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
+
+
+def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
+    """The state saved by the previous build; an empty one when there is none we can trust."""
+    data = read_data(path, content_dir, out_dir)
+    if data is None:
+        return BuildState()
+    bodies_dir = bodies_folder(path.parent)
+    present = set(os.listdir(bodies_dir)) if bodies_dir.is_dir() else set()
+    stored: dict[str, StoredBody] = {}
+
+    def body_file(name: Any) -> StoredBody:
+        if type(name) is not str or not BODY_NAME.fullmatch(name):
+            raise CacheDataError(f"not a body file name: {name!r}")
+        if name not in stored:
+            stored[name] = StoredBody(bodies_dir, name)
+        return stored[name]
+
+    explainer_kind = codec.explainer_kind(codec.Kind("body file", str, body_file), memo={})
+    loaded_kind = codec.row(codec.STAMP, explainer_kind)
+    try:
+        items = _items(data["loaded"], list)
+        loaded = [loaded_kind.decode(item) for item in items]
+        state = BuildState(
+            config_key=codec.TEXT.decode(data["config_key"]),
+            theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
+            # Explainers and bodies whose file is gone (pruned by another build) are simply loaded again.
+            loaded={e.source: (stamp, e) for stamp, e in loaded if e.body.name in present},
+            bodies={codec.TEXT.decode(key): as_body(body_file(name))
+                    for key, name in _items(data["bodies"], dict).items() if name in present},
+            manifest={codec.TEXT.decode(rel): ENTRY.decode(entry)
+                      for rel, entry in _items(data["manifest"], dict).items()},
+            shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
+            folders={rel: codec.row(codec.INT, codec.INT).decode(stamp)
+                     for rel, stamp in _items(data["folders"], dict).items()},
+            as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)})
+    except (KeyError, CacheDataError):
+        return BuildState()
+    return state
+
+
+def _items(value: Any, kind: type) -> Any:
+    if type(value) is not kind:
+        raise CacheDataError(f"expected a {kind.__name__}")
+    return value
+
+
+def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) -> None:
+    """Write the state; bodies not yet on disk go to `bodies/` first, named by the hash of their bytes."""
+    bodies_dir = bodies_folder(path.parent)
+    bodies_dir.mkdir(exist_ok=True)
+    stored: dict[int, StoredBody] = {}
+    names: set[str] = set()
+
+    def store(body: Any) -> str:
+        if isinstance(body, StoredBody):
+            names.add(body.name)
+            return body.name
+        if id(body) not in stored:
+            stored[id(body)] = spill_body(body, bodies_dir)
+        names.add(stored[id(body)].name)
+        return stored[id(body)].name
+
+    explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str))
+
+    def encode(explainer: Explainer) -> list:
+        as_read = state.as_read.get(explainer.source)
+        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody):
+            names.add(explainer.body.name)
+            return as_read[1]
+        return explainer_kind.encode(explainer)
+
+    loaded = [[codec.STAMP.encode(stamp), encode(e)] for stamp, e in state.loaded.values()]
+    bodies = {key: store(body) for key, body in state.bodies.items()}
+    write_data(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
+                  "loaded": loaded, "bodies": bodies,
+                  "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
+                  "shown": state.shown, "folders": {rel: list(s) for rel, s in state.folders.items()}},
+           content_dir, out_dir)
+    for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
+        legacy.unlink(missing_ok=True)
+    _prune(bodies_dir, names)
+
+
+def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
+    """Remove body files nothing refers to, once they are old enough not to belong to a concurrent build."""
+    cutoff = time.time() - older_than
+    for entry in os.scandir(bodies_dir):
+        try:
+            if entry.name not in keep and entry.stat().st_mtime < cutoff:
+                Path(entry.path).unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue        # a concurrent build pruned it first
+
+
+def made_here(out_dir: Path, content_dir: Path, state: BuildState) -> bool:
+    """Whether an output folder without the marker (made before it existed) was written by explainer:
+    a file is still as the previous build's manifest says it left it, or that build's cache is there."""
+    return legacy_state_path(content_dir, out_dir).is_file() or any(
+        write.as_written(out_dir, rel, entry) for rel, entry in state.manifest.items())
