@@ -61,12 +61,12 @@ class BuildReport:
 
 def build(config: SiteConfig, progress: Progress | None = None, force: bool = False, *,
           session: Session | None = None, fingerprint: bool = True,
-          start_method: str = parallel.SPAWN) -> BuildReport:
+          start_method: str | None = parallel.PLATFORM_DEFAULT) -> BuildReport:
     """One build into config.out_dir, reusing what `session` (or `.explainer-cache/`) kept from the last one.
 
     `force` replaces an output folder explainer did not make (see outfolder); `fingerprint=False` keeps theme
     assets at their own names (the preview swaps a changed stylesheet in place); `start_method` starts the
-    worker processes (see parallel: fork only where no other thread runs).
+    worker processes (see parallel: fork only where no other thread runs; by default, Python's default).
     """
     if session is None:
         with Session(persist=config.use_cache) as own:
@@ -119,12 +119,12 @@ class Builder:
     """Builds a site again and again with one session, redoing only what changed since its previous build.
 
     `persist=True` keeps the state between processes in `.explainer-cache/` too; `fingerprint`, `force` and
-    `start_method` as for `build` (the preview server's threads need spawn, the default).
+    `start_method` as for `build` (the preview server passes spawn: its watcher and server run threads).
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
                  fingerprint: bool = True, progress: Progress | None = None,
-                 force: bool = False, start_method: str = parallel.SPAWN):
+                 force: bool = False, start_method: str | None = parallel.PLATFORM_DEFAULT):
         self.load_config = load_config
         self.session = Session(persist)
         self.progress, self.force, self.fingerprint, self.start_method = progress, force, fingerprint, start_method

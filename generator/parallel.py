@@ -3,8 +3,9 @@
 How a pool starts its workers is the caller's choice (`start_method`), never guessed: `fork` is cheap and
 inherits the imported modules, but only safe in a process with no other threads (a one-shot command-line
 build, whose pools all start before the writer starts its threads); `spawn` (or `forkserver`) starts clean
-interpreters and is safe anywhere, so it is the choice beside the preview server's threads, and the default
-of the library functions.
+interpreters and is safe beside threads, so it is the preview server's choice. The library functions
+(`build.build`, `build.Builder`, `images.cards.make_cards`) default to `PLATFORM_DEFAULT`, Python's own
+default (fork on Linux before Python 3.14): a caller with threads of its own passes SPAWN.
 
 Workers never outlive the build: on Linux the kernel kills them when the build process dies, however it
 dies (SIGKILL included), and a build that stops on an exception (Ctrl-C, SIGTERM, an error) terminates
@@ -28,6 +29,7 @@ PR_SET_PDEATHSIG = 1     # prctl option (linux/prctl.h): a signal for this proce
 HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM})   # while workers start
 FORK, FORKSERVER, SPAWN = "fork", "forkserver", "spawn"
 START_METHODS = (FORK, FORKSERVER, SPAWN)
+PLATFORM_DEFAULT = None      # multiprocessing's default start method for this platform and Python
 
 
 def workers(config: SiteConfig) -> int:
@@ -52,10 +54,11 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def process_pool(count: int, start_method: str, initializer: Callable | None = None,
+def process_pool(count: int, start_method: str | None, initializer: Callable | None = None,
                  initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
-    """`count` workers started with `start_method` (one of START_METHODS), ended with the block."""
-    if start_method not in START_METHODS:
+    """`count` workers started with `start_method` (one of START_METHODS, or PLATFORM_DEFAULT), ended with
+    the block."""
+    if start_method is not PLATFORM_DEFAULT and start_method not in START_METHODS:
         raise ValueError(f"unknown start method {start_method!r} (one of {', '.join(START_METHODS)})")
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(start_method),
                                initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))

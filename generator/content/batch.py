@@ -58,7 +58,7 @@ def load(job: Job, config: SiteConfig, converter: Converter, known: Collection[s
     return Loaded(key, explainer)
 
 
-def load_in_workers(jobs: list[Job], config: SiteConfig, known: frozenset[str], workers: int, start_method: str,
+def load_in_workers(jobs: list[Job], config: SiteConfig, known: frozenset[str], workers: int, start_method: str | None,
                     keep: Callable[[Body], Body] | None = None, progress: Progress | None = None) -> list[Loaded]:
     """`load` for each job, in order, by `workers` processes started with `start_method` (see parallel).
     `keep` must be picklable (a module function, or a partial of one)."""

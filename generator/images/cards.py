@@ -47,7 +47,7 @@ def cache_folder(config: SiteConfig) -> Path:
 
 
 def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folders: Iterable[Path] = (),
-               folder: Path | None = None, start_method: str = parallel.SPAWN) -> CardReport:
+               folder: Path | None = None, start_method: str | None = parallel.PLATFORM_DEFAULT) -> CardReport:
     """A card for each explainer that wants one: a checked one from `folder`, or drawn into it.
 
     `folder` is the cache's cards folder (the default), or one of the build's own when it has no cache;
@@ -98,7 +98,7 @@ def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
     return key, path
 
 
-def _draw_in_pool(jobs: list, workers: int, start_method: str) -> list[tuple[str, Path]]:
+def _draw_in_pool(jobs: list, workers: int, start_method: str | None) -> list[tuple[str, Path]]:
     with parallel.process_pool(workers, start_method) as pool:
         return list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 

@@ -27,7 +27,7 @@ SPILL_FROM = 2000      # explainers loaded at once whose bodies go to disk until
 class Workers:
     """How many explainers are converted at once, and how: the caller's choices, passed down."""
     count: int
-    start_method: str                                  # see parallel
+    start_method: str | None                           # see parallel
     spill_folder: Callable[[], Path]                   # where bodies wait when thousands are converted at once
     progress: batch.Progress | None = None
 
