@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import contentfiles, languages, yamlfile
-from .errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, raise_all
+from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
+from .problems import Place
 
 SITE_FILE = "site.yml"
 KNOWN_KEYS = {
@@ -73,8 +74,8 @@ class SiteConfig:
         """The public URL of a site-relative path ('slug/'), absolute when base_url allows it."""
         return (self.absolute_base or self.base_path) + relative
 
-    def line_of(self, key: str) -> SourceLocation:
-        return SourceLocation(self.site_file, yamlfile.line_of(self.raw, key, 1))
+    def line_of(self, key: str) -> Place:
+        return Place(self.site_file, yamlfile.line_of(self.raw, key, 1))
 
 
 def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any) -> SiteConfig:
@@ -91,7 +92,7 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError("site.yml must be a mapping of keys to values", SourceLocation(site_file, 1))
+        raise ConfigError("site.yml must be a mapping of keys to values", Place(site_file, 1))
     values, errors = _validate(raw, site_file)
     if overrides.get("base_url") is not None:
         problem = base_url_problem(overrides["base_url"])
@@ -121,8 +122,8 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
     values: dict[str, Any] = {}
     errors: list[ExplainerError] = []
 
-    def where(key: str) -> SourceLocation:
-        return SourceLocation(site_file, yamlfile.line_of(raw, key, 1))
+    def where(key: str) -> Place:
+        return Place(site_file, yamlfile.line_of(raw, key, 1))
 
     for key, value in raw.items():
         if key not in KNOWN_KEYS:

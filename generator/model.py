@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .errors import SourceLocation
+from .problems import Place
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Fact:
     label: str
     value: str
     source: Source | None
-    where: SourceLocation
+    where: Place
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import ContentError, SourceLocation
+from .errors import ContentError
+from .problems import Place
 
 
 class LineDict(dict):
@@ -90,13 +91,13 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         return _load(text, loader)
     except _Refused as err:
         line = first_line + (err.problem_mark.line if err.problem_mark else 0)
-        raise ContentError(err.message, SourceLocation(path, line), hint=err.hint) from None
+        raise ContentError(err.message, Place(path, line), hint=err.hint) from None
     except yaml.MarkedYAMLError as err:
         if "maximum nesting depth" in (err.problem or ""):
             # libyaml's own limit (1,000 levels), met first when its scanner reads ahead: say it like ours.
             line = first_line + (err.problem_mark.line if err.problem_mark else 0)
             raise ContentError(f"YAML nested too deeply: more than {MAX_DEPTH} levels",
-                               SourceLocation(path, line), hint=TOO_DEEP_HINT) from None
+                               Place(path, line), hint=TOO_DEEP_HINT) from None
         # An unclosed quote or bracket is only noticed lines later; the line that opened it is where the
         # editor must look, and PyYAML keeps it as the context mark. Otherwise the problem's own line.
         unclosed = err.context_mark and any(word in (err.context or "") for word in ("quoted", "flow"))
@@ -111,9 +112,9 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         problem = ", ".join(part for part in (err.context, err.problem) if part) or "invalid YAML"
         hint = ("keep one of them" if isinstance(err, _DuplicateKey)
                 else "check quotes, colons and indentation")
-        raise ContentError(f"invalid YAML: {problem}", SourceLocation(path, line), hint=hint) from None
+        raise ContentError(f"invalid YAML: {problem}", Place(path, line), hint=hint) from None
     except yaml.YAMLError as err:
-        raise ContentError(f"invalid YAML: {err}", SourceLocation(path, first_line)) from None
+        raise ContentError(f"invalid YAML: {err}", Place(path, first_line)) from None
 
 
 def _load(text: str, loader: type) -> Any:
@@ -250,7 +251,7 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
-        raise ContentError(f"not UTF-8 text (byte {err.start})", SourceLocation(path),
+        raise ContentError(f"not UTF-8 text (byte {err.start})", Place(path),
                            hint="save the file as UTF-8") from None
 
 

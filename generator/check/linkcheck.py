@@ -14,7 +14,8 @@ from ..content.fields import FACTS_FILE
 from ..errors import did_you_mean
 from ..markdown.sections import UrlRewriter
 from ..model import Explainer
-from .findings import CheckSettings, Finding
+from ..problems import Problem
+from .findings import CheckSettings, finding
 from .images import size_findings
 from .sourcemap import SourceText
 
@@ -199,7 +200,7 @@ def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> It
 
 
 def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
-                      settings: CheckSettings) -> Iterator[Finding]:
+                      settings: CheckSettings) -> Iterator[Problem]:
     """Broken links, missing anchors, images without alt text, missing or oversized image files."""
     # A theme's broken link is on every page, written relative to each: report it once per target.
     theme: dict[tuple, tuple[str, list[str]]] = {}
@@ -210,7 +211,7 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
             if occurrence.from_theme:
                 theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
             else:
-                yield Finding(occurrence.path, occurrence.line, rule, message)
+                yield finding(occurrence.path, occurrence.line, rule, message)
         served = site.find(target.path) if target.kind == "internal" else None
         if (occurrence.link.tag == "img" and not occurrence.from_theme and served in site.files
                 and (occurrence.path, served) not in sized):
@@ -219,7 +220,7 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
                                      occurrence.line, settings)
     for (rule, _), (message, pages) in theme.items():
         more = f" (and {len(pages) - 1} more pages)" if len(pages) > 1 else ""
-        yield Finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
+        yield finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
 
 
 def _problems(occurrence: Occurrence, target: Target, site: Site,

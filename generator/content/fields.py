@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import contentfiles, languages, yamlfile
-from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
+from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.typography import smarten
 from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from ..problems import Place, Text, joined
 from .pictures import picture_size
 
 FACTS_FILE = "facts.yml"
@@ -32,14 +33,14 @@ class Fields:
         self.data, self.path, self.first_line = data, path, first_line
         self.errors: list[ExplainerError] = []
 
-    def where(self, key: Any = None, data: dict | None = None) -> SourceLocation:
+    def where(self, key: Any = None, data: dict | None = None) -> Place:
         """The line of `key` in `data`; for a key that is missing, the line where `data` starts."""
         data = self.data if data is None else data
         if key not in data and isinstance(data, yamlfile.LineDict) and data.lines:
-            return SourceLocation(self.path, self.first_line + min(data.lines.values()))
-        return SourceLocation(self.path, yamlfile.line_of(data, key, self.first_line))
+            return Place(self.path, self.first_line + min(data.lines.values()))
+        return Place(self.path, yamlfile.line_of(data, key, self.first_line))
 
-    def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
+    def fail(self, message: Text, key: Any = None, hint: Text | None = None, data: dict | None = None):
         self.errors.append(ContentError(message, self.where(key, data), hint=hint))
 
     def unknown_keys(self, data: dict, known: tuple[str, ...], what: str) -> None:
@@ -209,9 +210,9 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
                 known, where = first.setdefault(found.slug, (found.name, explainer))
                 if not same_term(known, found.name):
                     errors.append(ContentError(
-                        f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in "
-                        f"{display_path(where.source)}) would share one page, {_term_page(key, known)}",
-                        SourceLocation(explainer.source, front_matter_line(explainer.source, key)),
+                        (f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in ",
+                         where.source, f") would share one page, {_term_page(key, known)}"),
+                        Place(explainer.source, front_matter_line(explainer.source, key)),
                         hint=f"use one spelling for one term, e.g. '{known}' here too"))
     raise_all(errors)
 
@@ -288,9 +289,9 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
         return None
     try:
         if contentfiles.kind(path, root) != contentfiles.FILE:
-            raise ContentError("a folder, not an image", SourceLocation(path))
+            raise ContentError("a folder, not an image", Place(path))
     except ContentError as err:
-        fields.fail(f"image {src} is {err.message}", "src", data=value, hint=err.hint or "use an image file")
+        fields.fail(joined(f"image {src} is ", err.message), "src", data=value, hint=err.hint or "use an image file")
         return None
     try:
         size = picture_size(path, src)

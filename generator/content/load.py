@@ -7,10 +7,11 @@ from pathlib import Path
 
 from .. import __version__, contentfiles, yamlfile
 from ..config import SiteConfig
-from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, flatten, raise_all
+from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.sections import Converter
 from ..markdown.typography import smarten
 from ..model import Body, Explainer
+from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
 from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
 from .pictures import image_size
@@ -34,16 +35,16 @@ def split_front_matter(text: str, path: Path) -> FrontMatter:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise ContentError("no front matter: the file must start with a '---' line",
-                           SourceLocation(path, 1), hint="add ---, title: …, date: …, --- at the top")
+                           Place(path, 1), hint="add ---, title: …, date: …, --- at the top")
     for number, line in enumerate(lines[1:], start=2):
         if line.rstrip() in ("---", "..."):
             yaml_text = "\n".join(lines[1:number - 1])
             data = yamlfile.parse(yaml_text, path, first_line=2) if yaml_text.strip() else {}
             if not isinstance(data, dict):
                 raise ContentError("front matter must be a mapping of keys to values",
-                                   SourceLocation(path, 2), hint="write it as `key: value` lines")
+                                   Place(path, 2), hint="write it as `key: value` lines")
             return FrontMatter(data, "\n".join(lines[number:]), 2, number + 1)
-    raise ContentError("front matter is not closed: no second '---' line", SourceLocation(path, 1),
+    raise ContentError("front matter is not closed: no second '---' line", Place(path, 1),
                        hint="end the front matter with a line holding only ---")
 
 
@@ -136,7 +137,7 @@ def convert_body(converter: Converter, front: FrontMatter, source: Path, source_
         return converter.convert(front.body, source_dir, slug, size_of=size_of)
     except RecursionError:
         line = front.body_line + _most_markup(front.body.split("\n"))
-        raise ContentError("Markdown nested too deeply to convert", SourceLocation(source, line),
+        raise ContentError("Markdown nested too deeply to convert", Place(source, line),
                            hint="emphasis, lists or quotes nested hundreds of levels deep: "
                                 "remove the extra *, _, > or indentation") from None
 
@@ -151,7 +152,7 @@ def _body_image_error(src: str, err: ExplainerError, front: FrontMatter, source:
     """A broken picture in the body, at the first body line that names it."""
     lines = front.body.split("\n")
     line = next((front.body_line + n for n, text in enumerate(lines) if src in text), None)
-    return ContentError(err.message, SourceLocation(source, line), hint=err.hint)
+    return ContentError(err.message, Place(source, line), hint=err.hint)
 
 
 def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from ..errors import SourceLocation
 from ..model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+from ..problems import Place
 
 
 class CacheDataError(ValueError):
@@ -208,7 +208,7 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
     path = share(PATH)
     term = share(record(Term, name=TEXT, slug=TEXT))
     source = share(record(Source, name=TEXT, url=optional(TEXT)))
-    where = record(SourceLocation, path=path, line=optional(INT))
+    where = record(Place, path=path, line=optional(INT))
     fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
                    caption=optional(TEXT), credit=optional(TEXT))

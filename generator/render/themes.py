@@ -8,7 +8,8 @@ from pathlib import Path
 import jinja2
 
 from ..config import SiteConfig
-from ..errors import ConfigError, SourceLocation, TemplateError
+from ..errors import ConfigError, TemplateError
+from ..problems import Place
 
 DEFAULT_THEME = "default"
 
@@ -75,7 +76,7 @@ class TemplateFolders(jinja2.FileSystemLoader):
             path = self._file_of(template)
             line = path.read_bytes()[:err.start].count(b"\n") + 1 if path else None
             raise TemplateError(f"template is not UTF-8 text (byte {err.start} of the file)",
-                                SourceLocation(path or Path(template), line),
+                                Place(path or Path(template), line),
                                 hint="save it as UTF-8") from None
 
     def _file_of(self, template: str) -> Path | None:
