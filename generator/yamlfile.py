@@ -23,6 +23,16 @@ class LineDict(dict):
         return offset + self.lines.get(key, 0)
 
 
+class LineList(list):
+    """A sequence from YAML that remembers the 0-based line of each item (where the item's value starts)."""
+
+    lines: list[int]
+
+    def line_of(self, index: int, offset: int) -> int:
+        """1-based file line of item `index`, given the file line where the YAML block starts."""
+        return offset + (self.lines[index] if 0 <= index < len(self.lines) else 0)
+
+
 # Limits that keep a few hundred bytes of YAML from taking minutes and gigabytes (anchors that expand like
 # "billion laughs", lists nested thousands deep). Real site.yml, front matter and facts.yml stay far below.
 MAX_DEPTH = 100
@@ -44,7 +54,8 @@ class _Refused(yaml.MarkedYAMLError):
 
 
 class _LineNumbers(SafeConstructor):
-    """Constructor mixin: mappings become LineDicts; duplicate and unhashable keys are errors."""
+    """Constructor mixin: mappings become LineDicts, sequences LineLists; duplicate and unhashable keys are
+    errors."""
 
     def construct_line_dict(self, node):
         data = LineDict()
@@ -62,6 +73,12 @@ class _LineNumbers(SafeConstructor):
             data.lines[key] = key_node.start_mark.line
             data[key] = self.construct_object(value_node, deep=True)
 
+    def construct_line_list(self, node):
+        data = LineList()
+        data.lines = [item.start_mark.line for item in node.value]
+        yield data
+        data.extend(self.construct_object(item, deep=True) for item in node.value)
+
     def construct_real_timestamp(self, node):
         """PyYAML raises a bare ValueError for 2026-02-30, hour 25 or +25:00: say which value, and where."""
         try:
@@ -75,6 +92,7 @@ class _LineNumbers(SafeConstructor):
 def _loader(base: type) -> type:
     loader: Any = type(f"LineNumbered{base.__name__}", (_LineNumbers, base), {})   # a class made at run time
     loader.add_constructor("tag:yaml.org,2002:map", _LineNumbers.construct_line_dict)
+    loader.add_constructor("tag:yaml.org,2002:seq", _LineNumbers.construct_line_list)
     loader.add_constructor("tag:yaml.org,2002:timestamp", _LineNumbers.construct_real_timestamp)
     return loader
 
@@ -256,7 +274,10 @@ def read_text(path: Path) -> str:
 
 
 def line_of(data: Any, key: Any, first_line: int) -> int:
-    """File line of `key` in a mapping parsed by `parse`, or `first_line` when unknown."""
+    """File line of `key` in a mapping parsed by `parse` (or of item `key` in a sequence), or `first_line` when
+    unknown."""
     if isinstance(data, LineDict) and key in data.lines:
+        return first_line + data.lines[key]
+    if isinstance(data, LineList) and isinstance(key, int) and 0 <= key < len(data.lines):
         return first_line + data.lines[key]
     return first_line

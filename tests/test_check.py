@@ -330,6 +330,18 @@ def test_check_settings_are_validated_with_site_yml_lines(make_site, cli, check_
     assert "Traceback" not in result.err
 
 
+def test_each_disabled_rule_is_reported_at_its_own_line(make_site, cli):
+    # The same mistake twice, and a rule id that is part of the one above it: each at the line it is on.
+    site = make_site({"site.yml": "title: T\ncheck:\n  disable:\n    - brevity/lede-length\n    - brevity/lede\n"
+                                  "    - metadata\n    - brevity/lede\n", "a.md": article()})
+    result = cli("check")
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        "error: content/site.yml:5: check: unknown rule 'brevity/lede' (did you mean 'brevity/lede-length'?)",
+        "error: content/site.yml:7: check: unknown rule 'brevity/lede' (did you mean 'brevity/lede-length'?)"]
+
+
+
 def test_exit_status_fails_on_errors_and_on_warnings_with_strict(make_site, cli):
     sections = "\n\n**Why it matters:** x\n\n**The big picture:** y\n"
     site = make_site({"a.md": article(summary="S", body="Lede." + sections)})

@@ -85,7 +85,7 @@ def settings_from(config: SiteConfig) -> CheckSettings:
 
     for key, value in raw.items():
         if key == "disable":
-            disabled, problems = _disabled_rules(value, where(key), config.site_file)
+            disabled, problems = _disabled_rules(value, where(key))
             values["disabled"] = disabled
             errors.extend(problems)
         elif key in THRESHOLDS:
@@ -102,19 +102,16 @@ def settings_from(config: SiteConfig) -> CheckSettings:
     return CheckSettings(**values)
 
 
-def _disabled_rules(value, where: Place, site_file: Path
-                    ) -> tuple[frozenset[str], list[ExplainerError]]:
+def _disabled_rules(value, where: Place) -> tuple[frozenset[str], list[ExplainerError]]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return frozenset(), [ConfigError("check: 'disable' must be a list of rule ids", where,
                                          hint="e.g. disable: [brevity/lede-length, metadata]")]
     errors: list[ExplainerError] = []
-    lines = yamlfile.read_text(site_file).split("\n")
-    for rule in value:
-        # A list item has no line of its own in the parsed YAML: find it in the text below `disable:`.
-        line = next((n for n in range(where.line or 1, len(lines) + 1) if rule in lines[n - 1]), where.line)
-        at = Place(site_file, line)
+    for index, rule in enumerate(value):
+        at = Place(where.path, yamlfile.line_of(value, index, 1) if isinstance(value, yamlfile.LineList)
+                   else where.line)
         if rule in ALWAYS_ON:
             errors.append(ConfigError(f"check: '{rule}' cannot be turned off", at,
                                       hint="a site that does not build cannot be checked"))

@@ -69,10 +69,12 @@ def deploy(config: SiteConfig, target: Target, site_dir: Path, dry_run: bool = F
 
 def _target(entry: Any, number: int, config: SiteConfig) -> Target:
     site_file = config.site_file
-    deploy_line = yamlfile.line_of(config.raw, "deploy", 1)
+    entries = config.raw.get("deploy")
+    item_line = yamlfile.line_of(entries, number - 1, 1) if isinstance(entries, yamlfile.LineList) else None
     if not isinstance(entry, dict) or not entry:
         raise ConfigError(f"deploy target #{number} must be a mapping with name, kind and its options",
-                          Place(site_file, deploy_line), hint=f"e.g.\n{EXAMPLE}")
+                          Place(site_file, item_line or yamlfile.line_of(config.raw, "deploy", 1)),
+                          hint=f"e.g.\n{EXAMPLE}")
     lines = {key: Place(site_file, yamlfile.line_of(entry, key, 1)) for key in entry}
     where = min(lines.values(), key=lambda loc: loc.line or 0)
     label = f"'{entry['name']}'" if isinstance(entry.get("name"), str) else f"#{number}"
