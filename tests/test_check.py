@@ -332,7 +332,7 @@ def test_check_settings_are_validated_with_site_yml_lines(make_site, cli, check_
 
 def test_each_disabled_rule_is_reported_at_its_own_line(make_site, cli):
     # The same mistake twice, and a rule id that is part of the one above it: each at the line it is on.
-    site = make_site({"site.yml": "title: T\ncheck:\n  disable:\n    - brevity/lede-length\n    - brevity/lede\n"
+    make_site({"site.yml": "title: T\ncheck:\n  disable:\n    - brevity/lede-length\n    - brevity/lede\n"
                                   "    - metadata\n    - brevity/lede\n", "a.md": article()})
     result = cli("check")
     assert result.code == 1

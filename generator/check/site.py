@@ -14,7 +14,6 @@ from ..render import hosting, i18n, themes
 from ..selection import files_to_copy, select
 from . import copydesk, external, linkcheck, translations
 from .findings import RULES, settings_from
-from .sourcemap import SourceText
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         cards.check_names(chosen.published, config)
         interface = i18n.load(chain.folders, {e.language for e in chosen.published}, config.language)
         html = render.render_site(chosen.published, config, themes.environment(chain), assets, interface)
-        sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
         # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
         generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]
         files = files_to_copy(config, static, assets, tree, chosen.published, generated=generated)
@@ -56,14 +54,14 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
 
     found: list[Problem] = []
     for explainer in chosen.published:
-        found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
-                                              config.now, config.timezone, config.raw_html))
-    found.extend(translations.translation_findings(chosen.published, sources))
+        found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
+                                              config.raw_html))
+    found.extend(translations.translation_findings(chosen.published))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     site = linkcheck.Site(pages, files,
                           {e.slug: "a draft: it is not on the site until it has `draft: false`"
                            for e in explainers if e.draft and not config.drafts})
-    links = list(linkcheck.occurrences(pages, chosen.published, sources))
+    links = list(linkcheck.occurrences(pages, chosen.published))
     found.extend(linkcheck.internal_findings(links, site, config, settings))
     outside = _outside_links(links, config)
     checking = check_external and settings.enabled("links/external")

@@ -212,7 +212,7 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
                     errors.append(ContentError(
                         (f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in ",
                          where.source, f") would share one page, {_term_page(key, known)}"),
-                        Place(explainer.source, front_matter_line(explainer.source, key)),
+                        Place(explainer.source, explainer.line_of(key)),
                         hint=f"use one spelling for one term, e.g. '{known}' here too"))
     raise_all(errors)
 
@@ -221,21 +221,6 @@ def _terms_of(explainer: Explainer, key: str) -> tuple[Term, ...]:
     if key == "category":
         return (explainer.category,) if explainer.category else ()
     return explainer.tags
-
-
-def front_matter_line(source: Path, key: str) -> int | None:
-    """The line of a top-level front matter key, read again from the file (only to point at a mistake)."""
-    try:
-        lines = yamlfile.read_text(source).split("\n")
-    except (OSError, ExplainerError):
-        return None
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    for number, line in enumerate(lines[1:], start=2):
-        if line.rstrip() in ("---", "..."):
-            break
-        if pattern.match(line):
-            return number
-    return None
 
 
 def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
@@ -255,7 +240,7 @@ def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
         when = fields.moment("date", tz, data=entry, required=True)
         note = fields.text("note", data=entry, required=True)
         if when and note:
-            updates.append(Update(when, smarten(note)))
+            updates.append(Update(when, smarten(note), fields.where("date", entry)))
     return tuple(sorted(updates, key=lambda u: u.date, reverse=True))
 
 
@@ -374,7 +359,7 @@ def _fact_source(item: dict, fields: Fields) -> Source | None:
     if value is None:
         return None
     if isinstance(value, str) and value.strip():
-        return Source(smarten(value.strip()))
+        return Source(smarten(value.strip()), where=fields.where("source", item))
     if isinstance(value, dict):
         fields.unknown_keys(value, SOURCE_KEYS, "a fact's source")
         name = fields.text("name", data=value, required=True)
@@ -383,6 +368,6 @@ def _fact_source(item: dict, fields: Fields) -> Source | None:
             fields.fail(f"source url must be a web address: {url}", "url", data=value,
                         hint="start it with https://")
             url = None
-        return Source(smarten(name), url) if name else None
+        return Source(smarten(name), url, fields.where("url" if url else "name", value)) if name else None
     fields.fail("a fact's source must be text or {name, url}", "source", data=item)
     return None

@@ -116,7 +116,8 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
                             size_of=lambda rel: body_image_size(config.content_dir, rel))
-        raise_all([_body_image_error(src, err, front, source) for src, err in converter.urls.image_errors])
+        raise_all([ContentError(err.message, Place(source, line), hint=err.hint)   # a broken picture, at its line
+                   for line, err in converter.urls.image_errors])
         if bodies is not None:
             bodies[key] = body
     return Explainer(
@@ -126,15 +127,25 @@ def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteCon
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=files, translation_key=translation_key or None,
+        files=files, translation_key=translation_key or None, lines=key_lines(front),
     )
+
+
+def key_lines(front: FrontMatter) -> tuple[tuple[str, int], ...]:
+    """Where each front matter key is written, and each key of an `image:` mapping ("image.src")."""
+    data = front.data
+    lines = [(str(key), yamlfile.line_of(data, key, front.first_line)) for key in data]
+    image = data.get("image")
+    if isinstance(image, dict):
+        lines += [(f"image.{key}", yamlfile.line_of(image, key, front.first_line)) for key in image]
+    return tuple(lines)
 
 
 def convert_body(converter: Converter, front: FrontMatter, source: Path, source_dir: str, slug: str,
                  size_of) -> Body:
     """The Markdown body converted; markup nested thousands deep (Python-Markdown recurses) is an error."""
     try:
-        return converter.convert(front.body, source_dir, slug, size_of=size_of)
+        return converter.convert(front.body, source_dir, slug, size_of=size_of, first_line=front.body_line)
     except RecursionError:
         line = front.body_line + _most_markup(front.body.split("\n"))
         raise ContentError("Markdown nested too deeply to convert", Place(source, line),
@@ -146,13 +157,6 @@ def _most_markup(lines: list[str]) -> int:
     """Index of the line with the most nesting characters: where the editor should look."""
     counts = [sum(line.count(mark) for mark in "*_>[") + len(line) - len(line.lstrip()) for line in lines]
     return counts.index(max(counts)) if counts else 0
-
-
-def _body_image_error(src: str, err: ExplainerError, front: FrontMatter, source: Path) -> ContentError:
-    """A broken picture in the body, at the first body line that names it."""
-    lines = front.body.split("\n")
-    line = next((front.body_line + n for n, text in enumerate(lines) if src in text), None)
-    return ContentError(err.message, Place(source, line), hint=err.hint)
 
 
 def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
