@@ -319,9 +319,10 @@ class Builder:
         if state.config_key != config_key:
             state.config_key = config_key
             state.loaded, state.shown = {}, {}
-        if self._converter is None or (self._converter.axioms, self._converter.raw_html) != (
-                config.axioms, config.raw_html):
-            self._converter = Converter(config.axioms, config.raw_html)
+        if self._converter is None or (self._converter.axioms, self._converter.raw_html,
+                                       self._converter.extensions) != (config.axioms, config.raw_html,
+                                                                       config.markdown_extensions):
+            self._converter = content.converter_for(config)
         return state
 
     def _scratch_folder(self) -> Path:
@@ -473,7 +474,7 @@ _worker: dict = {}
 
 
 def _init_worker(config: SiteConfig, bodies_dir: Path | None) -> None:
-    _worker.update(config=config, converter=Converter(config.axioms, config.raw_html), bodies_dir=bodies_dir)
+    _worker.update(config=config, converter=content.converter_for(config), bodies_dir=bodies_dir)
 
 
 def _load_job(job: tuple) -> tuple[Explainer | None, ExplainerError | None]:

@@ -166,10 +166,15 @@ def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
     return image_size(path, rel) if contentfiles.is_regular_file_inside(path, content_dir) else None
 
 
+def converter_for(config: SiteConfig) -> Converter:
+    """The Markdown converter the site's settings call for (axioms, raw_html, markdown_extensions)."""
+    return Converter(config.axioms, config.raw_html, config.markdown_extensions)
+
+
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:
     """Every explainer in the content folder (drafts and scheduled ones included), all errors at once."""
     tree = discover(config.content_dir)
-    converter = converter or Converter(config.axioms, config.raw_html)
+    converter = converter or converter_for(config)
     explainers: list[Explainer] = []
     errors: list[ExplainerError] = []
     for slug, source, bundle in tree.explainers:

@@ -302,18 +302,24 @@ class SmartBrevityExtension(Extension):
         md.treeprocessors.register(TypographyTreeprocessor(md), "explainer-typography", 7)
         md.treeprocessors.register(UnsafeUrlFilter(md, self.raw_html), "explainer-unsafe-urls", 6.5)
         md.treeprocessors.register(UrlRewriter(md, self.lines), "explainer-urls", 6)
-        md.treeprocessors.register(SectionSplitter(md, self.vocabulary, self.lines), "explainer-sections", 5)
+        # Before toc (5) puts a permalink into headings, so a heading is still its label alone.
+        md.treeprocessors.register(SectionSplitter(md, self.vocabulary, self.lines), "explainer-sections", 5.5)
 
 
 class Converter:
     """One Markdown instance, reset between documents (building it costs more than converting).
 
-    `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text.
+    `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text; `extensions`
+    (site.yml `markdown_extensions`) are more Python-Markdown extensions with their options, or options for
+    the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them.
     """
 
-    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
+    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True,
+                 extensions: tuple[tuple[str, dict], ...] = ()):
         extension = SmartBrevityExtension(axioms, raw_html)
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, extension], output_format="html")
+        extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
+        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension], output_format="html",
+                                    extension_configs={name: dict(options) for name, options in extensions})
         splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
         finish = self.md.treeprocessors["explainer-record-finish"]
         assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
@@ -322,8 +328,10 @@ class Converter:
         self.lines, self.recorder = extension.lines, extension.recorder
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
+        self.extensions = tuple(extensions)
+        # Part of every body's cache key: a change to any of these converts the bodies again.
         self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary.items()),
-                                 raw_html))
+                                  raw_html) + ((self.extensions,) if self.extensions else ()))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None, first_line: int = 1) -> Body:
