@@ -73,7 +73,8 @@ class Block:
     """A paragraph, list item, quote, heading, table, code or HTML block of the body."""
     line: int
     kind: str                 # paragraph, item, quote, heading, table, code, html, rule, other
-    words: int                # as the reader sees them, a bold lead-in label left out
+    words: int                # of a paragraph, item or quote as the reader sees them (a bold lead-in left
+                              # out); 0 for the other kinds
     lead_in: str | None = None   # a paragraph's bold lead-in ending in ':', or a heading's text
 
 

@@ -106,8 +106,8 @@ def test_the_converter_records_blocks_sections_links_and_html_with_file_lines():
     assert [(s.label, s.line) for s in body.sections] == [("Why it matters", 13), ("The big picture", 23)]
     assert outline.blocks == (
         Block(6, "paragraph", 7), Block(9, "code", 0), Block(13, "paragraph", 6, "Why it matters"),
-        Block(15, "table", 3), Block(19, "html", 0), Block(23, "paragraph", 6, "The big picture"),
-        Block(27, "other", 3))     # the footnotes, where the first is written
+        Block(15, "table", 0), Block(19, "html", 0), Block(23, "paragraph", 6, "The big picture"),
+        Block(27, "other", 0))     # the footnotes, where the first is written
     assert outline.links[:3] == (
         BodyLink(6, "a", "../nowhere/", "../../nowhere/"),      # as written, and as the page at a/ has it
         BodyLink(13, "a", "../missing/", "../../missing/"),

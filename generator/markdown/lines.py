@@ -20,7 +20,6 @@ import itertools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import markdown
@@ -33,21 +32,47 @@ from markdown.treeprocessors import Treeprocessor
 _PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"(\d+)")
 _TRAILING_SPACES = re.compile(r"(?<=\n) +\n")
 _LOOK_AHEAD = 8     # blocks after the current one remembered, to see which ones a processor took
+# Elements that hold text, never blocks: no need to look inside them for a block the parser placed.
+_INLINE = frozenset({"a", "abbr", "b", "br", "code", "del", "em", "i", "img", "ins", "kbd", "mark", "q", "s",
+                     "small", "span", "strong", "sub", "sup", "u"})
 
 
-@dataclass
 class _Step:
     """One turn of the block parser's loop: the block being processed and what it started from."""
-    parent: etree.Element
-    line: int                   # preprocessed line of the block
-    lines: list[str]            # the block's lines, then those of the blocks it may take with it
-    rest: list[str]             # the blocks after it, at the start (the first few)
-    rest_count: int
-    children: int               # len(parent) at the start
-    references: int             # link definitions known at the start
-    footnotes: int              # footnote definitions known at the start
-    claimed: list[tuple[int, int]] = field(default_factory=list)   # block-relative ranges parsed or handed back
-    cursor: int = 0             # where the next nested chunk is looked for
+
+    __slots__ = (
+        "_lines",
+        "block",
+        "children",
+        "claimed",
+        "cursor",
+        "footnotes",
+        "line",
+        "parent",
+        "references",
+        "rest",
+        "rest_count",
+    )
+
+    def __init__(self, parent: etree.Element, line: int, blocks: list[str], references: int, footnotes: int):
+        self.parent = parent
+        self.line = line                   # preprocessed line of the block
+        self.block = blocks[0]
+        self.rest = blocks[1:1 + _LOOK_AHEAD]   # the blocks after it, at the start (the first few)
+        self.rest_count = len(blocks) - 1
+        self.children = len(parent)        # at the start
+        self.references = references       # link definitions known at the start
+        self.footnotes = footnotes         # footnote definitions known at the start
+        self.claimed: list[tuple[int, int]] = []   # block-relative ranges parsed or handed back
+        self.cursor = 0                    # where the next nested chunk is looked for
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """The block's lines (then those of the blocks it took with it); split only when needed."""
+        if self._lines is None:
+            self._lines = self.block.split("\n")
+        return self._lines
 
 
 class LineMap:
@@ -55,6 +80,7 @@ class LineMap:
 
     def __init__(self, md: markdown.Markdown):
         self.md = md
+        self._footnote_extension: FootnoteExtension | bool | None = False   # False: not looked for yet
         self.reset()
 
     def reset(self, first_line: int = 1) -> None:
@@ -69,6 +95,7 @@ class LineMap:
         self._parsed: dict[etree.Element, int] = {}   # element → preprocessed line, while parsing
         self._defined: list[tuple[int, str]] = []      # (preprocessed line, URL) of each link definition
         self._footnotes: dict[str, int] = {}           # a footnote's text → preprocessed line of its definition
+        self._footnote_dict = self._footnote_texts()    # the footnotes extension's, made anew per document
         self._steps: list[_Step] = []
         # Texts holding stashed HTML (a placeholder) or a '<', with the file line each starts on.
         self.marked: list[tuple[int, str]] = []
@@ -128,7 +155,10 @@ class LineMap:
 
     def _normalised(self) -> tuple[list[str], list[int]]:
         """The body's lines as Python-Markdown's whitespace preprocessor leaves them, and where each came from."""
-        text = "\n".join(self.raw).replace(util.STX, "").replace(util.ETX, "")
+        text = "\n".join(self.raw)
+        if not any(mark in text for mark in ("\t", "\r", util.STX, util.ETX)):   # most bodies: one line each
+            return [line if line.strip(" ") else "" for line in self.raw], list(range(len(self.raw)))
+        text = text.replace(util.STX, "").replace(util.ETX, "")
         normal, origin = [], []
         for number, line in enumerate(text.split("\n")):
             for part in line.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -152,25 +182,29 @@ class LineMap:
     def begin(self, parent: etree.Element, blocks: list[str], starts: list[int]) -> _Step:
         line = starts[0]
         self._parsed.setdefault(parent, line)   # an element's line is that of the first block parsed into it
-        step = _Step(parent, line, blocks[0].split("\n"), blocks[1:1 + _LOOK_AHEAD], len(blocks) - 1,
-                     len(parent), len(self.md.references), len(self._footnote_texts()))
+        step = _Step(parent, line, blocks, len(self.md.references), len(self._footnote_dict))
         self._steps.append(step)
         return step
 
     def end(self, step: _Step, blocks: list[str], starts: list[int]) -> None:
         self._steps.pop()
         pieces, taken = self._handed_back(step, blocks)
-        for block in step.rest[:taken]:
-            step.lines += ["", *block.split("\n")]
-        starts[:1 + taken] = [step.line + self._find_piece(step, piece, last=n == len(pieces) - 1)
-                              for n, piece in enumerate(pieces)]
+        if taken:
+            for block in step.rest[:taken]:
+                step.lines.extend(["", *block.split("\n")])
+        if pieces:
+            starts[:1 + taken] = [step.line + self._find_piece(step, piece, last=n == len(pieces) - 1)
+                                  for n, piece in enumerate(pieces)]
+        else:
+            del starts[:1 + taken]
         if len(self.md.references) > step.references:
             self._find_definitions(step)
-        if len(self._footnote_texts()) > step.footnotes:
+        if len(self._footnote_dict) > step.footnotes:
             self._find_footnotes(step)
         made = [child for child in step.parent[step.children:] if child not in self._parsed]
-        for child, offset in zip(made, self._unclaimed(step, len(made))):
-            self._parsed[child] = step.line + offset
+        if made:
+            for child, offset in zip(made, self._unclaimed(step, len(made))):
+                self._parsed[child] = step.line + offset
 
     def finish(self) -> None:
         """Turn the parser's lines into file lines."""
@@ -188,10 +222,10 @@ class LineMap:
         return self._footnotes.get("\n\n".join(blocks))
 
     def _footnote_texts(self) -> dict[str, str]:
-        for extension in self.md.registeredExtensions:
-            if isinstance(extension, FootnoteExtension):
-                return extension.footnotes
-        return {}
+        if self._footnote_extension is False:
+            self._footnote_extension = next(
+                (e for e in self.md.registeredExtensions if isinstance(e, FootnoteExtension)), None)
+        return self._footnote_extension.footnotes if isinstance(self._footnote_extension, FootnoteExtension) else {}
 
     def _find_footnotes(self, step: _Step) -> None:
         """The `[^label]: text` definitions a step took out, with their lines (their text is parsed later)."""
@@ -266,6 +300,8 @@ class LineMap:
     def _unclaimed(self, step: _Step, count: int) -> list[int]:
         """Lines for the elements a processor made itself (a heading after a nested paragraph): the first
         written lines of the block that no nested chunk or handed-back piece accounts for."""
+        if count == 1 and not step.claimed and step.lines[0].strip():
+            return [0]                     # the usual case: one element, made from the whole block
         free = [n for n, line in enumerate(step.lines) if line.strip() and not self._is_claimed(step, n)]
         return [free[n] if n < len(free) else 0 for n in range(count)]
 
@@ -370,34 +406,39 @@ class InlineLines(Treeprocessor):
         self._walk(root, self.lines.first_line)
 
     def _walk(self, element: etree.Element, line: int) -> int:
-        lines = self.lines
+        """Lines for what is inside `element`, whose text starts on `line`; returns the line its text ends on."""
         if element.tag == "table":
             return self._table(element, line)
-        end = self._walk_inside(element, line)
-        lines.ends[element] = end
-        return end
-
-    def _walk_inside(self, element: etree.Element, line: int) -> int:
         lines = self.lines
-        running = line + self._text(element.text, line, code=element.tag == "code")
+        of = lines.of
+        text = element.text
+        running = line + self._text(text, line, element.tag == "code") if text else line
         for child in element:
-            own = lines.of.get(child)
+            own = of.get(child)
             if own is None:
-                # Made after parsing (the footnotes' <div>): where its first parsed part is, else where it is.
-                lines.of[child] = next((lines.of[e] for e in child.iter() if e in lines.parsed), running)
-                running = self._walk(child, lines.of[child])
+                if child.tag not in _INLINE:
+                    # Made after parsing (the footnotes' <div>): where its first parsed part is.
+                    own = next((of[e] for e in child.iter() if e in lines.parsed), running)
+                else:
+                    own = running
+                of[child] = own
+                running = self._walk(child, own)
             else:
                 running = max(running, self._walk(child, own))
-            running += self._text(child.tail, running)   # after a <br>, prettify has put its line break back
+            tail = child.tail
+            if tail:
+                running += self._text(tail, running)   # after a <br>, prettify has put its line break back
+        lines.ends[element] = running
         return running
 
-    def _text(self, text: str | None, line: int, code: bool = False) -> int:
+    def _text(self, text: str, line: int, code: bool = False) -> int:
         """The line breaks in a text; a text with stashed HTML or a '<' in it is kept with its line."""
-        if not text:
-            return 0
-        if util.STX in text or ("<" in text and not code):
+        if util.STX in text:
             self.lines.marked.append((line, text))
-        return self.lines.placeholder_lines(text)
+            return self.lines.placeholder_lines(text)
+        if "<" in text and not code:
+            self.lines.marked.append((line, text))
+        return text.count("\n")
 
     def _table(self, table: etree.Element, line: int) -> int:
         """A table's rows are its lines, the one under the head row (|---|) aside."""

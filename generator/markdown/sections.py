@@ -74,10 +74,11 @@ class SectionSplitter(Treeprocessor):
         groups: list[tuple[str | None, etree.Element, int]] = [(None, lede, 0)]
         self.blocks = []
         for child in list(root):
-            label = self.axiom_label(child)
+            lead_in = bold_lead_in(child)
+            label = self.axiom_label(child, lead_in)
             if label is not None:
                 groups.append((label, etree.Element("section"), self._line_of(child)))
-            self.blocks.extend(self._blocks_of(child))
+            self.blocks.extend(self._blocks_of(child, lead_in))
             groups[-1][1].append(child)
             root.remove(child)
         self.sections = []
@@ -91,9 +92,9 @@ class SectionSplitter(Treeprocessor):
         for _, wrapper, _ in groups[1:]:
             mark_permalink_place(wrapper)
 
-    def axiom_label(self, element: etree.Element) -> str | None:
-        """The label when `element` starts a section: a bold lead-in ending in ':' or a heading."""
-        found = bold_lead_in(element)
+    def axiom_label(self, element: etree.Element, found: tuple[etree.Element, str] | None) -> str | None:
+        """The label when `element` starts a section: a bold lead-in ending in ':' (`found`: its
+        `bold_lead_in`) or a heading."""
         if found is not None:
             lead, text = found
             if normalise_label(text) in self.vocabulary:
@@ -116,7 +117,7 @@ class SectionSplitter(Treeprocessor):
     def _line_of(self, element: etree.Element) -> int:
         return self.lines.line_of(element) or self.lines.first_line
 
-    def _blocks_of(self, element: etree.Element) -> list[Block]:
+    def _blocks_of(self, element: etree.Element, found: tuple[etree.Element, str] | None) -> list[Block]:
         """The blocks a top-level element holds: itself, or each item of a list."""
         line = self._line_of(element)
         if element.tag in ("ul", "ol"):
@@ -129,12 +130,12 @@ class SectionSplitter(Treeprocessor):
             stashed = _ONLY_PLACEHOLDER.fullmatch(element.text or "") if not len(element) else None
             if stashed:     # fenced code or an HTML block, kept aside until the page is written
                 return [Block(line, "code" if int(stashed.group(1)) < self.lines.code_stash else "html", 0)]
-            found = bold_lead_in(element)
             if found is not None:
                 lead, label = found
                 text = "".join(element.itertext())[len("".join(lead.itertext())):].lstrip().removeprefix(":")
                 return [Block(line, kind, count_words(_STASH.sub(" ", text)), label.rstrip(":").strip())]
-        return [Block(line, kind, count_words(plain_text(element)) if kind not in ("code", "rule") else 0)]
+        # Words are counted where a length rule reads them (paragraphs and quotes); elsewhere they are 0.
+        return [Block(line, kind, _words(element) if kind in ("paragraph", "quote") else 0)]
 
 
 def unique_ids(labels: Iterable[str]) -> list[str]:
@@ -371,6 +372,12 @@ def _unwrap(html: str, tag: str) -> str:
     elif html == f"<{tag} />" or html == f"<{tag}></{tag}>":
         html = ""
     return html.strip("\n")
+
+
+def _words(element: etree.Element) -> int:
+    """count_words(plain_text(element)), in one pass."""
+    text = "".join(element.itertext())
+    return len((_STASH.sub(" ", text) if "\x02" in text else text).split())
 
 
 def _own_text(item: etree.Element) -> str:
