@@ -43,6 +43,11 @@ class Fields:
     def fail(self, message: Text, key: Any = None, hint: Text | None = None, data: dict | None = None):
         self.errors.append(ContentError(message, self.where(key, data), hint=hint))
 
+    def fail_item(self, message: Text, items: list, index: int, hint: Text | None = None):
+        """A mistake in item `index` of a YAML list, at the line the item is on."""
+        self.errors.append(ContentError(message, Place(self.path, yamlfile.line_of(items, index, self.first_line)),
+                                        hint=hint))
+
     def unknown_keys(self, data: dict, known: tuple[str, ...], what: str) -> None:
         """Every key of `data` that is not in `known` is an error, with the closest known key as the hint."""
         for key in data:
@@ -232,9 +237,9 @@ def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
                     hint="updates:\n  - date: 2026-11-26\n    note: Corrected the figure for …")
         return ()
     updates = []
-    for entry in value:
+    for index, entry in enumerate(value):
         if not isinstance(entry, dict):
-            fields.fail("each update needs a date and a note", "updates")
+            fields.fail_item("each update needs a date and a note", value, index)
             continue
         fields.unknown_keys(entry, UPDATE_KEYS, "an update")
         when = fields.moment("date", tz, data=entry, required=True)
@@ -316,7 +321,6 @@ def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | N
 def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
     """facts.yml's shape: {title, facts: [...]} or a bare list of {label, value, source?}."""
     title = None
-    where_key = key
     if isinstance(data, dict):
         fields.unknown_keys(data, FACTS_FILE_KEYS, "the facts" if key else FACTS_FILE)
         title = fields.text("title", data=data) or title
@@ -324,7 +328,6 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
         if not isinstance(items, list):
             fields.fail("facts must have a list under `facts:`", key, hint="facts: [{label: …, value: …}]")
             return None
-        where_key = None
     elif isinstance(data, list):
         items = data
     elif data is None:
@@ -333,10 +336,10 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
         fields.fail("facts must be a list of {label, value, source}", key)
         return None
     facts = []
-    for item in items:
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
-            fields.fail("each fact needs a label and a value", where_key,
-                        hint="- label: Fine\n  value: $5 million")
+            fields.fail_item("each fact needs a label and a value", items, index,
+                             hint="- label: Fine\n  value: $5 million")
             continue
         fields.unknown_keys(item, FACT_KEYS, "a fact")
         label = fields.text("label", data=item, required=True)
