@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import __version__
 from .config import SiteConfig, load_config
-from .errors import ExplainerError, display_path, flatten
+from .errors import ExplainerError, flatten, problems
+from .problems import Formatter
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 
@@ -24,11 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    # Problems name files relative to the folder the command was started in, as editors and CI logs expect.
+    shown = Formatter(Path.cwd())
     try:
         with _sigterm_stops():
-            return args.run(args)
+            return args.run(args, shown)
     except ExplainerError as err:
-        print(_error_text(err), file=sys.stderr)
+        print(shown.build_errors(problems(err)), file=sys.stderr)
         return 1
     except KeyboardInterrupt as stop:
         # Cleaned up on the way here (staging folder removed, workers ended), as on Ctrl-C.
@@ -40,16 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as err:
         # The machine said no (permissions, a read-only disk, a full disk): its words, not a traceback.
-        print(f"error: {_os_error_text(err)}", file=sys.stderr)
+        print(f"error: {_os_error_text(err, shown)}", file=sys.stderr)
         return 1
 
 
-def _os_error_text(err: OSError) -> str:
+def _os_error_text(err: OSError, shown: Formatter) -> str:
     path = Path(os.fsdecode(err.filename)) if err.filename else None
     denied = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
     if path and denied and not path.exists() and path.parent.is_dir():
         path = path.parent          # a file that could not be created (a temporary name): the folder said no
-    text = f"{display_path(path)}: {err.strerror or err}" if path else str(err.strerror or err)
+    text = f"{shown.path(path)}: {err.strerror or err}" if path else str(err.strerror or err)
     if denied:
         return text + " (check who may write there, e.g. `ls -ld` the folder; or build elsewhere with --out DIR)"
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -76,19 +79,6 @@ def _sigterm_stops():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _error_text(err: ExplainerError) -> str:
-    errors = flatten(err)
-    lines = []
-    for error in errors:
-        lines.append(f"error: {error}")
-        page_of = getattr(error, "content", None)    # a template failed on this explainer's page
-        if page_of:
-            lines.append(f"  while rendering the page of {page_of}")
-    if len(errors) > 1:
-        lines.append(f"{len(errors)} errors; nothing was written")
-    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,7 +186,7 @@ def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig
     return load_config(args.content, out, **overrides)
 
 
-def run_build(args: argparse.Namespace) -> int:
+def run_build(args: argparse.Namespace, shown: Formatter) -> int:
     from .build import build
     from .parallel import FORK, cyclic_gc_paused
     config = config_from(args, args.out)
@@ -227,15 +217,16 @@ def _print_build(report, config: SiteConfig, verbose: bool = False) -> None:
             print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace, shown: Formatter) -> int:
     from .serve import require_extra
     require_extra()
     from .serve.server import ServeOptions, serve
-    options = ServeOptions(content_dir=args.content, host=args.host, port=args.port, open_browser=args.open)
+    options = ServeOptions(content_dir=args.content, host=args.host, port=args.port, open_browser=args.open,
+                           shown=shown)
     return serve(options, lambda out: config_from(args, out))
 
 
-def run_deploy(args: argparse.Namespace) -> int:
+def run_deploy(args: argparse.Namespace, shown: Formatter) -> int:
     from .build import build
     from .deploy import deploy, find_target, summary_lines
     from .errors import ConfigError
@@ -279,18 +270,18 @@ def _add_new(commands) -> None:
     new.set_defaults(run=run_new)
 
 
-def run_new(args: argparse.Namespace) -> int:
+def run_new(args: argparse.Namespace, shown: Formatter) -> int:
     from . import scaffold
     if args.site is not None:
-        created = scaffold.new_site(args.site, args.title)
+        files = scaffold.new_site(args.site, args.title)
         print(f"Created a site in {args.site}/:")
-        print("\n".join(f"  {path}" for path in created))
+        print("\n".join(f"  {path}" for path in files))
         print(f"Next: cd {args.site} && explainer build   (then: explainer new \"Your first title\")")
         return 0
     created = scaffold.new_explainer(args.content, args.title, category=args.category,
                                      single_file=args.single_file, slug=args.slug)
     print("Created a draft:")
-    print("\n".join(f"  {path}" for path in created))
+    print("\n".join(f"  {shown.path(path)}" for path in created))
     print("Next: replace every TODO, then `explainer check --drafts`; set draft: false to publish.")
     return 0
 
@@ -311,8 +302,7 @@ def _add_check(commands) -> None:
     check.set_defaults(run=run_check)
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from .check.findings import from_error
+def run_check(args: argparse.Namespace, shown: Formatter) -> int:
     from .check.site import CheckReport, check_site, format_json, format_rules, format_text
     if args.rules:
         print(format_rules())
@@ -322,10 +312,10 @@ def run_check(args: argparse.Namespace) -> int:
     except ExplainerError as err:      # site.yml is wrong, so the site cannot build: a finding like the others
         if not all(e.where for e in flatten(err)):
             raise                      # no site here at all (no content folder): nothing to report on
-        report = CheckReport(tuple(from_error(err)))
+        report = CheckReport(tuple(problems(err)))
     else:                              # wrong `check:` settings stop check_site itself, as usage errors
         report = check_site(config, check_external=args.external)
-    print(format_json(report) if args.format == "json" else format_text(report))
+    print(format_json(report, shown) if args.format == "json" else format_text(report, shown))
     return 1 if report.failed(strict=args.strict) else 0
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import markdown
+
 from . import contentfiles, languages, yamlfile
-from .errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, raise_all
+from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
+from .problems import Place
 
 SITE_FILE = "site.yml"
 KNOWN_KEYS = {
@@ -25,6 +29,7 @@ KNOWN_KEYS = {
     "toc": "table of contents on explainers with at least this many sections (false = never)",
     "social_cards": "'auto' (when no hero image), 'always' or 'never'",
     "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
+    "markdown_extensions": "extra Python-Markdown extensions, by name, each with its options",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -45,6 +50,8 @@ class SiteConfig:
     toc: int | None = 4
     social_cards: str = "auto"
     raw_html: bool = True
+    # Extra Python-Markdown extensions: (name, options) in site.yml's order; checked when site.yml is read.
+    markdown_extensions: tuple[tuple[str, dict], ...] = ()
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -73,8 +80,8 @@ class SiteConfig:
         """The public URL of a site-relative path ('slug/'), absolute when base_url allows it."""
         return (self.absolute_base or self.base_path) + relative
 
-    def line_of(self, key: str) -> SourceLocation:
-        return SourceLocation(self.site_file, yamlfile.line_of(self.raw, key, 1))
+    def line_of(self, key: str) -> Place:
+        return Place(self.site_file, yamlfile.line_of(self.raw, key, 1))
 
 
 def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any) -> SiteConfig:
@@ -91,7 +98,7 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError("site.yml must be a mapping of keys to values", SourceLocation(site_file, 1))
+        raise ConfigError("site.yml must be a mapping of keys to values", Place(site_file, 1))
     values, errors = _validate(raw, site_file)
     if overrides.get("base_url") is not None:
         problem = base_url_problem(overrides["base_url"])
@@ -121,8 +128,8 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
     values: dict[str, Any] = {}
     errors: list[ExplainerError] = []
 
-    def where(key: str) -> SourceLocation:
-        return SourceLocation(site_file, yamlfile.line_of(raw, key, 1))
+    def where(key: str) -> Place:
+        return Place(site_file, yamlfile.line_of(raw, key, 1))
 
     for key, value in raw.items():
         if key not in KNOWN_KEYS:
@@ -176,6 +183,10 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
                 errors.append(ConfigError("'social_cards' must be auto, always or never", where(key)))
             else:
                 values[key] = value
+        elif key == "markdown_extensions":
+            extensions, problems = markdown_extensions(value, where(key))
+            values[key] = extensions
+            errors.extend(problems)
     return values, errors
 
 
@@ -203,3 +214,83 @@ def base_url_problem(url: str) -> tuple[str, str] | None:
     except ValueError:
         return f"has a port that is not a number: {url}", f"e.g. {example}"
     return None
+
+
+_STOCK = "markdown.extensions."
+_SAMPLE = "# Heading\n\nA paragraph with *emphasis*, a [link](a/) and `code`.\n\n- an item\n"
+_EXAMPLE = "e.g. markdown_extensions: [abbr, def_list, {toc: {toc_depth: 2-3}}]"
+
+
+def extension_name(name: str) -> str:
+    """A stock extension by its short name (`markdown.extensions.toc` and `toc` are one extension)."""
+    return name.removeprefix(_STOCK) if name.startswith(_STOCK) and ":" not in name else name
+
+
+def markdown_extensions(value: Any, where: Place) -> tuple[tuple[tuple[str, dict], ...], list[ExplainerError]]:
+    """site.yml's `markdown_extensions:` as (name, options) pairs; each extension is loaded once here, with
+    its options and on a sample text, so that a misspelt name or an option it refuses is a site.yml:line error,
+    not a failed build later."""
+    if not isinstance(value, list):
+        return (), [ConfigError("'markdown_extensions' must be a list of extension names", where, hint=_EXAMPLE)]
+    found: dict[str, dict] = {}
+    errors: list[ExplainerError] = []
+    for index, entry in enumerate(value):
+        at = Place(where.path, yamlfile.line_of(value, index, 1))
+        if isinstance(entry, dict) and len(entry) == 1:
+            (name, options), = entry.items()
+            options = {} if options is None else options
+        else:
+            name, options = entry, {}
+        if not isinstance(name, str) or not name.strip():
+            errors.append(ConfigError("each of markdown_extensions must be a name, or a name with its options",
+                                      at, hint=_EXAMPLE))
+            continue
+        name = extension_name(name.strip())
+        if not isinstance(options, dict):
+            errors.append(ConfigError(f"the options of Markdown extension '{name}' must be a mapping", at,
+                                      hint=f"e.g. - {name}: {{option: value}}"))
+            continue
+        if name in found:
+            errors.append(ConfigError(f"Markdown extension '{name}' is listed twice", at, hint="keep one"))
+            continue
+        problem = _extension_problem(name, options, at)
+        if problem is not None:
+            errors.append(problem)
+            continue
+        found[name] = dict(options)
+    return tuple(found.items()), errors
+
+
+def _extension_problem(name: str, options: dict, at: Place) -> ConfigError | None:
+    """What is wrong with loading extension `name` with `options` (None: nothing)."""
+    try:
+        markdown.Markdown(extensions=[name], extension_configs={name: options}).convert(_SAMPLE)
+    except ModuleNotFoundError as err:
+        if err.name and name.split(":")[0].split(".")[0] != err.name.split(".")[0]:
+            return ConfigError(f"Markdown extension '{name}' needs the Python package '{err.name}'", at,
+                               hint="install it beside explainer, e.g. pip install " + err.name.split(".")[0])
+        return ConfigError(f"unknown Markdown extension '{name}'", at,
+                           hint=did_you_mean(name, _known_extensions(), "the extensions installed",
+                                             otherwise="a Python-Markdown extension's name (abbr, def_list, toc…) "
+                                                       "or the module path of one you installed"))
+    except KeyError as err:
+        option = err.args[0] if err.args else ""
+        return ConfigError(f"Markdown extension '{name}' has no option '{option}'", at,
+                           hint=did_you_mean(str(option), _options_of(name), "its options"))
+    except Exception as err:   # an extension is code: whatever it raises on these options is their mistake
+        return ConfigError(f"Markdown extension '{name}' refuses its options: {type(err).__name__}: {err}"
+                           if options else f"Markdown extension '{name}' cannot be loaded: "
+                           f"{type(err).__name__}: {err}", at, hint="see the extension's documentation")
+    return None
+
+
+def _known_extensions() -> list[str]:
+    return sorted({entry.name for entry in entry_points(group="markdown.extensions")})
+
+
+def _options_of(name: str) -> list[str]:
+    try:
+        md = markdown.Markdown(extensions=[name])
+    except Exception:     # it loaded with its options a moment ago; without them it may not
+        return []
+    return sorted(md.registeredExtensions[-1].getConfigs()) if md.registeredExtensions else []

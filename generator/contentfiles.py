@@ -13,7 +13,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ContentError, ExplainerError, SourceLocation, display_path
+from .errors import ContentError, ExplainerError
+from .problems import Place
 
 FILE, FOLDER = "file", "folder"
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
@@ -28,15 +29,15 @@ def kind(path: Path, root: Path) -> str:
         raise _unreadable(path, err) from None
     if path.is_symlink() and not is_inside(path, root):
         what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
-        raise ContentError(f"a link to a {what} outside {_shown(root)}/: {os.path.realpath(path)}",
-                           SourceLocation(path), hint=f"copy the {what} into {_shown(root)}/ instead")
+        raise ContentError((f"a link to a {what} outside ", root, f"/: {os.path.realpath(path)}"),
+                           Place(path), hint=(f"copy the {what} into ", root, "/ instead"))
     if stat.S_ISDIR(info.st_mode):
         return FOLDER
     if stat.S_ISREG(info.st_mode):
         return FILE
     name = next((name for test, name in _SPECIAL if test(info.st_mode)), "something else")
-    raise ContentError(f"{name}, not a file", SourceLocation(path),
-                       hint=f"only files and folders can be published: move it out of {_shown(root)}/")
+    raise ContentError(f"{name}, not a file", Place(path),
+                       hint=("only files and folders can be published: move it out of ", root, "/"))
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -97,7 +98,7 @@ def walk(folder: Path, root: Path, errors: list[ExplainerError],
             real = os.path.join(ancestors[-1], path.name) if not path.is_symlink() else os.path.realpath(path)
             if real in ancestors or Path(ancestors[-1]).is_relative_to(real):
                 errors.append(ContentError("a link to a folder it is in: the folders would repeat for ever",
-                                           SourceLocation(path), hint="remove the link"))
+                                           Place(path), hint="remove the link"))
             else:
                 below.append((path, (*ancestors, real)))
         pending.extend(reversed(below))
@@ -106,14 +107,11 @@ def walk(folder: Path, root: Path, errors: list[ExplainerError],
 
 def _unreadable(path: Path, err: OSError) -> ContentError:
     if err.errno == errno.ELOOP:
-        return ContentError("a link that leads back to itself (a loop of symbolic links)", SourceLocation(path),
+        return ContentError("a link that leads back to itself (a loop of symbolic links)", Place(path),
                             hint="remove the link, or point it at a file")
     if path.is_symlink() and err.errno == errno.ENOENT:
         return ContentError(f"a link to something that does not exist: {os.readlink(path)}",
-                            SourceLocation(path), hint="remove the link, or point it at a file")
-    return ContentError(f"cannot be read: {err.strerror or err}", SourceLocation(path),
+                            Place(path), hint="remove the link, or point it at a file")
+    return ContentError(f"cannot be read: {err.strerror or err}", Place(path),
                         hint="check the file's permissions")
 
-
-def _shown(root: Path) -> str:
-    return display_path(root).rstrip("/") or "."

@@ -4,32 +4,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+
+from .problems import Formatter, Place, Problem, Text
 
 # scheme://user:password@host → scheme://***@host. Greedy up to the last @ before the path, so a password
 # with an @ in it is hidden whole; `git@github.com:org/site.git` (no scheme, no secret) is left alone.
 _CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s'\"<>]*@", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SourceLocation:
-    path: Path
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
-
-
-def display_path(path: Path) -> str:
-    """A path as editors want to see it: relative to the working folder when it is inside it."""
-    path = Path(path)
-    try:
-        # The last part is not followed: an error about a symbolic link names the link, not its target.
-        real = path.resolve() if path.name in ("", ".", "..") else path.parent.resolve() / path.name
-        return str(real.relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError, RuntimeError):   # RuntimeError: a loop of symbolic links (Python < 3.13)
-        return str(path)
 
 
 def redact(text: str) -> str:
@@ -42,23 +22,29 @@ class ExplainerError(Exception):
     """A mistake in the user's input. The CLI prints it as `file:line: message (hint)`, never a traceback.
 
     Message and hint are redacted here, once for every error: whatever a library put in them, no URL's
-    credentials reach a terminal, a CI log or the preview's error page.
+    credentials reach a terminal, a CI log or the preview's error page. A message may hold paths
+    (`("cannot write into ", path)`): they are shown relative to the root the command line chose.
     """
 
-    def __init__(self, message: str, where: SourceLocation | None = None, hint: str | None = None):
-        message, hint = redact(message), redact(hint) if hint is not None else None
+    def __init__(self, message: Text, where: Place | None = None, hint: Text | None = None,
+                 page_of: Place | None = None):
+        message, hint = _redact_text(message), _redact_text(hint) if hint is not None else None
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
+        self.page_of = page_of   # the explainer whose page was being rendered, when a template failed on one
 
     def __reduce__(self):
-        # Errors cross process boundaries when explainers load in parallel: keep place and hint.
-        return (self.__class__, (self.message, self.where, self.hint))
+        # Errors cross process boundaries when explainers load in parallel: keep place, hint and page.
+        return (self.__class__, (self.message, self.where, self.hint, self.page_of))
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.where, self.message, self.hint, page_of=self.page_of)
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}" if self.where else self.message
-        return f"{text} ({self.hint})" if self.hint else text
+        return Formatter().located(self.problem)
 
 
 class ConfigError(ExplainerError):
@@ -71,7 +57,6 @@ class ContentError(ExplainerError):
 
 class TemplateError(ExplainerError):
     """A theme template cannot be loaded or rendered."""
-    content: SourceLocation | None = None   # the explainer whose page was being rendered, when one was
 
 
 class DeployError(ExplainerError):
@@ -103,6 +88,16 @@ def raise_all(errors: list[ExplainerError]) -> None:
 def flatten(err: ExplainerError) -> list[ExplainerError]:
     """The single problems in `err`: the errors of an ErrorList, or `err` itself."""
     return list(getattr(err, "errors", [err]))
+
+
+def problems(err: ExplainerError) -> list[Problem]:
+    """Each single error in `err` as a Problem (rule build/error), ready for a Formatter."""
+    return [error.problem for error in flatten(err)]
+
+
+def _redact_text(text: Text) -> Text:
+    return redact(text) if isinstance(text, str) else tuple(
+        redact(part) if isinstance(part, str) else part for part in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str], what: str = "known keys", *, cutoff: float = 0.6,

@@ -5,13 +5,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .errors import SourceLocation
+from .problems import Place
+
+# Line 1 of an explainer is the `---` that opens its front matter; its first key can be on line 2.
+FRONT_MATTER_LINE = 2
 
 
 @dataclass(frozen=True)
 class Source:
     name: str
     url: str | None = None
+    # Where its url is written (the source itself when it has none); not part of what the source is.
+    where: Place | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,7 @@ class Fact:
     label: str
     value: str
     source: Source | None
-    where: SourceLocation
+    where: Place
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Image:
 class Update:
     date: datetime
     note: str
+    where: Place | None = field(default=None, compare=False)   # the line of its date
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,61 @@ class Section:
     words: int
     html_with_permalink: str  # `html` with `<a class="permalink" href="#id">` right after the label
     key: str                 # the axiom in every language: the English label's slug (`data-axiom-key`)
+    line: int | None = None  # the source line of its label
+
+
+# What the converter records of a body for `explainer check`, so that nothing reads the Markdown again.
+# Every line is a line of the explainer's file.
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, list item, quote, heading, table, code or HTML block of the body."""
+    line: int
+    kind: str                 # paragraph, item, quote, heading, table, code, html, rule, other
+    words: int                # of a paragraph, item or quote as the reader sees them (a bold lead-in left
+                              # out); 0 for the other kinds
+    lead_in: str | None = None   # a paragraph's bold lead-in ending in ':', or a heading's text
+
+
+@dataclass(frozen=True)
+class BodyLink:
+    """A link or image the Markdown makes."""
+    line: int
+    tag: str                  # "a" or "img"
+    written: str              # the URL as the Markdown has it
+    url: str | None           # as the page has it (relative links rewritten); None when it was removed
+    alt: str | None = None    # an image's alt text as the page has it
+
+
+@dataclass(frozen=True)
+class LinkDefinition:
+    """A `[label]: URL` line (links that use the label have its URL; unused, it reaches no page)."""
+    line: int
+    written: str
+
+
+@dataclass(frozen=True)
+class WrittenHtml:
+    """HTML written in the Markdown (with raw_html: false, text that looks like a tag)."""
+    line: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Handler:
+    """An inline event handler (`on…=`) the Markdown puts on an element, with `{: onclick=… }`."""
+    line: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Outline:
+    first_line: int = 1       # where the body starts
+    blocks: tuple[Block, ...] = ()
+    links: tuple[BodyLink, ...] = ()
+    definitions: tuple[LinkDefinition, ...] = ()
+    html: tuple[WrittenHtml, ...] = ()
+    handlers: tuple[Handler, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +125,7 @@ class Body:
     lede_text: str
     sections: tuple[Section, ...]
     words: int
+    outline: Outline = field(default_factory=Outline)
 
 
 @dataclass(frozen=True)
@@ -93,6 +155,8 @@ class Explainer:
     body: Body
     files: tuple[Path, ...] = field(default=())   # bundle files copied next to the page
     translation_key: str | None = None            # explainers with the same key translate each other
+    # The file line of each front matter key as written, and of each key under `image:` ("image.src").
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
     @property
     def url(self) -> str:
@@ -109,6 +173,20 @@ class Explainer:
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.body.words / WORDS_PER_MINUTE))
+
+    def wrote(self, key: str) -> bool:
+        """Whether the front matter has `key` (`updated` may also come from the updates list)."""
+        return any(name == key for name, _ in self.lines)
+
+    def line_of(self, *keys: str) -> int:
+        """File line of a front matter key, or of a nested one (`line_of("image", "src")`); when that is not
+        written, the line of the closest key above it, else the front matter's first line."""
+        known = dict(self.lines)
+        for depth in range(len(keys), 0, -1):
+            line = known.get(".".join(keys[:depth]))
+            if line is not None:
+                return line
+        return FRONT_MATTER_LINE
 
 
 def text_direction(language: str) -> str:

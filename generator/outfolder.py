@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ConfigError, display_path
+from .errors import ConfigError
 
 MARKER = ".explainer-site"
 MARKER_TEXT = b"Made by explainer build: the next build replaces this folder and everything in it.\n"
@@ -115,8 +115,8 @@ def claim_output_folder(out_dir: Path, made_before: Callable[[], bool], force: b
 def cannot_write(err: OSError, out_dir: Path) -> ConfigError:
     """The error for a failed write into (or beside) the output folder: the user can fix it, no traceback."""
     name = err.filename2 or err.filename       # for a rename: where it was going
-    where = display_path(Path(os.fsdecode(name))) if name else display_path(out_dir)
-    return ConfigError(f"cannot write the site into {display_path(out_dir)}: {where}: {err.strerror or err}",
+    where = Path(os.fsdecode(name)) if name else out_dir
+    return ConfigError(("cannot write the site into ", out_dir, ": ", where, f": {err.strerror or err}"),
                        hint="check that the folder and the one it is in are writable and not full; "
                        "nothing in it was changed")
 

@@ -12,8 +12,9 @@ from .check.findings import THRESHOLDS
 from .config import SITE_FILE, load_config
 from .content.discover import BUNDLE_INDEX, RESERVED_SLUGS, SLUG_PATTERN
 from .content.fields import FACTS_FILE, TITLE_LIMIT, spell_symbols
-from .errors import ConfigError, ContentError, SourceLocation, display_path
+from .errors import ConfigError, ContentError
 from .markdown.axioms import DEFAULT_AXIOMS
+from .problems import Place
 
 TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
 SLUG_MAX = 60                      # characters; long titles make unwieldy URLs
@@ -37,7 +38,7 @@ def slugify(title: str) -> str:
 
 def new_explainer(content_dir: Path, title: str | None, category: str | None = None,
                   single_file: bool = False, slug: str | None = None,
-                  today: date | None = None) -> list[str]:
+                  today: date | None = None) -> list[Path]:
     """Write a draft explainer (index.md + facts.yml, or one .md file); returns the paths created."""
     if not Path(content_dir).is_dir():
         raise ConfigError(f"content folder not found: {content_dir}",
@@ -52,12 +53,12 @@ def new_explainer(content_dir: Path, title: str | None, category: str | None = N
     if single_file:
         path = config.content_dir / f"{slug}.md"
         _create(path, _fill("explainer-single.md", values))
-        return [display_path(path)]
+        return [path]
     folder = config.content_dir / slug
     folder.mkdir()
     _create(folder / BUNDLE_INDEX, _fill("explainer.md", values))
     _create(folder / FACTS_FILE, _fill("facts.yml", {}))
-    return [display_path(folder / BUNDLE_INDEX), display_path(folder / FACTS_FILE)]
+    return [folder / BUNDLE_INDEX, folder / FACTS_FILE]
 
 
 def new_site(root: Path, title: str | None = None, today: date | None = None) -> list[str]:
@@ -66,7 +67,7 @@ def new_site(root: Path, title: str | None = None, today: date | None = None) ->
     _refuse_file_in_the_way(root)
     for path in (content_dir, theme_dir):
         if path.exists():
-            raise ConfigError(f"{display_path(path)} already exists", SourceLocation(path),
+            raise ConfigError((path, " already exists"), Place(path),
                               hint="give `new --site` a new folder, or one without content/ or themes/default/")
     site_title = (title or "").strip() or DEFAULT_SITE_TITLE
     # The new site.yml sets no time zone, so dates mean UTC: a local "today" ahead of UTC would be scheduled.
@@ -85,8 +86,8 @@ def new_site(root: Path, title: str | None = None, today: date | None = None) ->
             path.parent.mkdir(parents=True, exist_ok=True)
             _create(path, text)
     except OSError as err:
-        raise ConfigError(f"cannot create the site in {display_path(root)}: {err.strerror or err}",
-                          SourceLocation(Path(err.filename)) if err.filename else None,
+        raise ConfigError(("cannot create the site in ", root, f": {err.strerror or err}"),
+                          Place(Path(err.filename)) if err.filename else None,
                           hint="pick a folder you can write to") from None
     return [path.relative_to(root).as_posix() for path in files]
 
@@ -95,7 +96,7 @@ def _refuse_file_in_the_way(root: Path) -> None:
     """`new --site X` where X, or a folder above it, is a file: say so before creating anything."""
     for path in (root, *root.parents):
         if path.exists() and not path.is_dir():
-            raise ConfigError("this is a file, and a new site needs a folder here", SourceLocation(path),
+            raise ConfigError("this is a file, and a new site needs a folder here", Place(path),
                               hint="give `new --site` the name of a new folder")
 
 
@@ -130,7 +131,7 @@ def _refuse_collision(content_dir: Path, slug: str) -> None:
         name = entry.stem if entry.is_file() and entry.suffix == ".md" else entry.name
         if name.casefold() == wanted and (entry.is_dir() or entry.suffix == ".md"):
             raise ContentError(f"an explainer named '{slug}' already exists",
-                               SourceLocation(entry),
+                               Place(entry),
                                hint="choose another title, or pass --slug another-name")
 
 

@@ -17,8 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ContentError, ExplainerError, SourceLocation
+from .errors import ContentError, ExplainerError
 from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch, remove_tree, swap
+from .problems import Place
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
 
@@ -73,7 +74,7 @@ class SiteWriter:
         try:
             data = source.read_bytes()
         except OSError as err:
-            raise ContentError(f"cannot read this file: {err.strerror or err}", SourceLocation(source),
+            raise ContentError(f"cannot read this file: {err.strerror or err}", Place(source),
                                hint="check that it is a readable file") from None
         self._put(rel, digest(data), data)
 
@@ -270,7 +271,7 @@ def clashes(from_content: dict[str, Path], generated: list[str]) -> list[Explain
         if other is not None:
             errors.append(ContentError(
                 f"this file would be published as {rel}, which clashes with {other}, written by the build itself",
-                SourceLocation(path), hint="rename or move it; to change a generated page, override its "
+                Place(path), hint="rename or move it; to change a generated page, override its "
                 "template in themes/, as the README's Themes section shows"))
     return errors
 

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import ContentError, SourceLocation
+from .errors import ContentError
+from .problems import Place
 
 
 class LineDict(dict):
@@ -20,6 +21,16 @@ class LineDict(dict):
     def line_of(self, key: Any, offset: int) -> int:
         """1-based file line of `key`, given the file line where the YAML block starts."""
         return offset + self.lines.get(key, 0)
+
+
+class LineList(list):
+    """A sequence from YAML that remembers the 0-based line of each item (where the item's value starts)."""
+
+    lines: list[int]
+
+    def line_of(self, index: int, offset: int) -> int:
+        """1-based file line of item `index`, given the file line where the YAML block starts."""
+        return offset + (self.lines[index] if 0 <= index < len(self.lines) else 0)
 
 
 # Limits that keep a few hundred bytes of YAML from taking minutes and gigabytes (anchors that expand like
@@ -43,7 +54,8 @@ class _Refused(yaml.MarkedYAMLError):
 
 
 class _LineNumbers(SafeConstructor):
-    """Constructor mixin: mappings become LineDicts; duplicate and unhashable keys are errors."""
+    """Constructor mixin: mappings become LineDicts, sequences LineLists; duplicate and unhashable keys are
+    errors."""
 
     def construct_line_dict(self, node):
         data = LineDict()
@@ -61,6 +73,12 @@ class _LineNumbers(SafeConstructor):
             data.lines[key] = key_node.start_mark.line
             data[key] = self.construct_object(value_node, deep=True)
 
+    def construct_line_list(self, node):
+        data = LineList()
+        data.lines = [item.start_mark.line for item in node.value]
+        yield data
+        data.extend(self.construct_object(item, deep=True) for item in node.value)
+
     def construct_real_timestamp(self, node):
         """PyYAML raises a bare ValueError for 2026-02-30, hour 25 or +25:00: say which value, and where."""
         try:
@@ -74,6 +92,7 @@ class _LineNumbers(SafeConstructor):
 def _loader(base: type) -> type:
     loader: Any = type(f"LineNumbered{base.__name__}", (_LineNumbers, base), {})   # a class made at run time
     loader.add_constructor("tag:yaml.org,2002:map", _LineNumbers.construct_line_dict)
+    loader.add_constructor("tag:yaml.org,2002:seq", _LineNumbers.construct_line_list)
     loader.add_constructor("tag:yaml.org,2002:timestamp", _LineNumbers.construct_real_timestamp)
     return loader
 
@@ -90,13 +109,13 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         return _load(text, loader)
     except _Refused as err:
         line = first_line + (err.problem_mark.line if err.problem_mark else 0)
-        raise ContentError(err.message, SourceLocation(path, line), hint=err.hint) from None
+        raise ContentError(err.message, Place(path, line), hint=err.hint) from None
     except yaml.MarkedYAMLError as err:
         if "maximum nesting depth" in (err.problem or ""):
             # libyaml's own limit (1,000 levels), met first when its scanner reads ahead: say it like ours.
             line = first_line + (err.problem_mark.line if err.problem_mark else 0)
             raise ContentError(f"YAML nested too deeply: more than {MAX_DEPTH} levels",
-                               SourceLocation(path, line), hint=TOO_DEEP_HINT) from None
+                               Place(path, line), hint=TOO_DEEP_HINT) from None
         # An unclosed quote or bracket is only noticed lines later; the line that opened it is where the
         # editor must look, and PyYAML keeps it as the context mark. Otherwise the problem's own line.
         unclosed = err.context_mark and any(word in (err.context or "") for word in ("quoted", "flow"))
@@ -111,9 +130,9 @@ def parse(text: str, path: Path, first_line: int = 1, loader: type = FAST_LOADER
         problem = ", ".join(part for part in (err.context, err.problem) if part) or "invalid YAML"
         hint = ("keep one of them" if isinstance(err, _DuplicateKey)
                 else "check quotes, colons and indentation")
-        raise ContentError(f"invalid YAML: {problem}", SourceLocation(path, line), hint=hint) from None
+        raise ContentError(f"invalid YAML: {problem}", Place(path, line), hint=hint) from None
     except yaml.YAMLError as err:
-        raise ContentError(f"invalid YAML: {err}", SourceLocation(path, first_line)) from None
+        raise ContentError(f"invalid YAML: {err}", Place(path, first_line)) from None
 
 
 def _load(text: str, loader: type) -> Any:
@@ -250,12 +269,15 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
-        raise ContentError(f"not UTF-8 text (byte {err.start})", SourceLocation(path),
+        raise ContentError(f"not UTF-8 text (byte {err.start})", Place(path),
                            hint="save the file as UTF-8") from None
 
 
 def line_of(data: Any, key: Any, first_line: int) -> int:
-    """File line of `key` in a mapping parsed by `parse`, or `first_line` when unknown."""
+    """File line of `key` in a mapping parsed by `parse` (or of item `key` in a sequence), or `first_line` when
+    unknown."""
     if isinstance(data, LineDict) and key in data.lines:
+        return first_line + data.lines[key]
+    if isinstance(data, LineList) and isinstance(key, int) and 0 <= key < len(data.lines):
         return first_line + data.lines[key]
     return first_line

@@ -394,16 +394,16 @@ def full_explainer(tmp_path: Path):
 
     from markupsafe import Markup
 
-    from generator.errors import SourceLocation
     from generator.incremental import bodies
     from generator.model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+    from generator.problems import Place
     new_york = ZoneInfo("America/New_York")
     body = Body(lede_html=Markup("<p>Lede &amp; more</p>"), lede_text="Lede & more", words=42, sections=(
         Section("Why it matters:", "why-it-matters", "why-it-matters", Markup("<p><strong>x</strong></p>"), 3,
                 Markup("<p>x<a class=\"permalink\">#</a></p>"), "why-it-matters"),))
     facts = FactBox("Key facts", (Fact("Rate", "4 %", Source("Agency", "https://example.com/"),
-                                       SourceLocation(tmp_path / "a" / "facts.yml", 2)),
-                                  Fact("Plain", "x", None, SourceLocation(tmp_path / "a" / "facts.yml"))))
+                                       Place(tmp_path / "a" / "facts.yml", 2)),
+                                  Fact("Plain", "x", None, Place(tmp_path / "a" / "facts.yml"))))
     explainer = Explainer(
         slug="a", source=tmp_path / "a" / "index.md", bundle=tmp_path / "a", title="Ünïcode \ud800 title",
         date=datetime(2024, 11, 3, 1, 30, tzinfo=new_york, fold=1),                 # the second 01:30

@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -16,6 +17,7 @@ from generator.check.findings import RULES
 from generator.check.site import check_site, format_json, format_text
 from generator.config import load_config
 from generator.errors import ConfigError
+from generator.problems import Formatter
 
 
 def png(width: int = 12, height: int = 8) -> bytes:
@@ -133,12 +135,18 @@ def check(site, **options):
     return check_site(load_config(site.content, **options))
 
 
+def shown() -> Formatter:
+    return Formatter(Path.cwd())   # these tests run from the site's folder, as the CLI would
+
+
 def summary(report) -> list[str]:
-    return [f"{f.where}: {f.level}: {f.rule}" for f in report.findings]
+    fmt = shown()
+    return [f"{fmt.place(f.place) if f.place else '.'}: {f.level}: {f.rule}" for f in fmt.in_order(report.findings)]
 
 
 def messages(report, rule: str) -> list[str]:
-    return [f.message for f in report.findings if f.rule == rule]
+    fmt = shown()
+    return [fmt.finding_message(f) for f in fmt.in_order(report.findings) if f.rule == rule]
 
 
 def test_problem_site_reports_each_finding_at_its_markdown_or_yaml_line(problems):
@@ -322,6 +330,18 @@ def test_check_settings_are_validated_with_site_yml_lines(make_site, cli, check_
     assert "Traceback" not in result.err
 
 
+def test_each_disabled_rule_is_reported_at_its_own_line(make_site, cli):
+    # The same mistake twice, and a rule id that is part of the one above it: each at the line it is on.
+    make_site({"site.yml": "title: T\ncheck:\n  disable:\n    - brevity/lede-length\n    - brevity/lede\n"
+                                  "    - metadata\n    - brevity/lede\n", "a.md": article()})
+    result = cli("check")
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        "error: content/site.yml:5: check: unknown rule 'brevity/lede' (did you mean 'brevity/lede-length'?)",
+        "error: content/site.yml:7: check: unknown rule 'brevity/lede' (did you mean 'brevity/lede-length'?)"]
+
+
+
 def test_exit_status_fails_on_errors_and_on_warnings_with_strict(make_site, cli):
     sections = "\n\n**Why it matters:** x\n\n**The big picture:** y\n"
     site = make_site({"a.md": article(summary="S", body="Lede." + sections)})
@@ -351,15 +371,15 @@ def test_json_format_is_one_parseable_document(problems, cli):
     first = document["findings"][0]
     assert first == {"path": "content/broken/facts.yml", "line": 3, "level": "warning", "rule": "facts/source",
                      "message": "the fact 'Votes' has no source (add `source:` with a name, or {name, url})"}
-    assert format_json(check(problems)) == result.out.rstrip("\n")
+    assert format_json(check(problems), shown()) == result.out.rstrip("\n")
 
 
 def test_drafts_are_checked_only_with_drafts(problems):
-    assert not any("draftpage" in f.where for f in check(problems).findings)
+    assert not any("draftpage" in str(f.place.path) for f in check(problems).findings)
     with_drafts = check(problems, drafts=True)
     assert "content/draftpage/index.md:2: warning: metadata/summary" in summary(with_drafts)
     assert not any("points at 'draftpage'" in f.message for f in with_drafts.findings)
-    assert "1 draft not checked (--drafts to check drafts)" in format_text(check(problems))
+    assert "1 draft not checked (--drafts to check drafts)" in format_text(check(problems), shown())
 
 
 def test_facts_in_front_matter_are_reported_in_the_markdown_file(make_site, monkeypatch):

@@ -73,12 +73,20 @@ def test_facts_file_as_mapping_or_bare_list(make_site):
     ("- label: X\n  value: 1\n  source: {name: N, url: 'javascript:alert(1)'}\n",
      "a/facts.yml:3: source url must be a web address"),
     ("title: T\nfacts: nope\n", "facts must have a list under `facts:`"),
+    ("title: T\nfacts:\n  - {label: X, value: 1}\n  - just words\n", "a/facts.yml:4: each fact needs a label"),
 ])
 def test_bad_facts(make_site, facts, message):
     site = make_site({"a/index.md": article(), "a/facts.yml": facts})
     with pytest.raises((ContentError, ErrorList)) as err:
         load(site, "a", bundle=True)
     assert message in str(err.value)
+
+
+def test_a_list_item_that_is_not_an_update_is_reported_at_its_own_line(make_site):
+    site = make_site({"a.md": article(updates="\n  - {date: 2024-01-03, note: Fixed}\n  - fixed a typo")})
+    with pytest.raises(ContentError) as err:
+        load(site)
+    assert "a.md:6: each update needs a date and a note" in str(err.value)
 
 
 def test_facts_in_both_places_is_an_error(make_site):

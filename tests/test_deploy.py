@@ -325,6 +325,8 @@ def test_directory_refuses_a_folder_that_is_not_a_site(make_site, cli, tmp_path)
     ("  - name: www\n    kind: directory\n    path: /srv/www\n  - name: www\n    kind: directory\n"
      "    path: /srv/www2\n", "site.yml:6: two deploy targets are named 'www'"),
     ("  name: www\n", "site.yml:2: 'deploy' must be a list of targets"),
+    ("  - name: www\n    kind: directory\n    path: /srv/www\n  - just-a-name\n",
+     "site.yml:6: deploy target #2 must be a mapping"),     # at its own line, not at `deploy:`
     ("  - name: bucket\n    kind: s3\n    bucket: s3://explainers\n",
      "site.yml:5: deploy target 'bucket': not a bucket"),
 ])

@@ -506,7 +506,7 @@ def test_check_reports_a_lonely_key_and_two_translations_in_one_language(make_si
         "c.md": "---\ntitle: C\ndate: 2024-01-03\nlanguage: es\ntranslation_key: pair\n---\nTexto.\n",
         "d.md": "---\ntitle: D\ndate: 2024-01-04\nlanguage: es\ntranslation_key: pair\n---\nTexto.\n"})
     report = check_site(load_config(site.content))
-    found = {(str(f.path).rsplit("/", 1)[-1], f.line, f.rule) for f in report.findings
+    found = {(str(f.place.path).rsplit("/", 1)[-1], f.place.line, f.rule) for f in report.findings
              if f.rule.startswith("translations/")}
     assert found == {("a.md", 4, "translations/single"), ("d.md", 5, "translations/same-language")}
 
@@ -519,7 +519,7 @@ def test_check_counts_translated_labels_as_the_sections_they_are(make_site):
                       "b.md": "---\ntitle: B\ndate: 2024-01-02\nlanguage: de\nsummary: S.\n---\nText.\n\n"
                               "**Warum das wichtig ist:** X.\n"})
     report = check_site(load_config(site.content))
-    rules = {(str(f.path).rsplit("/", 1)[-1], f.rule, f.message) for f in report.findings}
+    rules = {(str(f.place.path).rsplit("/", 1)[-1], f.rule, f.message) for f in report.findings}
     assert not [r for r in rules if r[0] == "a.md" and r[1].startswith("brevity/missing")]
     assert ("b.md", "brevity/missing-big-picture",
             "no 'Das große Bild' section (add `**Das große Bild:** …` for the context)") in rules

@@ -34,8 +34,8 @@ def test_check_reports_a_content_file_in_the_place_of_a_social_card(make_site, c
     built = cli("build", cwd=site.root)
     assert built.code == 1 and f"lights/{seo.CARD_FILE}" in built.err
     report = check_site(load_config(site.content, site.out))
-    clashes = [f for f in report.findings if f.rule == "build/error" and "clashes with" in f.message]
-    assert [(Path(f.path).as_posix(), f.message.split(",")[0]) for f in clashes] == [
+    clashes = [f for f in report.findings if f.rule == "build/error" and "clashes with" in str(f.message)]
+    assert [(Path(f.place.path).as_posix(), str(f.message).split(",")[0]) for f in clashes] == [
         (f"{site.content.as_posix()}/lights/{seo.CARD_FILE}",
          f"this file would be published as lights/{seo.CARD_FILE}")], report.findings
 

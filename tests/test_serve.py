@@ -18,7 +18,8 @@ import pytest
 
 from generator.build import Builder
 from generator.config import load_config
-from generator.errors import ContentError, SourceLocation, TemplateError
+from generator.errors import ContentError, TemplateError
+from generator.problems import Formatter, Place
 from generator.serve.errorpage import BuildFailure, error_page
 from generator.serve.paths import Found, content_type, resolve
 from generator.serve.watch import SourceFilter, outermost, watched_folders
@@ -461,17 +462,17 @@ def test_content_types_do_not_depend_on_the_machine():
 
 
 def test_error_page_escapes_everything_and_names_both_files():
-    err = TemplateError("'x' is <undefined>", SourceLocation(Path("themes/t/explainer.html"), 7), hint="<fix>")
-    err.content = SourceLocation(Path("content/a/index.md"))
-    html = error_page(BuildFailure.from_error(err)).decode()
+    err = TemplateError("'x' is <undefined>", Place(Path("themes/t/explainer.html"), 7), hint="<fix>")
+    err.page_of = Place(Path("content/a/index.md"))
+    html = error_page(BuildFailure.from_error(err), Formatter()).decode()
     assert "themes/t/explainer.html:7" in html and "content/a/index.md" in html
     assert "&lt;undefined&gt;" in html and "<undefined>" not in html and "&lt;fix&gt;" in html
     assert "</head>" in html   # where livereload's loader script goes
 
 
 def test_terminal_text_lists_every_problem():
-    failure = BuildFailure.from_error(ContentError("missing title", SourceLocation(Path("content/a.md"), 1)))
-    assert failure.terminal_text() == "error: content/a.md:1: missing title"
+    failure = BuildFailure.from_error(ContentError("missing title", Place(Path("content/a.md"), 1)))
+    assert failure.terminal_text(Formatter()) == "error: content/a.md:1: missing title"
 
 
 def test_watched_folders_cover_content_and_the_themes_in_use(site):

@@ -50,3 +50,13 @@ def test_a_quote_left_open_is_blamed_not_the_line_where_parsing_fails():
         with pytest.raises(ContentError) as err:
             yamlfile.parse(text, Path("x.md"), first_line=2, loader=loader)
         assert str(err.value).startswith("x.md:2: invalid YAML")
+
+
+@pytest.mark.parametrize("loader", [yamlfile.FAST_LOADER, yamlfile.PURE_LOADER], ids=["fast", "pure"])
+def test_list_items_keep_their_own_lines(loader):
+    text = "disable:\n  - links\n  - links\n  -\n    name: x\nflow: [a,\n  b]\n"
+    data = yamlfile.parse(text, Path("x.yml"), first_line=1, loader=loader)
+    assert [yamlfile.line_of(data["disable"], n, 1) for n in range(3)] == [2, 3, 5]
+    assert [yamlfile.line_of(data["flow"], n, 1) for n in range(2)] == [6, 7]
+    assert data["disable"] == ["links", "links", {"name": "x"}]      # still plain lists to everyone else
+    assert yamlfile.line_of(data["disable"], 7, 1) == 1              # no such item: the first line

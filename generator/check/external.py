@@ -12,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, build_opener
 
 from .. import __version__
-from .findings import ERROR, INFO, WARNING, Finding
+from ..problems import ERROR, INFO, WARNING, Problem
+from .findings import finding
 
 MAX_WORKERS = 4          # requests in flight over the whole run
 PER_HOST = 2             # requests in flight to one host
@@ -82,21 +83,21 @@ def _reason(err: Exception, timeout: float) -> str:
     return str(reason) or type(reason).__name__
 
 
-def findings(links: list[tuple[str, Path | str, int | None]], answers: dict[str, Answer]) -> Iterator[Finding]:
+def findings(links: list[tuple[str, Path | str, int | None]], answers: dict[str, Answer]) -> Iterator[Problem]:
     """One finding per place an outside link is written: listed (info), gone (error) or unsure (warning)."""
     for url, path, line in links:
         answer = answers[url]
         if answer.ok:
-            yield Finding(path, line, "links/external", f"{url} ({answer.status} {_phrase(answer.status)})",
-                          severity=INFO)
+            yield finding(path, line, "links/external", f"{url} ({answer.status} {_phrase(answer.status)})",
+                          level=INFO)
         elif answer.status in GONE:
-            yield Finding(path, line, "links/external",
+            yield finding(path, line, "links/external",
                           f"{url} answers {answer.status} {_phrase(answer.status)} (the page is gone: "
-                          "find its new address, or link an archived copy)", severity=ERROR)
+                          "find its new address, or link an archived copy)", level=ERROR)
         else:
             what = f"answers {answer.status} {_phrase(answer.status)}" if answer.status else answer.problem
-            yield Finding(path, line, "links/external", f"could not confirm {url}: {what} (try it in a "
-                          "browser)", severity=WARNING)
+            yield finding(path, line, "links/external", f"could not confirm {url}: {what} (try it in a "
+                          "browser)", level=WARNING)
 
 
 def _phrase(status: int | None) -> str:

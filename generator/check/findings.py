@@ -6,13 +6,12 @@ from pathlib import Path
 
 from .. import yamlfile
 from ..config import SiteConfig
-from ..errors import ConfigError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
-
-ERROR, WARNING, INFO = "error", "warning", "info"
+from ..errors import ConfigError, ExplainerError, did_you_mean, raise_all
+from ..problems import BUILD_ERROR, ERROR, WARNING, Place, Problem
 
 # Stable ids: editors turn rules off by these names, CI tools match on them. Never rename one.
 RULES: dict[str, tuple[str, str]] = {
-    "build/error": (ERROR, "the site does not build (the same errors `explainer build` prints)"),
+    BUILD_ERROR: (ERROR, "the site does not build (the same errors `explainer build` prints)"),
     "links/internal": (ERROR, "a link inside the site points at no page or file"),
     "links/anchor": (ERROR, "a #fragment is not an id on the page it points at"),
     "links/external": (ERROR, "with --external: an outside link answers 404/410 (other failures warn)"),
@@ -40,7 +39,7 @@ RULES: dict[str, tuple[str, str]] = {
     "content/raw-html-handler": (WARNING, "an inline event handler (onclick=, onerror=…) in the Markdown"),
     "content/raw-html-iframe": (WARNING, "an <iframe>, <frame>, <object> or <embed> in the Markdown"),
 }
-ALWAYS_ON = frozenset({"build/error"})
+ALWAYS_ON = frozenset({BUILD_ERROR})
 GROUPS = frozenset(rule.split("/")[0] for rule in RULES)
 THRESHOLDS = {
     "lede_words": (50, "words in the lede"),
@@ -51,41 +50,10 @@ THRESHOLDS = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: Path | str
-    line: int | None
-    rule: str
-    message: str
-    severity: str | None = None   # when one rule reports at several levels (links/external)
-
-    @property
-    def level(self) -> str:
-        return self.severity or RULES[self.rule][0]
-
-    @property
-    def shown_path(self) -> str:
-        return display_path(self.path) if isinstance(self.path, Path) else self.path
-
-    @property
-    def where(self) -> str:
-        return f"{self.shown_path}:{self.line}" if self.line else self.shown_path
-
-    def sort_key(self) -> tuple:
-        return (self.shown_path, self.line or 0, self.rule, self.message)
-
-
-def from_error(err: ExplainerError) -> list[Finding]:
-    """A build error (or several) as findings, so `check` reports them like everything else."""
-    findings = []
-    for error in flatten(err):
-        where = error.where or SourceLocation(Path("."))
-        text = f"{error.message} ({error.hint})" if error.hint else error.message
-        page_of = getattr(error, "content", None)
-        if page_of:
-            text += f", while rendering the page of {page_of}"
-        findings.append(Finding(Path(where.path), where.line, "build/error", text))
-    return findings
+def finding(path: Path | str, line: int | None, rule: str, message: str, level: str | None = None) -> Problem:
+    """A finding of rule `rule` at path:line; its level is the rule's unless one rule reports at several
+    levels (links/external). `path` is a file, or (a str) a page of the site as the site names it."""
+    return Problem(Place(path, line), message, rule=rule, level=level or RULES[rule][0])
 
 
 @dataclass(frozen=True)
@@ -112,12 +80,12 @@ def settings_from(config: SiteConfig) -> CheckSettings:
     values: dict = {}
     errors: list[ExplainerError] = []
 
-    def where(key) -> SourceLocation:
-        return SourceLocation(config.site_file, yamlfile.line_of(raw, key, 1))
+    def where(key) -> Place:
+        return Place(config.site_file, yamlfile.line_of(raw, key, 1))
 
     for key, value in raw.items():
         if key == "disable":
-            disabled, problems = _disabled_rules(value, where(key), config.site_file)
+            disabled, problems = _disabled_rules(value, where(key))
             values["disabled"] = disabled
             errors.extend(problems)
         elif key in THRESHOLDS:
@@ -134,19 +102,16 @@ def settings_from(config: SiteConfig) -> CheckSettings:
     return CheckSettings(**values)
 
 
-def _disabled_rules(value, where: SourceLocation, site_file: Path
-                    ) -> tuple[frozenset[str], list[ExplainerError]]:
+def _disabled_rules(value, where: Place) -> tuple[frozenset[str], list[ExplainerError]]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return frozenset(), [ConfigError("check: 'disable' must be a list of rule ids", where,
                                          hint="e.g. disable: [brevity/lede-length, metadata]")]
     errors: list[ExplainerError] = []
-    lines = yamlfile.read_text(site_file).split("\n")
-    for rule in value:
-        # A list item has no line of its own in the parsed YAML: find it in the text below `disable:`.
-        line = next((n for n in range(where.line or 1, len(lines) + 1) if rule in lines[n - 1]), where.line)
-        at = SourceLocation(site_file, line)
+    for index, rule in enumerate(value):
+        at = Place(where.path, yamlfile.line_of(value, index, 1) if isinstance(value, yamlfile.LineList)
+                   else where.line)
         if rule in ALWAYS_ON:
             errors.append(ConfigError(f"check: '{rule}' cannot be turned off", at,
                                       hint="a site that does not build cannot be checked"))

@@ -10,13 +10,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..config import SiteConfig
-from ..content.fields import FACTS_FILE
 from ..errors import did_you_mean
-from ..markdown.sections import UrlRewriter
 from ..model import Explainer
-from .findings import CheckSettings, Finding
+from ..problems import Problem
+from .findings import CheckSettings, finding
 from .images import size_findings
-from .sourcemap import SourceText
 
 _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src",
                    "source": "src", "iframe": "src", "video": "src", "audio": "src", "track": "src",
@@ -41,6 +39,7 @@ class _Collector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.links: list[Link] = []
+        self.lines: list[int] = []      # the line (from 1) of each link in the text fed
         self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -52,6 +51,7 @@ class _Collector(HTMLParser):
         url = values.get(_URL_ATTRIBUTES.get(tag, ""))
         if url and url.strip():
             self.links.append(Link(tag, url.strip(), values.get("alt") if tag == "img" else None))
+            self.lines.append(self.getpos()[0])
 
 
 def parse_page(html: str) -> Page:
@@ -140,21 +140,17 @@ class Occurrence:
         return self.written or self.link.url
 
 
-def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer],
-                sources: dict[str, SourceText]) -> Iterator[Occurrence]:
+def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer]) -> Iterator[Occurrence]:
     """Every link of every page, traced back to the line that wrote it when it came from content."""
     by_page = {f"{e.slug}/index.html": e for e in explainers}
     for page_path, page in pages.items():
         left = Counter(page.links)
         explainer = by_page.get(page_path)
         if explainer is not None:
-            source = sources[explainer.slug]
-            for occurrence in _body_occurrences(explainer, source, page_path):
-                left[occurrence.link] -= 1
-                yield occurrence
-            for occurrence in _fact_occurrences(explainer, source, page_path):
-                left[occurrence.link] -= 1
-                yield occurrence
+            for occurrence in [*_body_occurrences(explainer, page_path), *_fact_occurrences(explainer, page_path)]:
+                if left[occurrence.link] > 0:
+                    left[occurrence.link] -= 1
+                    yield occurrence
         for link in page.links:
             if left[link] > 0:
                 left[link] -= 1
@@ -162,45 +158,33 @@ def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer],
                                  folder=posixpath.dirname(page_path))
 
 
-def _body_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
-    body = explainer.body
-    html = "".join(str(part) for part in (body.lede_html, *(s.html for s in body.sections)))
-    rewriter = UrlRewriter(None)   # the converter's own rewriting: maps what was written to what renders
-    rewriter.source_dir = explainer.slug if explainer.bundle else ""
-    rewriter.page_dir = explainer.slug
-    lines: dict[str, list[tuple[int, str]]] = {}
-    for number, as_written in source.urls():
-        lines.setdefault(rewriter.rewrite(as_written), []).append((number, as_written))
-    seen: Counter[str] = Counter()
-    for link in parse_page(html).links:
-        candidates = lines.get(link.url)
-        written: str | None
-        if candidates:
-            line, written = candidates[min(seen[link.url], len(candidates) - 1)]
-        else:
-            line, written = source.find(link.url) or source.body_line, None
-        seen[link.url] += 1
-        yield Occurrence(link, page, source.path, line, written=written,
-                         folder=rewriter.source_dir if written else explainer.slug)
+def _body_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
+    """The body's links and images, as the converter recorded them: where each is written and how."""
+    outline = explainer.body.outline
+    folder = explainer.slug if explainer.bundle else ""      # what relative URLs in the text start from
+    for link in outline.links:
+        if link.url is not None and link.url.strip():
+            yield Occurrence(Link(link.tag, link.url.strip(), link.alt), page, explainer.source, link.line,
+                             written=link.written, folder=folder)
+    for piece in outline.html:      # links in HTML written in the Markdown
+        collector = _Collector()
+        collector.feed(piece.html)
+        collector.close()
+        for found, line in zip(collector.links, collector.lines):
+            yield Occurrence(found, page, explainer.source, piece.line + line - 1, written=found.url, folder=folder)
 
 
-def _fact_occurrences(explainer: Explainer, source: SourceText, page: str) -> Iterator[Occurrence]:
+def _fact_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
     if explainer.facts is None:
         return
-    facts_file = explainer.bundle / FACTS_FILE if explainer.bundle else None
     for fact in explainer.facts.facts:
         if fact.source and fact.source.url:
-            path = fact.where.path
-            if facts_file and path == facts_file:
-                text = facts_file.read_text(encoding="utf-8").split("\n")
-                line = next((n for n, t in enumerate(text, 1) if fact.source.url in t), fact.where.line)
-            else:
-                line = source.find(fact.source.url, start=fact.where.line or 1) or fact.where.line
-            yield Occurrence(Link("a", fact.source.url), page, path, line, folder=explainer.slug)
+            where = fact.source.where or fact.where
+            yield Occurrence(Link("a", fact.source.url), page, where.path, where.line, folder=explainer.slug)
 
 
 def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
-                      settings: CheckSettings) -> Iterator[Finding]:
+                      settings: CheckSettings) -> Iterator[Problem]:
     """Broken links, missing anchors, images without alt text, missing or oversized image files."""
     # A theme's broken link is on every page, written relative to each: report it once per target.
     theme: dict[tuple, tuple[str, list[str]]] = {}
@@ -211,7 +195,7 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
             if occurrence.from_theme:
                 theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
             else:
-                yield Finding(occurrence.path, occurrence.line, rule, message)
+                yield finding(occurrence.path, occurrence.line, rule, message)
         served = site.find(target.path) if target.kind == "internal" else None
         if (occurrence.link.tag == "img" and not occurrence.from_theme and served in site.files
                 and (occurrence.path, served) not in sized):
@@ -220,7 +204,7 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
                                      occurrence.line, settings)
     for (rule, _), (message, pages) in theme.items():
         more = f" (and {len(pages) - 1} more pages)" if len(pages) > 1 else ""
-        yield Finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
+        yield finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
 
 
 def _problems(occurrence: Occurrence, target: Target, site: Site,

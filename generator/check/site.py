@@ -8,17 +8,17 @@ from pathlib import Path
 
 from .. import content, edition
 from ..config import SiteConfig
-from ..errors import ExplainerError
+from ..errors import ExplainerError, problems
+from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..selection import select
 from . import copydesk, external, linkcheck, translations
-from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
-from .sourcemap import SourceText
+from .findings import RULES, settings_from
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    findings: tuple[Finding, ...]
+    findings: tuple[Problem, ...]   # as found; a Formatter lists them in order
     explainers: int = 0
     pages: int = 0
     drafts_skipped: int = 0
@@ -43,21 +43,20 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         chosen = select(explainers, config)
         site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published)
         html = dict(sorted((page.path, page.render()) for page in site.pages))
-        sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
     except ExplainerError as err:
-        return CheckReport(tuple(from_error(err)))
+        return CheckReport(tuple(problems(err)))
 
-    found: list[Finding] = []
+    found: list[Problem] = []
     for explainer in chosen.published:
-        found.extend(copydesk.check_explainer(explainer, sources[explainer.slug], settings, config.axioms,
-                                              config.now, config.timezone, config.raw_html))
-    found.extend(translations.translation_findings(chosen.published, sources))
+        found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
+                                              config.raw_html))
+    found.extend(translations.translation_findings(chosen.published))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     published = linkcheck.Site(pages, site.copies,
                                {e.slug: "a draft: it is not on the site until it has `draft: false`"
                                 for e in explainers if e.draft and not config.drafts},
                                generated=frozenset([*site.generated, *site.cards]))
-    links = list(linkcheck.occurrences(pages, chosen.published, sources))
+    links = list(linkcheck.occurrences(pages, chosen.published))
     found.extend(linkcheck.internal_findings(links, published, config, settings))
     outside = _outside_links(links, config)
     checking = check_external and settings.enabled("links/external")
@@ -65,8 +64,8 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         answers = external.check_urls([url for url, _, _ in outside], settings.external_timeout)
         found.extend(external.findings(outside, answers))
 
-    kept = {f: None for f in found if settings.enabled(f.rule)}   # ordered and without repeats
-    return CheckReport(tuple(sorted(kept, key=Finding.sort_key)), explainers=len(chosen.published),
+    kept = {f: None for f in found if settings.enabled(f.rule)}   # without repeats
+    return CheckReport(tuple(kept), explainers=len(chosen.published),
                        pages=len(pages), drafts_skipped=chosen.drafts,
                        external_links=len({external.address(url) for url, _, _ in outside}),
                        external_checked=checking)
@@ -88,8 +87,8 @@ def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
     return listed
 
 
-def format_text(report: CheckReport) -> str:
-    lines = [f"{f.where}: {f.level}: {f.rule}: {f.message}" for f in report.findings]
+def format_text(report: CheckReport, shown: Formatter) -> str:
+    lines = [shown.finding(f) for f in shown.in_order(report.findings)]
     if report.drafts_skipped:
         lines.append(f"{_plural(report.drafts_skipped, 'draft')} not checked (--drafts to check drafts)")
     if report.external_links and not report.external_checked:
@@ -104,10 +103,9 @@ def format_text(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def format_json(report: CheckReport) -> str:
+def format_json(report: CheckReport, shown: Formatter) -> str:
     document = {
-        "findings": [{"path": f.shown_path, "line": f.line, "level": f.level, "rule": f.rule,
-                      "message": f.message} for f in report.findings],
+        "findings": [shown.finding_json(f) for f in shown.in_order(report.findings)],
         "errors": report.count(ERROR),
         "warnings": report.count(WARNING),
     }

@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..model import Explainer
-from .findings import Finding
-from .sourcemap import SourceText
+from ..problems import Problem
+from .findings import finding
 
 KEY = "translation_key"
 
 
-def translation_findings(explainers: Iterable[Explainer], sources: dict[str, SourceText]) -> Iterator[Finding]:
+def translation_findings(explainers: Iterable[Explainer]) -> Iterator[Problem]:
     """A key that only one explainer uses (a typo, or a translation not written yet), and two explainers of one
     group in the same language (search engines get one page per language: the older one is linked)."""
     groups: dict[str, list[Explainer]] = {}
@@ -20,8 +20,7 @@ def translation_findings(explainers: Iterable[Explainer], sources: dict[str, Sou
     for key, members in sorted(groups.items()):
         if len(members) == 1:
             alone = members[0]
-            source = sources[alone.slug]
-            yield Finding(source.path, source.line_of(KEY), "translations/single",
+            yield finding(alone.source, alone.line_of(KEY), "translations/single",
                           f"no other explainer has translation_key '{key}' (check the spelling, or remove it "
                           "until the translation is published)")
             continue
@@ -29,8 +28,7 @@ def translation_findings(explainers: Iterable[Explainer], sources: dict[str, Sou
         for member in sorted(members, key=lambda e: (e.date.timestamp(), e.slug)):
             first = seen.setdefault(member.language, member)
             if first is not member:
-                source = sources[member.slug]
-                yield Finding(source.path, source.line_of(KEY), "translations/same-language",
+                yield finding(member.source, member.line_of(KEY), "translations/same-language",
                               f"'{first.slug}' has the same translation_key '{key}' and is also in "
                               f"'{member.language}': a group has one explainer per language, and only "
                               f"'{first.slug}' is linked as the {member.language} version (fix the language or "

@@ -4,7 +4,16 @@ discover lists the explainers and other files; load reads one explainer (front m
 batch loads many at once, in worker processes when that pays.
 """
 from .discover import SourceTree, discover
-from .load import SourceFile, body_cache_key, explainer_from, load_all, load_explainer, read_source, split_front_matter
+from .load import (
+                   SourceFile,
+                   body_cache_key,
+                   converter_for,
+                   explainer_from,
+                   load_all,
+                   load_explainer,
+                   read_source,
+                   split_front_matter,
+)
 
-__all__ = ["SourceFile", "SourceTree", "body_cache_key", "discover", "explainer_from", "load_all",
+__all__ = ["SourceFile", "SourceTree", "body_cache_key", "converter_for", "discover", "explainer_from", "load_all",
            "load_explainer", "read_source", "split_front_matter"]

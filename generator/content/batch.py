@@ -19,7 +19,7 @@ from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..markdown.sections import Converter
 from ..model import Body, Explainer
-from .load import body_cache_key, explainer_from, read_source
+from .load import body_cache_key, converter_for, explainer_from, read_source
 
 PROGRESS_FROM = 400    # explainers that take long enough (about 2 s on one core) to show a progress bar
 PROGRESS_EVERY = 25
@@ -79,5 +79,5 @@ def load_in_workers(jobs: list[Job], config: SiteConfig, known: frozenset[str], 
 def load_chunk(config: SiteConfig, known: frozenset[str], keep: Callable[[Body], Body] | None,
                chunk: list[Job]) -> list[Loaded]:
     """Runs in a worker: one chunk of explainers, with one converter for all of them."""
-    converter = Converter(config.axioms, config.raw_html)
+    converter = converter_for(config)
     return [load(job, config, converter, known, keep) for job in chunk]

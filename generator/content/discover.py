@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .. import contentfiles
 from ..config import SITE_FILE
-from ..errors import ContentError, ExplainerError, SourceLocation, raise_all
+from ..errors import ContentError, ExplainerError, raise_all
+from ..problems import Place
 from .fields import FACTS_FILE
 
 BUNDLE_INDEX = "index.md"
@@ -37,11 +38,11 @@ def discover(content_dir: Path) -> SourceTree:
             other = explainers[slug][0]
             errors.append(ContentError(
                 f"two explainers have the slug '{slug}': {other.relative_to(content_dir)} and "
-                f"{source.relative_to(content_dir)}", SourceLocation(source),
+                f"{source.relative_to(content_dir)}", Place(source),
                 hint="rename or remove one of them"))
         elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
             errors.append(ContentError(
-                f"'{slug}' cannot be an explainer's URL", SourceLocation(source),
+                f"'{slug}' cannot be an explainer's URL", Place(source),
                 hint="use letters, digits and dashes; not category, tag, feeds, static or 404, nor the name of "
                 "a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, robots.txt"))
         else:
@@ -57,7 +58,7 @@ def discover(content_dir: Path) -> SourceTree:
                 if path.suffix == ".md":
                     errors.append(ContentError(
                         "Markdown file in a folder without index.md is not published",
-                        SourceLocation(path), hint=f"an explainer folder needs {BUNDLE_INDEX}: rename "
+                        Place(path), hint=f"an explainer folder needs {BUNDLE_INDEX}: rename "
                         f"this file to {entry.name}/{BUNDLE_INDEX}, or move it out of content/"))
                 else:
                     static.append(path)
@@ -66,7 +67,7 @@ def discover(content_dir: Path) -> SourceTree:
         else:
             static.append(entry)
     if not explainers and not errors:
-        errors.append(ContentError("no explainers found", SourceLocation(content_dir),
+        errors.append(ContentError("no explainers found", Place(content_dir),
                                    hint="add <slug>/index.md or <slug>.md with front matter (title, date), "
                                         "or start one with `explainer new \"Title\"`"))
     raise_all(errors)

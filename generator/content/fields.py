@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import contentfiles, languages, yamlfile
-from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, display_path, flatten, raise_all
+from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.typography import smarten
 from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from ..problems import Place, Text, joined
 from .pictures import picture_size
 
 FACTS_FILE = "facts.yml"
@@ -32,15 +33,20 @@ class Fields:
         self.data, self.path, self.first_line = data, path, first_line
         self.errors: list[ExplainerError] = []
 
-    def where(self, key: Any = None, data: dict | None = None) -> SourceLocation:
+    def where(self, key: Any = None, data: dict | None = None) -> Place:
         """The line of `key` in `data`; for a key that is missing, the line where `data` starts."""
         data = self.data if data is None else data
         if key not in data and isinstance(data, yamlfile.LineDict) and data.lines:
-            return SourceLocation(self.path, self.first_line + min(data.lines.values()))
-        return SourceLocation(self.path, yamlfile.line_of(data, key, self.first_line))
+            return Place(self.path, self.first_line + min(data.lines.values()))
+        return Place(self.path, yamlfile.line_of(data, key, self.first_line))
 
-    def fail(self, message: str, key: Any = None, hint: str | None = None, data: dict | None = None):
+    def fail(self, message: Text, key: Any = None, hint: Text | None = None, data: dict | None = None):
         self.errors.append(ContentError(message, self.where(key, data), hint=hint))
+
+    def fail_item(self, message: Text, items: list, index: int, hint: Text | None = None):
+        """A mistake in item `index` of a YAML list, at the line the item is on."""
+        self.errors.append(ContentError(message, Place(self.path, yamlfile.line_of(items, index, self.first_line)),
+                                        hint=hint))
 
     def unknown_keys(self, data: dict, known: tuple[str, ...], what: str) -> None:
         """Every key of `data` that is not in `known` is an error, with the closest known key as the hint."""
@@ -209,9 +215,9 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
                 known, where = first.setdefault(found.slug, (found.name, explainer))
                 if not same_term(known, found.name):
                     errors.append(ContentError(
-                        f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in "
-                        f"{display_path(where.source)}) would share one page, {_term_page(key, known)}",
-                        SourceLocation(explainer.source, front_matter_line(explainer.source, key)),
+                        (f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in ",
+                         where.source, f") would share one page, {_term_page(key, known)}"),
+                        Place(explainer.source, explainer.line_of(key)),
                         hint=f"use one spelling for one term, e.g. '{known}' here too"))
     raise_all(errors)
 
@@ -220,21 +226,6 @@ def _terms_of(explainer: Explainer, key: str) -> tuple[Term, ...]:
     if key == "category":
         return (explainer.category,) if explainer.category else ()
     return explainer.tags
-
-
-def front_matter_line(source: Path, key: str) -> int | None:
-    """The line of a top-level front matter key, read again from the file (only to point at a mistake)."""
-    try:
-        lines = yamlfile.read_text(source).split("\n")
-    except (OSError, ExplainerError):
-        return None
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    for number, line in enumerate(lines[1:], start=2):
-        if line.rstrip() in ("---", "..."):
-            break
-        if pattern.match(line):
-            return number
-    return None
 
 
 def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
@@ -246,15 +237,15 @@ def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
                     hint="updates:\n  - date: 2026-11-26\n    note: Corrected the figure for …")
         return ()
     updates = []
-    for entry in value:
+    for index, entry in enumerate(value):
         if not isinstance(entry, dict):
-            fields.fail("each update needs a date and a note", "updates")
+            fields.fail_item("each update needs a date and a note", value, index)
             continue
         fields.unknown_keys(entry, UPDATE_KEYS, "an update")
         when = fields.moment("date", tz, data=entry, required=True)
         note = fields.text("note", data=entry, required=True)
         if when and note:
-            updates.append(Update(when, smarten(note)))
+            updates.append(Update(when, smarten(note), fields.where("date", entry)))
     return tuple(sorted(updates, key=lambda u: u.date, reverse=True))
 
 
@@ -288,9 +279,9 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
         return None
     try:
         if contentfiles.kind(path, root) != contentfiles.FILE:
-            raise ContentError("a folder, not an image", SourceLocation(path))
+            raise ContentError("a folder, not an image", Place(path))
     except ContentError as err:
-        fields.fail(f"image {src} is {err.message}", "src", data=value, hint=err.hint or "use an image file")
+        fields.fail(joined(f"image {src} is ", err.message), "src", data=value, hint=err.hint or "use an image file")
         return None
     try:
         size = picture_size(path, src)
@@ -330,7 +321,6 @@ def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | N
 def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
     """facts.yml's shape: {title, facts: [...]} or a bare list of {label, value, source?}."""
     title = None
-    where_key = key
     if isinstance(data, dict):
         fields.unknown_keys(data, FACTS_FILE_KEYS, "the facts" if key else FACTS_FILE)
         title = fields.text("title", data=data) or title
@@ -338,7 +328,6 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
         if not isinstance(items, list):
             fields.fail("facts must have a list under `facts:`", key, hint="facts: [{label: …, value: …}]")
             return None
-        where_key = None
     elif isinstance(data, list):
         items = data
     elif data is None:
@@ -347,10 +336,10 @@ def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
         fields.fail("facts must be a list of {label, value, source}", key)
         return None
     facts = []
-    for item in items:
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
-            fields.fail("each fact needs a label and a value", where_key,
-                        hint="- label: Fine\n  value: $5 million")
+            fields.fail_item("each fact needs a label and a value", items, index,
+                             hint="- label: Fine\n  value: $5 million")
             continue
         fields.unknown_keys(item, FACT_KEYS, "a fact")
         label = fields.text("label", data=item, required=True)
@@ -373,7 +362,7 @@ def _fact_source(item: dict, fields: Fields) -> Source | None:
     if value is None:
         return None
     if isinstance(value, str) and value.strip():
-        return Source(smarten(value.strip()))
+        return Source(smarten(value.strip()), where=fields.where("source", item))
     if isinstance(value, dict):
         fields.unknown_keys(value, SOURCE_KEYS, "a fact's source")
         name = fields.text("name", data=value, required=True)
@@ -382,6 +371,6 @@ def _fact_source(item: dict, fields: Fields) -> Source | None:
             fields.fail(f"source url must be a web address: {url}", "url", data=value,
                         hint="start it with https://")
             url = None
-        return Source(smarten(name), url) if name else None
+        return Source(smarten(name), url, fields.where("url" if url else "name", value)) if name else None
     fields.fail("a fact's source must be text or {name, url}", "source", data=item)
     return None

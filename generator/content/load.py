@@ -7,10 +7,11 @@ from pathlib import Path
 
 from .. import __version__, contentfiles, yamlfile
 from ..config import SiteConfig
-from ..errors import ContentError, ExplainerError, SourceLocation, did_you_mean, flatten, raise_all
+from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.sections import Converter
 from ..markdown.typography import smarten
 from ..model import Body, Explainer
+from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
 from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
 from .pictures import image_size
@@ -34,16 +35,16 @@ def split_front_matter(text: str, path: Path) -> FrontMatter:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise ContentError("no front matter: the file must start with a '---' line",
-                           SourceLocation(path, 1), hint="add ---, title: …, date: …, --- at the top")
+                           Place(path, 1), hint="add ---, title: …, date: …, --- at the top")
     for number, line in enumerate(lines[1:], start=2):
         if line.rstrip() in ("---", "..."):
             yaml_text = "\n".join(lines[1:number - 1])
             data = yamlfile.parse(yaml_text, path, first_line=2) if yaml_text.strip() else {}
             if not isinstance(data, dict):
                 raise ContentError("front matter must be a mapping of keys to values",
-                                   SourceLocation(path, 2), hint="write it as `key: value` lines")
+                                   Place(path, 2), hint="write it as `key: value` lines")
             return FrontMatter(data, "\n".join(lines[number:]), 2, number + 1)
-    raise ContentError("front matter is not closed: no second '---' line", SourceLocation(path, 1),
+    raise ContentError("front matter is not closed: no second '---' line", Place(path, 1),
                        hint="end the front matter with a line holding only ---")
 
 
@@ -141,7 +142,8 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
                             size_of=lambda rel: body_image_size(config.content_dir, rel))
-        raise_all([_body_image_error(src, err, front, source) for src, err in converter.urls.image_errors])
+        raise_all([ContentError(err.message, Place(source, line), hint=err.hint)   # a broken picture, at its line
+                   for line, err in converter.urls.image_errors])
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
@@ -149,18 +151,28 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=read.files, translation_key=translation_key or None,
+        files=read.files, translation_key=translation_key or None, lines=key_lines(front),
     )
+
+
+def key_lines(front: FrontMatter) -> tuple[tuple[str, int], ...]:
+    """Where each front matter key is written, and each key of an `image:` mapping ("image.src")."""
+    data = front.data
+    lines = [(str(key), yamlfile.line_of(data, key, front.first_line)) for key in data]
+    image = data.get("image")
+    if isinstance(image, dict):
+        lines += [(f"image.{key}", yamlfile.line_of(image, key, front.first_line)) for key in image]
+    return tuple(lines)
 
 
 def convert_body(converter: Converter, front: FrontMatter, source: Path, source_dir: str, slug: str,
                  size_of) -> Body:
     """The Markdown body converted; markup nested thousands deep (Python-Markdown recurses) is an error."""
     try:
-        return converter.convert(front.body, source_dir, slug, size_of=size_of)
+        return converter.convert(front.body, source_dir, slug, size_of=size_of, first_line=front.body_line)
     except RecursionError:
         line = front.body_line + _most_markup(front.body.split("\n"))
-        raise ContentError("Markdown nested too deeply to convert", SourceLocation(source, line),
+        raise ContentError("Markdown nested too deeply to convert", Place(source, line),
                            hint="emphasis, lists or quotes nested hundreds of levels deep: "
                                 "remove the extra *, _, > or indentation") from None
 
@@ -171,13 +183,6 @@ def _most_markup(lines: list[str]) -> int:
     return counts.index(max(counts)) if counts else 0
 
 
-def _body_image_error(src: str, err: ExplainerError, front: FrontMatter, source: Path) -> ContentError:
-    """A broken picture in the body, at the first body line that names it."""
-    lines = front.body.split("\n")
-    line = next((front.body_line + n for n, text in enumerate(lines) if src in text), None)
-    return ContentError(err.message, SourceLocation(source, line), hint=err.hint)
-
-
 def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
     """Pixel size of an image the Markdown shows, by its content-relative path; None unless it is a file
     inside the content folder (a link out of it, a named pipe, are never opened)."""
@@ -185,10 +190,15 @@ def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
     return image_size(path, rel) if contentfiles.is_regular_file_inside(path, content_dir) else None
 
 
+def converter_for(config: SiteConfig) -> Converter:
+    """The Markdown converter the site's settings call for (axioms, raw_html, markdown_extensions)."""
+    return Converter(config.axioms, config.raw_html, config.markdown_extensions)
+
+
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:
     """Every explainer in the content folder (drafts and scheduled ones included), all errors at once."""
     tree = discover(config.content_dir)
-    converter = converter or Converter(config.axioms, config.raw_html)
+    converter = converter or converter_for(config)
     explainers: list[Explainer] = []
     errors: list[ExplainerError] = []
     for slug, source, bundle in tree.explainers:

@@ -7,7 +7,8 @@ from typing import Any
 
 from .. import yamlfile
 from ..config import SiteConfig
-from ..errors import ConfigError, DeployError, ExplainerError, SourceLocation, did_you_mean, flatten, raise_all
+from ..errors import ConfigError, DeployError, ExplainerError, did_you_mean, flatten, raise_all
+from ..problems import Place
 from . import directory, github_pages, s3
 from .plan import DeployReport, Field, Target, summary_lines
 
@@ -28,7 +29,7 @@ def targets(config: SiteConfig) -> dict[str, Target]:
     """Every target in site.yml, validated; all problems are reported together."""
     entries = config.raw.get("deploy")
     if entries is None:
-        raise ConfigError(f"no deploy targets in {config.site_file.name}", SourceLocation(config.site_file),
+        raise ConfigError(f"no deploy targets in {config.site_file.name}", Place(config.site_file),
                           hint=f"add a list of targets, e.g.\n{EXAMPLE}\n(see docs/deploy.md)")
     if not isinstance(entries, list) or not entries:
         raise ConfigError("'deploy' must be a list of targets, each with a name and a kind",
@@ -68,11 +69,13 @@ def deploy(config: SiteConfig, target: Target, site_dir: Path, dry_run: bool = F
 
 def _target(entry: Any, number: int, config: SiteConfig) -> Target:
     site_file = config.site_file
-    deploy_line = yamlfile.line_of(config.raw, "deploy", 1)
+    entries = config.raw.get("deploy")
+    item_line = yamlfile.line_of(entries, number - 1, 1) if isinstance(entries, yamlfile.LineList) else None
     if not isinstance(entry, dict) or not entry:
         raise ConfigError(f"deploy target #{number} must be a mapping with name, kind and its options",
-                          SourceLocation(site_file, deploy_line), hint=f"e.g.\n{EXAMPLE}")
-    lines = {key: SourceLocation(site_file, yamlfile.line_of(entry, key, 1)) for key in entry}
+                          Place(site_file, item_line or yamlfile.line_of(config.raw, "deploy", 1)),
+                          hint=f"e.g.\n{EXAMPLE}")
+    lines = {key: Place(site_file, yamlfile.line_of(entry, key, 1)) for key in entry}
     where = min(lines.values(), key=lambda loc: loc.line or 0)
     label = f"'{entry['name']}'" if isinstance(entry.get("name"), str) else f"#{number}"
     errors: list[ExplainerError] = []

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import SourceLocation, redact  # noqa: F401 - redact was defined here; kept importable
+from ..errors import redact  # noqa: F401 - redact was defined here; kept importable
 from ..outfolder import is_scratch_name
+from ..problems import Place
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class Target:
     name: str
     kind: str
     options: Mapping[str, Any]          # every field of the kind, defaults filled in
-    where: SourceLocation               # the entry in site.yml
-    lines: Mapping[str, SourceLocation]  # each field given in site.yml
+    where: Place               # the entry in site.yml
+    lines: Mapping[str, Place]  # each field given in site.yml
 
-    def location(self, field: str) -> SourceLocation:
+    def location(self, field: str) -> Place:
         return self.lines.get(field, self.where)
 
 

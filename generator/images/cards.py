@@ -18,9 +18,10 @@ from pathlib import Path
 
 from .. import __version__, parallel, write
 from ..config import SiteConfig
-from ..errors import ContentError, SourceLocation
+from ..errors import ContentError
 from ..incremental import cache
 from ..model import Explainer
+from ..problems import Place
 from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
 from . import cardimage
@@ -164,7 +165,7 @@ def check_names(explainers: Iterable[Explainer], config: SiteConfig) -> None:
         clash = next((p for p in explainer.files if bundle and p.relative_to(bundle).as_posix() == CARD_FILE),
                      None)
         if clash:
-            raise ContentError(f"{CARD_FILE} is the name of the generated social card", SourceLocation(clash),
+            raise ContentError(f"{CARD_FILE} is the name of the generated social card", Place(clash),
                                hint="rename this file, or set social_cards: never in site.yml")
 
 

@@ -18,8 +18,24 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from ..errors import SourceLocation
-from ..model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+from ..model import (
+    Block,
+    Body,
+    BodyLink,
+    Explainer,
+    Fact,
+    FactBox,
+    Handler,
+    Image,
+    LinkDefinition,
+    Outline,
+    Section,
+    Source,
+    Term,
+    Update,
+    WrittenHtml,
+)
+from ..problems import Place
 
 
 class CacheDataError(ValueError):
@@ -193,8 +209,17 @@ MOMENT = Kind("moment", _encode_moment, _decode_moment)
 STAMP = tuple_of(row(TEXT, optional(INT), optional(INT)))    # (path, mtime_ns, size) per file
 
 SECTION = record(Section, label=TEXT, axiom=TEXT, id=TEXT, html=MARKUP, words=INT, html_with_permalink=MARKUP,
-                 key=TEXT)
-BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT)
+                 key=TEXT, line=optional(INT))
+# What the converter recorded for `explainer check` (lines, links, blocks): kept with the body, so a body from
+# the cache is checked exactly like a fresh one.
+OUTLINE = record(Outline, first_line=INT,
+                 blocks=tuple_of(record(Block, line=INT, kind=TEXT, words=INT, lead_in=optional(TEXT))),
+                 links=tuple_of(record(BodyLink, line=INT, tag=TEXT, written=TEXT, url=optional(TEXT),
+                                       alt=optional(TEXT))),
+                 definitions=tuple_of(record(LinkDefinition, line=INT, written=TEXT)),
+                 html=tuple_of(record(WrittenHtml, line=INT, html=TEXT)),
+                 handlers=tuple_of(record(Handler, line=INT, name=TEXT)))
+BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE)
 
 
 def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
@@ -207,8 +232,8 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
 
     path = share(PATH)
     term = share(record(Term, name=TEXT, slug=TEXT))
-    source = share(record(Source, name=TEXT, url=optional(TEXT)))
-    where = record(SourceLocation, path=path, line=optional(INT))
+    where = record(Place, path=path, line=optional(INT))
+    source = share(record(Source, name=TEXT, url=optional(TEXT), where=optional(where)))
     fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
                    caption=optional(TEXT), credit=optional(TEXT))
@@ -216,8 +241,8 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
                   image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
-                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT)), body=body, files=tuple_of(path),
-                  translation_key=optional(TEXT))
+                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where))), body=body,
+                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)))
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches

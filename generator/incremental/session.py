@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import outfolder
+from .. import content, outfolder
 from ..config import SiteConfig
 from ..markdown.sections import Converter
 from ..render import themes
@@ -65,9 +65,10 @@ class Session:
 
     def converter_for(self, config: SiteConfig) -> Converter:
         """The Markdown converter for the site's settings, made again only when they change."""
-        if self.converter is None or (self.converter.axioms, self.converter.raw_html) != (
-                config.axioms, config.raw_html):
-            self.converter = Converter(config.axioms, config.raw_html)
+        if self.converter is None or (self.converter.axioms, self.converter.raw_html,
+                                      self.converter.extensions) != (config.axioms, config.raw_html,
+                                                                     config.markdown_extensions):
+            self.converter = content.converter_for(config)
         return self.converter
 
     def environment(self, chain: themes.ThemeChain, templates_changed: bool) -> jinja2.Environment:

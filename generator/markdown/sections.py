@@ -6,7 +6,6 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -16,9 +15,13 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from ..errors import ExplainerError
-from ..model import Body, Section
+from ..model import Block, Body, BodyLink, Outline, Section
+from . import lines as source_lines
+from . import record
 from .axioms import DEFAULT_AXIOMS as DEFAULT_AXIOMS  # the label table lives in axioms; kept importable here
 from .axioms import axiom_slug, normalise_label, vocabulary
+from .lines import LineMap
+from .record import Recorder
 from .typography import TypographyTreeprocessor
 
 BODY_FORMAT = 5      # bump when the HTML a body converts to changes, so cached bodies are converted again
@@ -33,54 +36,67 @@ _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "xlink:href"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _URL_WHITESPACE = re.compile(r"[\t\n\r]")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ONLY_PLACEHOLDER = re.compile(r"\s*\x02wzxhzdk:(\d+)\x03\s*")   # a paragraph that is a stashed block
+_BLOCK_KINDS = {"p": "paragraph", "blockquote": "quote", "table": "table", "pre": "code", "hr": "rule",
+                **{f"h{level}": "heading" for level in range(1, 7)}}
 # content-relative path → (width, height), None when unknown; raises ExplainerError for a broken picture
 ImageSizer = Callable[[str], "tuple[int, int] | None"]
 
 
-@dataclass(frozen=True)
-class _Found:
-    label: str
-    element: etree.Element
+def bold_lead_in(element: etree.Element) -> tuple[etree.Element, str] | None:
+    """A paragraph's bold lead-in ending in ':' (`**Label:** …` or `**Label**: …`): the bold element and its
+    text; None for any other element."""
+    if element.tag != "p" or (element.text or "").strip() or not len(element):
+        return None
+    lead = element[0]
+    if lead.tag not in ("strong", "b"):
+        return None
+    text = "".join(lead.itertext()).strip()
+    if not text.endswith(":") and not (lead.tail or "").startswith(":"):
+        return None
+    return lead, text
 
 
 class SectionSplitter(Treeprocessor):
-    """Wraps the lede and each section in its own element, separated so `convert` can cut them apart."""
+    """Wraps the lede and each section in its own element, separated so `convert` can cut them apart; records
+    the body's blocks and where each section starts (check reads them: one definition of a section start)."""
 
-    def __init__(self, md: markdown.Markdown, vocabulary: dict[str, str]):
+    def __init__(self, md: markdown.Markdown, vocabulary: dict[str, str], lines: LineMap):
         super().__init__(md)
         self.vocabulary = vocabulary    # normalised label → axiom key
-        self.sections: list[tuple[str, int]] = []    # (label, words) per section, in order
+        self.lines = lines
+        self.sections: list[tuple[str, int, int]] = []    # (label, words, line) per section, in order
+        self.blocks: list[Block] = []
         self.lede_text = ""
 
     def run(self, root: etree.Element) -> None:
         lede = etree.Element("div")
-        groups: list[tuple[str | None, etree.Element]] = [(None, lede)]
+        groups: list[tuple[str | None, etree.Element, int]] = [(None, lede, 0)]
+        self.blocks = []
         for child in list(root):
-            label = self.axiom_label(child)
+            lead_in = bold_lead_in(child)
+            label = self.axiom_label(child, lead_in)
             if label is not None:
-                groups.append((label, etree.Element("section")))
+                groups.append((label, etree.Element("section"), self._line_of(child)))
+            self.blocks.extend(self._blocks_of(child, lead_in))
             groups[-1][1].append(child)
             root.remove(child)
         self.sections = []
-        for label, wrapper in groups:
+        for label, wrapper, line in groups:
             wrapper.tail = _SPLIT
             root.append(wrapper)
             if label is None:
                 self.lede_text = plain_text(wrapper)
             else:
-                self.sections.append((label, count_words(plain_text(wrapper))))
-        for _, wrapper in groups[1:]:
+                self.sections.append((label, count_words(plain_text(wrapper)), line))
+        for _, wrapper, _ in groups[1:]:
             mark_permalink_place(wrapper)
 
-    def axiom_label(self, element: etree.Element) -> str | None:
-        """The label when `element` starts a section: a bold lead-in ending in ':' or a heading."""
-        if element.tag == "p" and not (element.text or "").strip() and len(element):
-            lead = element[0]
-            if lead.tag not in ("strong", "b"):
-                return None
-            text = "".join(lead.itertext()).strip()
-            if not text.endswith(":") and not (lead.tail or "").startswith(":"):
-                return None
+    def axiom_label(self, element: etree.Element, found: tuple[etree.Element, str] | None) -> str | None:
+        """The label when `element` starts a section: a bold lead-in ending in ':' (`found`: its
+        `bold_lead_in`) or a heading."""
+        if found is not None:
+            lead, text = found
             if normalise_label(text) in self.vocabulary:
                 if not text.endswith(":"):        # `**Label**: text` → the colon moves inside the label
                     lead.tail = (lead.tail or "")[1:]
@@ -97,6 +113,29 @@ class SectionSplitter(Treeprocessor):
                 element.set("class", "axiom-label")
                 return text.rstrip(":").strip()
         return None
+
+    def _line_of(self, element: etree.Element) -> int:
+        return self.lines.line_of(element) or self.lines.first_line
+
+    def _blocks_of(self, element: etree.Element, found: tuple[etree.Element, str] | None) -> list[Block]:
+        """The blocks a top-level element holds: itself, or each item of a list."""
+        line = self._line_of(element)
+        if element.tag in ("ul", "ol"):
+            return [Block(self._line_of(item), "item", count_words(_own_text(item))) for item in element.iter("li")]
+        kind = _BLOCK_KINDS.get(element.tag, "other")
+        if kind == "heading":
+            text = plain_text(element)
+            return [Block(line, kind, count_words(text), text)]
+        if kind == "paragraph":
+            stashed = _ONLY_PLACEHOLDER.fullmatch(element.text or "") if not len(element) else None
+            if stashed:     # fenced code or an HTML block, kept aside until the page is written
+                return [Block(line, "code" if int(stashed.group(1)) < self.lines.code_stash else "html", 0)]
+            if found is not None:
+                lead, label = found
+                text = "".join(element.itertext())[len("".join(lead.itertext())):].lstrip().removeprefix(":")
+                return [Block(line, kind, count_words(_STASH.sub(" ", text)), label.rstrip(":").strip())]
+        # Words are counted where a length rule reads them (paragraphs and quotes); elsewhere they are 0.
+        return [Block(line, kind, _words(element) if kind in ("paragraph", "quote") else 0)]
 
 
 def unique_ids(labels: Iterable[str]) -> list[str]:
@@ -137,12 +176,13 @@ class UrlRewriter(Treeprocessor):
     page does not shift as they load, and `loading="lazy"`.
     """
 
-    def __init__(self, md: markdown.Markdown | None):   # None: check rewrites URLs without a converter
+    def __init__(self, md: markdown.Markdown, lines: LineMap):
         super().__init__(md)
+        self.lines = lines
         self.source_dir = ""   # folder of the .md file, relative to the content folder ('' = top)
         self.page_dir = ""     # folder of the built page, relative to the site root
         self.size_of: ImageSizer | None = None
-        self.image_errors: list[tuple[str, ExplainerError]] = []   # (src as written, what is wrong with it)
+        self.image_errors: list[tuple[int, ExplainerError]] = []   # (line of the image, what is wrong with it)
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -162,7 +202,7 @@ class UrlRewriter(Treeprocessor):
         try:
             size = None if target.startswith("..") else self.size_of(target)
         except ExplainerError as err:
-            self.image_errors.append((src, err))
+            self.image_errors.append((self.lines.line_of(img) or self.lines.first_line, err))
             size = None
         if size and not (img.get("width") or img.get("height")):
             img.set("width", str(size[0]))
@@ -230,6 +270,18 @@ class CommentRemover(Preprocessor):
         return text.split("\n")
 
 
+class _Finish(Treeprocessor):
+    """Last of all, when every URL is what the page will have: the links and images, for the record."""
+
+    def __init__(self, md: markdown.Markdown, recorder: Recorder):
+        super().__init__(md)
+        self.recorder = recorder
+        self.links: tuple[BodyLink, ...] = ()
+
+    def run(self, root: etree.Element) -> None:
+        self.links = self.recorder.links(root)
+
+
 class SmartBrevityExtension(Extension):
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
         super().__init__()
@@ -237,6 +289,11 @@ class SmartBrevityExtension(Extension):
         self.raw_html = raw_html
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        self.lines = LineMap(md)
+        self.recorder = Recorder(self.lines, self.raw_html)
+        source_lines.install(md, self.lines)
+        record.install(md, self.recorder)
+        md.treeprocessors.register(_Finish(md, self.recorder), "explainer-record-finish", -100)
         if not self.raw_html:
             # Without these, `<script>` and `<b onclick=…>` are plain text, escaped like any other.
             md.preprocessors.deregister("html_block")
@@ -245,48 +302,66 @@ class SmartBrevityExtension(Extension):
         # After inline parsing (priority 20), before unescaping (0): bold lead-ins exist as <strong>.
         md.treeprocessors.register(TypographyTreeprocessor(md), "explainer-typography", 7)
         md.treeprocessors.register(UnsafeUrlFilter(md, self.raw_html), "explainer-unsafe-urls", 6.5)
-        md.treeprocessors.register(UrlRewriter(md), "explainer-urls", 6)
-        md.treeprocessors.register(SectionSplitter(md, self.vocabulary), "explainer-sections", 5)
+        md.treeprocessors.register(UrlRewriter(md, self.lines), "explainer-urls", 6)
+        # Before toc (5) puts a permalink into headings, so a heading is still its label alone.
+        md.treeprocessors.register(SectionSplitter(md, self.vocabulary, self.lines), "explainer-sections", 5.5)
 
 
 class Converter:
     """One Markdown instance, reset between documents (building it costs more than converting).
 
-    `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text.
+    `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text; `extensions`
+    (site.yml `markdown_extensions`) are more Python-Markdown extensions with their options, or options for
+    the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them.
     """
 
-    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True):
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, SmartBrevityExtension(axioms, raw_html)],
-                                    output_format="html")
+    def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True,
+                 extensions: tuple[tuple[str, dict], ...] = ()):
+        extension = SmartBrevityExtension(axioms, raw_html)
+        extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
+        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension], output_format="html",
+                                    extension_configs={name: dict(options) for name, options in extensions})
         splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
+        finish = self.md.treeprocessors["explainer-record-finish"]
         assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
-        self.splitter, self.urls = splitter, urls
+        assert isinstance(finish, _Finish)
+        self.splitter, self.urls, self.finish = splitter, urls, finish
+        self.lines, self.recorder = extension.lines, extension.recorder
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
+        self.extensions = tuple(extensions)
+        # Part of every body's cache key: a change to any of these converts the bodies again.
         self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary.items()),
-                                 raw_html))
+                                  raw_html) + ((self.extensions,) if self.extensions else ()))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
-                size_of: ImageSizer | None = None) -> Body:
+                size_of: ImageSizer | None = None, first_line: int = 1) -> Body:
+        """The body of an explainer; `first_line` is the file line the text starts on (for the outline)."""
         self.md.reset()
+        self.lines.reset(first_line)
+        self.recorder.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
         self.urls.size_of = size_of
         self.urls.image_errors = []
         html = self.md.convert(text)
         parts = html.split(_SPLIT)
         lede_html = _unwrap(parts[0], "div")
-        ids = unique_ids(label for label, _ in self.splitter.sections)
+        ids = unique_ids(label for label, _, _ in self.splitter.sections)
         sections = []
-        for (label, words), part, section_id in zip(self.splitter.sections, parts[1:], ids):
+        for (label, words, line), part, section_id in zip(self.splitter.sections, parts[1:], ids):
             inner = _unwrap(part.strip(), "section")
             sections.append(Section(
                 label=label, axiom=axiom_slug(label), id=section_id, words=words,
                 key=self.splitter.vocabulary[normalise_label(label)],
                 html=Markup(inner.replace(_PERMALINK, "")),
-                html_with_permalink=Markup(inner.replace(_PERMALINK, permalink(label, section_id), 1))))
+                html_with_permalink=Markup(inner.replace(_PERMALINK, permalink(label, section_id), 1)),
+                line=line))
         lede_text = self.splitter.lede_text
         words = count_words(lede_text) + sum(s.words for s in sections)
-        return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words)
+        outline = Outline(first_line, tuple(self.splitter.blocks), self.finish.links, self.recorder.definitions(),
+                          self.recorder.html(), tuple(self.recorder.handlers))
+        return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words,
+                    outline=outline)
 
 
 def _unwrap(html: str, tag: str) -> str:
@@ -297,6 +372,22 @@ def _unwrap(html: str, tag: str) -> str:
     elif html == f"<{tag} />" or html == f"<{tag}></{tag}>":
         html = ""
     return html.strip("\n")
+
+
+def _words(element: etree.Element) -> int:
+    """count_words(plain_text(element)), in one pass."""
+    text = "".join(element.itertext())
+    return len((_STASH.sub(" ", text) if "\x02" in text else text).split())
+
+
+def _own_text(item: etree.Element) -> str:
+    """A list item's words, those of the lists nested in it left out."""
+    parts = [item.text or ""]
+    for child in item:
+        if child.tag not in ("ul", "ol"):
+            parts.extend(child.itertext())
+        parts.append(child.tail or "")
+    return _STASH.sub(" ", "".join(parts))
 
 
 def plain_text(element: etree.Element) -> str:

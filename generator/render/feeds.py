@@ -133,8 +133,8 @@ def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
 
 def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
     """The whole explainer as feed readers show it: theme partial, every link and image absolute."""
-    html = renderer.render("partials/feed-entry.html", explainer.url + "index.html",
-                           root=renderer.config.absolute_base, language=explainer.language, explainer=explainer)
+    html = renderer.render_explainer(explainer, "partials/feed-entry.html", explainer.url + "index.html",
+                                     root=renderer.config.absolute_base, language=explainer.language)
     return absolute_links(html, page_url)
 
 

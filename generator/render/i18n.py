@@ -29,9 +29,10 @@ from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from .. import languages
-from ..errors import ExplainerError, SourceLocation, TemplateError, raise_all
+from ..errors import ExplainerError, TemplateError, raise_all
 from ..markdown.sections import permalink
 from ..model import Explainer, Section
+from ..problems import Place
 from .formats import date_long
 
 LOCALES = "locales"
@@ -64,10 +65,10 @@ def read_catalog(path: Path, tag: str) -> Catalog:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=languages.locale_of(tag), abort_invalid=True)
     except PoFileError as err:
-        raise TemplateError(f"broken message catalog: {err}", SourceLocation(path, getattr(err, "lineno", None)),
+        raise TemplateError(f"broken message catalog: {err}", Place(path, getattr(err, "lineno", None)),
                             hint="fix the .po syntax (msgid \"…\" / msgstr \"…\")") from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise TemplateError(f"cannot read message catalog: {err}", SourceLocation(path),
+        raise TemplateError(f"cannot read message catalog: {err}", Place(path),
                             hint="save it as UTF-8 .po text") from None
     raise_all(list(_placeholder_errors(catalog, path)))
     return catalog
@@ -88,7 +89,7 @@ def _placeholder_errors(catalog: Catalog, path: Path) -> Iterable[ExplainerError
                 unknown = unknown or {"?"}
             if unknown:
                 yield TemplateError(f"the translation of {ids[0]!r} has placeholders the original lacks or a "
-                                    f"stray %: {text!r}", SourceLocation(path, message.lineno),
+                                    f"stray %: {text!r}", Place(path, message.lineno),
                                     hint="keep the %(name)s placeholders of the msgid; write a per cent sign as %%")
 
 

@@ -16,8 +16,9 @@ import jinja2
 from .. import languages
 from ..config import SiteConfig
 from ..content import fields
-from ..errors import ExplainerError, SourceLocation, TemplateError
+from ..errors import ExplainerError, TemplateError
 from ..model import Explainer, Term, text_direction
+from ..problems import Place
 from . import i18n, seo, translations
 from .translations import SiteLanguage
 
@@ -146,10 +147,10 @@ class Renderer:
                 language_feed=self.language_feed(speaks.tag), **speaks.template_context(), **context)
         except jinja2.TemplateSyntaxError as err:
             raise TemplateError(f"template syntax error: {err.message}",
-                                SourceLocation(Path(err.filename or err.name or template), err.lineno),
+                                Place(Path(err.filename or err.name or template), err.lineno),
                                 hint="fix the template") from None
         except jinja2.TemplateNotFound as err:
-            raise TemplateError(f"template not found: {err.name}", SourceLocation(Path(template)),
+            raise TemplateError(f"template not found: {err.name}", Place(Path(template)),
                                 hint="a theme override must keep the default theme's template names") from None
         except ExplainerError:
             raise                   # a template file that cannot be read, or a mistake found while rendering
@@ -167,13 +168,19 @@ class Renderer:
         shown = i18n.localised_permalinks(self.full(explainer), speaks)
         alternates = self.alternates(explainer)
         meta = self.discovery.explainer(shown, alternates, self.language_feed(speaks.tag))
+        return self.render_explainer(shown, "explainer.html", f"{explainer.slug}/index.html",
+                                     language=explainer.language, meta=meta, alternates=alternates,
+                                     translations=[a for a in alternates
+                                                   if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
+
+    def render_explainer(self, shown: Explainer, template: str, path: str, **context: Any) -> str:
+        """`render` of what shows one explainer (its page, its feed entry): a template error names it. The
+        context's `explainer` is `shown` unless given (a localised copy, say)."""
+        context.setdefault("explainer", shown)
         try:
-            return self.render("explainer.html", f"{explainer.slug}/index.html", language=explainer.language,
-                               meta=meta, explainer=shown, alternates=alternates,
-                               translations=[a for a in alternates
-                                             if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
+            return self.render(template, path, **context)
         except TemplateError as err:
-            err.content = SourceLocation(explainer.source)
+            err.page_of = Place(shown.source)
             raise
 
     def list_page(self, path: str, kind: str, title: str | None, term: Term | None,
@@ -214,9 +221,9 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _template_frame(err: Exception, template: str) -> SourceLocation:
+def _template_frame(err: Exception, template: str) -> Place:
     """The innermost template line in the traceback (Jinja2 rewrites frames to point at templates)."""
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
-            return SourceLocation(Path(frame.filename), frame.lineno)
-    return SourceLocation(Path(template))
+            return Place(Path(frame.filename), frame.lineno)
+    return Place(Path(template))

@@ -9,7 +9,8 @@ from pathlib import Path
 import jinja2
 
 from ..config import SiteConfig
-from ..errors import ConfigError, SourceLocation, TemplateError
+from ..errors import ConfigError, TemplateError
+from ..problems import Place
 from .filters import FILTERS
 
 DEFAULT_THEME = "default"
@@ -78,7 +79,7 @@ class TemplateFolders(jinja2.FileSystemLoader):
             path = self._file_of(template)
             line = path.read_bytes()[:err.start].count(b"\n") + 1 if path else None
             raise TemplateError(f"template is not UTF-8 text (byte {err.start} of the file)",
-                                SourceLocation(path or Path(template), line),
+                                Place(path or Path(template), line),
                                 hint="save it as UTF-8") from None
 
     def _file_of(self, template: str) -> Path | None:

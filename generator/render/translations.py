@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import languages
-from ..errors import ContentError, ExplainerError, SourceLocation, raise_all
+from ..errors import ContentError, ExplainerError, raise_all
 from ..model import Explainer
+from ..problems import Place
 
 X_DEFAULT = "x-default"
 
@@ -92,7 +93,7 @@ def check_folders(explainers: Iterable[Explainer], site: tuple[SiteLanguage, ...
     folders = {lang.folder: lang.tag for lang in site}
     errors: list[ExplainerError] = [
         ContentError(f"'{e.slug}' cannot be an explainer's URL on this site: it is the folder of the "
-                     f"{folders[e.slug.casefold()]} front page", SourceLocation(e.source),
+                     f"{folders[e.slug.casefold()]} front page", Place(e.source),
                      hint="a site with explainers in more than one language gives each language a folder "
                           "named by its tag; rename the explainer")
         for e in explainers if e.slug.casefold() in folders]

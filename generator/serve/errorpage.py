@@ -5,15 +5,8 @@ import traceback
 from dataclasses import dataclass
 from html import escape
 
-from ..errors import ExplainerError, flatten
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str | None       # content or template file:line
-    message: str
-    hint: str | None = None
-    page_of: str | None = None   # the explainer whose page a template failed on
+from ..errors import ExplainerError, problems
+from ..problems import Formatter, Problem
 
 
 @dataclass(frozen=True)
@@ -23,7 +16,7 @@ class BuildFailure:
 
     @classmethod
     def from_error(cls, err: ExplainerError) -> BuildFailure:
-        return cls(tuple(_problem(e) for e in flatten(err)))
+        return cls(tuple(problems(err)))
 
     @classmethod
     def from_bug(cls, err: Exception) -> BuildFailure:
@@ -31,27 +24,16 @@ class BuildFailure:
                             "this is a bug in Explainer or a theme; the traceback is below"),),
                    details="".join(traceback.format_exception(err)))
 
-    def terminal_text(self) -> str:
-        lines = []
-        for problem in self.problems:
-            text = f"{problem.where}: {problem.message}" if problem.where else problem.message
-            lines.append(f"error: {text}" + (f" ({problem.hint})" if problem.hint else ""))
-            if problem.page_of:
-                lines.append(f"  while rendering the page of {problem.page_of}")
+    def terminal_text(self, shown: Formatter) -> str:
+        lines = [line for problem in self.problems for line in shown.error_lines(problem)]
         if self.details:
             lines.append(self.details.rstrip())
         return "\n".join(lines)
 
 
-def _problem(err: ExplainerError) -> Problem:
-    content = getattr(err, "content", None)
-    return Problem(str(err.where) if err.where else None, err.message, err.hint,
-                   str(content) if content else None)
-
-
-def error_page(failure: BuildFailure) -> bytes:
+def error_page(failure: BuildFailure, shown: Formatter) -> bytes:
     """A self-contained page (the theme may be what is broken); every piece of text is escaped."""
-    items = "\n".join(_item(problem) for problem in failure.problems)
+    items = "\n".join(shown.html_item(problem) for problem in failure.problems)
     details = f"<pre>{escape(failure.details)}</pre>" if failure.details else ""
     count = len(failure.problems)
     heading = "The site did not build" + (f": {count} problems" if count > 1 else "")
@@ -85,15 +67,3 @@ pre {{ background: #f4f6f8; padding: 1rem; overflow-x: auto; }}
 </html>
 """.encode()
 
-
-def _item(problem: Problem) -> str:
-    parts = []
-    if problem.where:
-        parts.append(f'<code class="where">{escape(problem.where)}</code>:')
-    parts.append(f'<span class="message">{escape(problem.message)}</span>')
-    if problem.hint:
-        parts.append(f'<span class="hint">({escape(problem.hint)})</span>')
-    if problem.page_of:
-        parts.append(f'<br><span class="page-of">while rendering the page of '
-                     f'<code>{escape(problem.page_of)}</code></span>')
-    return "<li>" + " ".join(parts) + "</li>"

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from tornado.web import RequestHandler
 
+from ..problems import Formatter
 from . import paths
 from .errorpage import BuildFailure, error_page
 from .hosts import AllowedHosts
@@ -18,6 +19,7 @@ class SiteState(Protocol):
     out_dir: Path
     base_path: str
     failure: BuildFailure | None
+    shown: Formatter
 
 
 class HostGuard(RequestHandler):
@@ -58,7 +60,7 @@ class SiteHandler(HostGuard):
         path = found.path
         if state.failure is not None and (found.found is Found.NOT_FOUND or (path is not None and paths.is_html(path))):
             # Instead of a page from before the failed build: the error, until a good build replaces it.
-            return self._send(500, error_page(state.failure), paths.CONTENT_TYPES[".html"])
+            return self._send(500, error_page(state.failure, state.shown), paths.CONTENT_TYPES[".html"])
         if found.found is Found.NOT_FOUND:
             not_found = state.out_dir / "404.html"
             if not_found.is_file():

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..build import Builder, BuildReport
 from ..errors import ExplainerError
 from ..parallel import cyclic_gc_paused
+from ..problems import Formatter
 from .errorpage import BuildFailure
 from .reload import SWAPPABLE, ReloadHub
 
@@ -18,9 +19,10 @@ SHOWN_PATHS = 8   # changed files named in a rebuild's log line; the rest are co
 class Preview:
     """What the HTTP handler reads (out_dir, base_path, failure) and the rebuild that updates it."""
 
-    def __init__(self, builder: Builder, out_dir: Path, hub: ReloadHub,
+    def __init__(self, builder: Builder, out_dir: Path, hub: ReloadHub, shown: Formatter,
                  on_success: Callable[[], None] = lambda: None):
         self.builder = builder
+        self.shown = shown      # how problems are shown: paths relative to the folder `serve` started in
         self.out_dir = out_dir
         self.hub = hub
         self.on_success = on_success
@@ -64,7 +66,7 @@ class Preview:
         self.failure = failure
         if self.builder.config is not None:
             self.base_path = self.builder.config.base_path
-        print(failure.terminal_text(), file=sys.stderr, flush=True)
+        print(failure.terminal_text(self.shown), file=sys.stderr, flush=True)
         sent = self.hub.reload_pages()
         print(f"build failed; {sent} open page{'s' * (sent != 1)} show the error until the next good save",
               file=sys.stderr, flush=True)

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import webbrowser
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tornado.httpserver import HTTPServer
@@ -24,6 +24,7 @@ from ..build import Builder
 from ..config import SiteConfig
 from ..errors import ConfigError
 from ..parallel import SPAWN
+from ..problems import Formatter
 from .handlers import SiteHandler
 from .hosts import AllowedHosts
 from .preview import Preview
@@ -39,6 +40,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     open_browser: bool = False
+    shown: Formatter = field(default_factory=Formatter)   # the CLI's: paths relative to where it started
 
 
 def serve(options: ServeOptions, load_config: Callable[[Path], SiteConfig]) -> int:
@@ -65,7 +67,7 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     loop = IOLoop.current()
     hub = ReloadHub()
     # The watcher and the server run threads beside the builds: worker processes start clean (spawn).
-    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN), out_dir, hub)
+    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN), out_dir, hub, options.shown)
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
