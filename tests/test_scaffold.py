@@ -212,6 +212,10 @@ def _runs(job: dict) -> list[str]:
     return [step["run"].strip() for step in job["steps"] if "run" in step]
 
 
+def _commands(job: dict) -> list[str]:
+    return [run for run in _runs(job) if run.startswith("explainer ")]
+
+
 def _deploy_targets(desk) -> dict:
     return {target["name"]: target for target in
             yaml.safe_load((desk / "content/site.yml").read_text(encoding="utf-8"))["deploy"]}
@@ -229,12 +233,32 @@ def test_the_github_workflow_checks_pull_requests_and_deploys_main_every_15_minu
     assert check["permissions"] == {"contents": "read"} and deploy["permissions"] == {"contents": "write"}
     install = "python -m pip install -r requirements.txt"
     base_url = '${EXPLAINER_BASE_URL:+--base-url "$EXPLAINER_BASE_URL"}'
-    assert [run for run in _runs(check) if run != install] == [f"explainer build {base_url}",
-                                                                "explainer check --strict"]
-    assert _runs(deploy)[0] == install
-    assert _runs(deploy)[1] == "explainer check"
-    assert _runs(deploy)[-1] == f'explainer deploy "$EXPLAINER_TARGET" {base_url}'
+    assert install in _runs(check) and install in _runs(deploy)
+    assert _commands(check) == [f"explainer build {base_url}", "explainer check --strict"]
+    assert _commands(deploy) == ["explainer check", f'explainer deploy "$EXPLAINER_TARGET" {base_url}']
     assert workflow["env"]["EXPLAINER_TARGET"] in _deploy_targets(tmp_path / "desk")
+
+
+@pytest.mark.parametrize("repository, address", [
+    ("newsroom/desk", "https://newsroom.github.io/desk/"),
+    ("NewsRoom/Desk", "https://newsroom.github.io/Desk/"),
+    ("NewsRoom/newsroom.github.io", "https://newsroom.github.io/"),
+])
+def test_the_github_pages_address_comes_from_the_repository_name(tmp_path, cli, repository, address):
+    """github.event.repository is empty in scheduled runs: the step works the address out in bash."""
+    cli("new", "--site", "desk", check=True)
+    workflow = _github(tmp_path / "desk")
+    for job in ("check", "deploy"):
+        (step,) = [s for s in workflow["jobs"][job]["steps"] if s.get("name") == "The site's address"]
+        github_env = tmp_path / f"env-{job}"
+        github_env.write_text("", encoding="utf-8")
+        env = dict(os.environ, EXPLAINER_BASE_URL=workflow["env"]["EXPLAINER_BASE_URL"], GITHUB_ENV=str(github_env),
+                   GITHUB_REPOSITORY=repository, GITHUB_REPOSITORY_OWNER=repository.split("/")[0])
+        subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env, check=True)
+        assert github_env.read_text(encoding="utf-8") == f"EXPLAINER_BASE_URL={address}\n"
+        subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], check=True,
+                       env=dict(env, EXPLAINER_BASE_URL="https://explainers.example.com/"))
+        assert github_env.read_text(encoding="utf-8") == f"EXPLAINER_BASE_URL={address}\n", "an address stays"
 
 
 @pytest.mark.parametrize("job", ["check", "deploy"])
@@ -389,9 +413,9 @@ def test_an_existing_gitignore_gets_only_the_patterns_it_lacks(tmp_path, cli):
 GITHUB_CONTEXT = {   # what `${{ … }}` in the workflow may name; anything else fails the test, so it gets a look
     "secrets.GITHUB_TOKEN": "ghs_workflow_token", "secrets.PAGES_TOKEN": "",
     "secrets.AWS_ACCESS_KEY_ID": "", "secrets.AWS_SECRET_ACCESS_KEY": "",
-    "github.repository_owner": "newsroom", "github.event.repository.name": "desk",
     "github.run_id": "7", "github.run_attempt": "1", "github.ref": "refs/heads/main",
-}
+}   # no github.event.repository: scheduled runs do not have it
+GITHUB_VARIABLES = {"GITHUB_REPOSITORY": "newsroom/desk", "GITHUB_REPOSITORY_OWNER": "newsroom"}
 
 
 def _github_expressions(text: str) -> str:
@@ -440,6 +464,9 @@ class Runner:
     def github_job(self, workflow: dict, name: str, ref: str = "main") -> str | None:
         """Run a job's steps; the name of the first step that failed, or None."""
         self.checkout(ref)
+        github_env = self.root / f"github-env-{name}"
+        github_env.write_text("", encoding="utf-8")
+        job_env = {**GITHUB_VARIABLES, "GITHUB_ENV": str(github_env)}
         for step in workflow["jobs"][name]["steps"]:
             if "uses" in step:
                 action, path = step["uses"].split("@")[0], step.get("with", {}).get("path")
@@ -448,8 +475,10 @@ class Runner:
                 assert action in ("actions/cache/restore", "actions/cache/save"), f"unknown action {action}"
                 (self.restore if action.endswith("restore") else self.save)(path)
                 continue
-            env = {k: _github_expressions(str(v))
-                   for k, v in {**workflow.get("env", {}), **step.get("env", {})}.items()}
+            env = {k: _github_expressions(str(v)) for k, v in workflow.get("env", {}).items()}
+            env.update(job_env)
+            env.update(line.split("=", 1) for line in github_env.read_text(encoding="utf-8").splitlines())
+            env.update((k, _github_expressions(str(v))) for k, v in step.get("env", {}).items())
             proc = self.shell(_github_expressions(step["run"]), env)
             if proc.returncode != 0:
                 return f"{step['name']}: {proc.stdout}{proc.stderr}"
