@@ -266,18 +266,32 @@ def _add_new(commands) -> None:
     new.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                      help="content folder (default: ./content)")
     new.add_argument("--site", type=Path, metavar="DIR",
-                     help="create a new site in DIR: content/site.yml, a sample explainer, themes/default/")
+                     help="create a new site in DIR: content/site.yml, a sample explainer, themes/default/, "
+                     ".gitignore, requirements.txt and CI files for GitHub Actions and GitLab CI")
+    new.add_argument("--source", metavar="URL",
+                     help="with --site: the git repository requirements.txt installs explainer from, pinned "
+                     "at this version's tag unless URL ends in @TAG (default: Explainer's own repository)")
     new.set_defaults(run=run_new)
 
 
 def run_new(args: argparse.Namespace, shown: Formatter) -> int:
     from . import scaffold
     if args.site is not None:
-        files = scaffold.new_site(args.site, args.title)
+        made = scaffold.new_site(args.site, args.title, source=args.source)
         print(f"Created a site in {args.site}/:")
-        print("\n".join(f"  {path}" for path in files))
+        print("\n".join(f"  {path}" for path in made.created))
+        if made.ignores_added:
+            print(f"Added to .gitignore: {' '.join(made.ignores_added)}")
+        for path in made.kept:
+            print(f"Kept {path}, which was there already (not overwritten)")
+        if "requirements.txt" in made.kept:
+            print(f"  CI installs explainer with requirements.txt: make sure it has the line {made.requirement}")
+        print(f"CI installs {made.requirement} (requirements.txt); the CI files are explained in docs/ci.md")
         print(f"Next: cd {args.site} && explainer build   (then: explainer new \"Your first title\")")
         return 0
+    if args.source is not None:
+        from .errors import ConfigError
+        raise ConfigError("--source goes with --site", hint="explainer new --site DIR --source URL")
     created = scaffold.new_explainer(args.content, args.title, category=args.category,
                                      single_file=args.single_file, slug=args.slug)
     print("Created a draft:")

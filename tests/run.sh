@@ -29,7 +29,13 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
-if [ ! -e "$stamp" ]; then
+# The README's first line installs a copy of this checkout into the same .venv/; the tests need it editable.
+editable() {
+  local here; here=$(pwd -P)
+  [ "$(cd / && "$here/.venv/bin/python" -c 'import generator, os; print(os.path.realpath(generator.__file__))' \
+      2>/dev/null)" = "$here/generator/__init__.py" ]
+}
+if [ ! -e "$stamp" ] || ! editable; then
   say "installing Python dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[test,serve,s3]"
