@@ -26,6 +26,7 @@ from .incremental import cache
 from .markdown.sections import Converter
 from .model import Explainer
 from .render import hosting, i18n, seo, themes
+from .search import site as search
 from .selection import Selection, files_to_copy, select
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
@@ -59,6 +60,8 @@ class BuildReport:
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
     cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
     warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
+    indexed: int = 0                      # pages put in the search index by this build (0: none, or it was kept)
+    search_pages: tuple[str, ...] = ()    # with search on: the pages the index is made of (the preview's indexer)
 
 
 def _scheduled(chosen: Selection) -> Scheduled | None:
@@ -138,14 +141,16 @@ class Builder:
 
     `persist=True` keeps the state between processes in `.explainer-cache/`; `fingerprint=False` keeps
     theme assets at stable names (the preview server swaps a changed stylesheet in place); `force` replaces
-    an output folder explainer did not make.
+    an output folder explainer did not make; `index_search=False` leaves the search index out (the preview
+    server makes it after its reload, see serve/search.py).
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
                  fingerprint: bool = True, progress: Callable[[int, int], None] | None = None,
-                 force: bool = False):
+                 force: bool = False, index_search: bool = True):
         self.load_config = load_config
         self.force = force
+        self.index_search = index_search
         self.persist = persist
         self.fingerprint = fingerprint
         self.progress = progress
@@ -171,6 +176,8 @@ class Builder:
             timings[stage] = time.perf_counter() - started - sum(timings.values())
 
         config = self.config = self.load_config()
+        if config.search:
+            search.require(config)
         outfolder.check_output_folder(config.out_dir, config.content_dir)
         outfolder.remove_leftovers(config.out_dir)
         snap = snapshot(config)
@@ -204,12 +211,18 @@ class Builder:
         renderer = render.Renderer(config, self._env, assets, render.listing(chosen.published, config.language),
                                    interface)
         copies = files_to_copy(config, static, assets, tree, chosen.published,
-                               generated=[*generated_paths(renderer), *card_report.files])
+                               generated=[*generated_paths(renderer), *card_report.files,
+                                          *search.generated_paths(config)])
+        previous_index = state.shown.get(search.INDEX_KEY)    # _render replaces state.shown
         # Everything goes to a staging folder first: the output changes only once every page rendered.
         writer = write.SiteWriter(config.out_dir, state.manifest, in_place=not (everything or forced))
         try:
             rendered = self._render(renderer, state, writer, everything)
             lap("render")
+            indexed = search.add_index(writer, config, renderer.listing.explainers, state, previous_index) \
+                if config.search and self.index_search else None
+            if indexed:
+                lap("search")
             for rel, path in {**card_report.files, **copies}.items():
                 writer.file(rel, path)
             report = writer.finish()
@@ -229,7 +242,11 @@ class Builder:
                            next_scheduled=_scheduled(chosen), timings=timings, loaded=loaded, rendered=rendered[0],
                            changed_paths=report.changed_paths, cards_drawn=card_report.drawn,
                            warnings=tuple(filter(None, [cache_warning, seo.base_url_warning(config),
-                                                        *card_report.warnings, *interface.warnings])))
+                                                        *card_report.warnings, *interface.warnings,
+                                                        indexed.warning if indexed else None])),
+                           indexed=indexed.pages if indexed and indexed.rebuilt else 0,
+                           search_pages=tuple(search.page_paths(renderer.listing.explainers)) if config.search
+                           else ())
 
     def _cache_folder(self, config: SiteConfig) -> tuple[Path | None, str | None]:
         """This build's cache folder, and the warning when there is one we cannot use.

@@ -25,6 +25,7 @@ KNOWN_KEYS = {
     "toc": "table of contents on explainers with at least this many sections (false = never)",
     "social_cards": "'auto' (when no hero image), 'always' or 'never'",
     "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
+    "search": "true: a search page and its index (needs pip install 'explainer[search]')",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -45,6 +46,7 @@ class SiteConfig:
     toc: int | None = 4
     social_cards: str = "auto"
     raw_html: bool = True
+    search: bool = False
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -169,6 +171,12 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             if not isinstance(value, bool):
                 errors.append(ConfigError("'raw_html' must be true or false", where(key),
                                           hint="false shows HTML written in Markdown as text"))
+            else:
+                values[key] = value
+        elif key == "search":
+            if not isinstance(value, bool):
+                errors.append(ConfigError("'search' must be true or false", where(key),
+                                          hint="true adds a search page (pip install 'explainer[search]')"))
             else:
                 values[key] = value
         elif key == "social_cards":

@@ -32,7 +32,7 @@ stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -e "$stamp" ]; then
   say "installing Python dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test,serve,s3]"
+  .venv/bin/python -m pip install -q -e ".[test,serve,s3,search]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

@@ -40,6 +40,8 @@ def list_page_jobs(renderer: Renderer) -> list[PageJob]:
                                                            explainers=everything, term=None, kind="home",
                                                            alternates=alternates)),
         ("404.html", (), lambda: renderer.render("404.html", "404.html", root=renderer.config.base_path))]
+    if renderer.config.search:
+        jobs.append(("search/index.html", (), lambda: renderer.render("search.html", "search/index.html")))
     for lang in renderer.listing.languages:     # a multilingual site: a front page per language
         path = f"{lang.folder}/index.html"
         shown = tuple(e for e in everything if e.language == lang.tag)

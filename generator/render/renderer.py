@@ -93,7 +93,7 @@ class Renderer:
         c = self.config
         return {"title": c.title, "description": c.description, "language": c.language,
                 "direction": text_direction(c.language),
-                "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
+                "base_url": c.base_url, "author": c.author, "toc_min": c.toc, "search": c.search,
                 "categories": self.listing.categories, "tags": self.listing.tags,
                 "languages": self.listing.languages}
 
