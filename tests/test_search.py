@@ -315,7 +315,7 @@ def test_the_preview_indexes_after_the_reload_and_once_per_burst(make_site):
     server = ServeProcess(site.root)
     try:
         server.wait_for(r"^search index: 3 pages in \d+ ms")
-        status, headers, body = server.get("/explainers/pagefind/pagefind-entry.json")
+        status, _, body = server.get("/explainers/pagefind/pagefind-entry.json")
         assert status == 200 and json.loads(body)["languages"]["en"]["page_count"] == 3
         mark = server.mark()
         story = site.content / "story-2" / "index.md"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from typing import Any
 
 from . import cbor
 
@@ -41,12 +42,12 @@ def _reorder(files: dict[str, bytes]) -> dict[str, bytes]:
     for language, about in entry["languages"].items():
         meta_name = f"pagefind.{about['hash']}.pf_meta"
         meta = _read(files.pop(meta_name))
-        if not isinstance(meta, list) or len(meta) <= META_SORTS:
+        if len(meta) <= META_SORTS:
             raise Unstable("meta file of another shape")
-        renamed = {}
+        renamed: dict[str, str] = {}
         for name, old_hash in meta[META_FILTERS]:
             data = _read(files.pop(f"filter/{old_hash}.pf_filter"))
-            if not isinstance(data, list) or len(data) != 2:
+            if len(data) != 2:
                 raise Unstable("filter file of another shape")
             data[1] = sorted(data[1], key=lambda value: value[0])
             raw = cbor.encode(data)
@@ -62,13 +63,14 @@ def _reorder(files: dict[str, bytes]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def _read(packed: bytes) -> cbor.Value:
+def _read(packed: bytes) -> list[Any]:
+    """An index file's record (a CBOR array), checked to encode back to the very same bytes."""
     raw = gzip.decompress(packed)
     if not raw.startswith(SIGNATURE):
         raise Unstable("no signature")
     value = cbor.decode(raw[len(SIGNATURE):])
-    if cbor.encode(value) != raw[len(SIGNATURE):]:
-        raise Unstable("does not read back to its own bytes")
+    if not isinstance(value, list) or cbor.encode(value) != raw[len(SIGNATURE):]:
+        raise Unstable("not an array that reads back to its own bytes")
     return value
 
 

@@ -2,9 +2,9 @@
 arrays, each encoded in its shortest form, as Pagefind's encoder (minicbor) writes them."""
 from __future__ import annotations
 
-from typing import Union
+from typing import TypeAlias
 
-Value = Union[int, str, bytes, list["Value"]]
+Value: TypeAlias = "int | str | bytes | list[Value]"
 
 UINT, BYTES, TEXT, ARRAY = 0, 2, 3, 4
 
