@@ -181,6 +181,8 @@ def test_search_and_pagefind_are_reserved_names(make_site, cli):
     assert result.code == 1
     assert "content/pagefind/custom.js: this file would be published as pagefind/custom.js, which clashes " \
            "with pagefind/" in result.err
+    checked = cli("check", "--content", "content", cwd=site.root)      # check applies the same rule
+    assert checked.code == 1 and "content/pagefind/custom.js" in checked.out + checked.err
 
 
 # --- the search page in a real browser --------------------------------------------------------------------

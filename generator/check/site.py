@@ -10,6 +10,7 @@ from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..images import cards
 from ..render import hosting, i18n, themes
+from ..search import site as search
 from ..selection import files_to_copy, select
 from . import copydesk, external, linkcheck, translations
 from .findings import ERROR, RULES, WARNING, Finding, from_error, settings_from
@@ -48,7 +49,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         html = render.render_site(chosen.published, config, themes.environment(chain), assets, interface)
         sources = {e.slug: SourceText.read(e.source) for e in chosen.published}
         # The same clash rule as build: pages, the hosting headers and the marker are the site's own files.
-        generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER]
+        generated = [*html, hosting.HEADERS_FILE, outfolder.MARKER, *search.generated_paths(config)]
         files = files_to_copy(config, static, assets, tree, chosen.published, generated=generated)
     except ExplainerError as err:
         return CheckReport(tuple(from_error(err)))
