@@ -94,6 +94,21 @@ def test_only_explainer_pages_carry_the_index_markup_and_every_page_links_the_se
         "", "business", "climate", "health", "politics", "science", "sport"]
 
 
+def test_a_multilingual_site_filters_by_language_and_the_page_speaks_the_site_language(make_site, cli):
+    site = make_site({**files(2), "site.yml": SITE_YML + "language: es\n",
+                      "otra/index.md": article("Otra explicación", "2024-02-01", "Texto.\n", language="en")})
+    cli("build", "--content", "content", "--out", "site", cwd=site.root, check=True)
+    assert {p["url"]: p["filters"]["language"] for p in fragments(site.out)}["/otra/"] == ["en"]
+    page = BeautifulSoup((site.out / "search" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.html["lang"] == "es" and page.h1.text == "Buscar"
+    assert [(o["value"], o.get("lang")) for o in page.select("#search-language option")] == [
+        ("", None), ("es", "es"), ("en", "en")]
+    words = json.loads(page.select_one("#search-words").string)
+    assert words["results"] == {"one": "%(count)s resultado para «%(query)s»",
+                                "other": "%(count)s resultados para «%(query)s»"}
+    assert words["lang"] == "es" and words["none"] == "Ningún explicador coincide con «%(query)s»."
+
+
 def test_without_search_the_pages_say_nothing_of_it(make_site, cli):
     site = make_site({**files(2), "site.yml": "title: Desk\n"})
     cli("build", "--content", "content", "--out", "site", cwd=site.root, check=True)
