@@ -109,6 +109,15 @@ def test_a_multilingual_site_filters_by_language_and_the_page_speaks_the_site_la
     assert words["lang"] == "es" and words["none"] == "Ningún explicador coincide con «%(query)s»."
 
 
+def test_hashed_index_files_are_cached_for_ever_and_the_script_revalidated(searchable):
+    from generator.render import hosting
+    policies = {rel: hosting.cache_control(f"pagefind/{rel}") for rel in bundle(searchable.out)}
+    assert {rel for rel, policy in policies.items() if policy == hosting.SHORT} == {
+        "pagefind-entry.json", "pagefind.js", "pagefind-worker.js", "wasm.en.pagefind", "wasm.unknown.pagefind"}
+    assert all(policy == hosting.IMMUTABLE for rel, policy in policies.items()
+               if rel.startswith(("fragment/", "index/", "filter/")) or rel.endswith(".pf_meta"))
+
+
 def test_without_search_the_pages_say_nothing_of_it(make_site, cli):
     site = make_site({**files(2), "site.yml": "title: Desk\n"})
     cli("build", "--content", "content", "--out", "site", cwd=site.root, check=True)

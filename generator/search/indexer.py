@@ -8,9 +8,9 @@ in the `pagefind_bin` wheel.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,9 @@ FOLDER = "pagefind"     # the bundle's folder in the site: a name content cannot
 INSTALL_HINT = "install the search extra: pip install 'explainer[search]'"
 # Pagefind's own search interfaces: the theme's search page uses its JavaScript API, so these stay out.
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
+# Pagefind's Python client waits for ever if its service dies mid-answer: a bound far above any real index
+# (3,000 explainers take seconds).
+TIMEOUT = 900
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,7 @@ def index_pages(pages: Iterable[tuple[str, Path]], out_dir: Path, language: str)
     with scratch:
         site, bundle = Path(scratch.name) / "site", Path(scratch.name) / FOLDER
         count = _link_pages(pages, site)
-        # A thread of its own: the caller may be inside a running event loop (the preview server).
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="explainer-search") as pool:
-            pool.submit(asyncio.run, _run_pagefind(site, bundle, language)).result()
+        _run_in_thread(_run_pagefind(site, bundle, language))
         files = {p.relative_to(bundle).as_posix(): p.read_bytes()
                  for p in sorted(bundle.rglob("*")) if p.is_file() and not p.name.startswith(UNUSED)}
     ordered, stable = canonical.stable_order(files)
@@ -97,6 +98,25 @@ def _link_pages(pages: Iterable[tuple[str, Path]], site: Path) -> int:
     return count
 
 
+def _run_in_thread(coroutine) -> None:
+    """Run a coroutine to its end in a thread of its own: the caller may be inside a running event loop (the
+    preview server), and a Ctrl-C must stop the caller at once. The thread is a daemon, so it never keeps a
+    stopped build alive; Pagefind's service ends when its input closes with this process."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as err:   # handed to the caller, who raises it
+            failure.append(err)
+
+    thread = threading.Thread(target=run, name="explainer-search", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 async def _run_pagefind(site: Path, bundle: Path, language: str) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
@@ -105,9 +125,12 @@ async def _run_pagefind(site: Path, bundle: Path, language: str) -> None:
     config = IndexConfig(force_language=language.lower(), output_path=str(bundle), write_playground=False)
     try:
         async with PagefindIndex(config=config) as index:   # writes the bundle when the block ends
-            await index.add_directory(str(site))
+            await asyncio.wait_for(index.add_directory(str(site)), TIMEOUT)
     except ExplainerError:
         raise
+    except asyncio.TimeoutError:
+        raise ConfigError(f"Pagefind did not finish the search index within {TIMEOUT} s",
+                          hint="run the build again; if it fails again, report it") from None
     except Exception as err:   # the service reports its failures as plain Exceptions with its message
         raise ConfigError(f"Pagefind could not build the search index: {err}",
                           hint="run the build again; if it fails again, report it with this message") from None
