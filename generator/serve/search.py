@@ -8,6 +8,7 @@ answered, so no request reads a folder that is going away.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import sys
 import threading
@@ -23,6 +24,7 @@ from ..errors import ExplainerError
 from ..search import indexer
 
 DELAY = 0.4   # seconds after the last build before indexing starts: saves in a burst come closer than this
+NICENESS = 10  # the index (and Pagefind, started from its thread) yields the CPU to the next save's build
 
 
 class PreviewIndex:
@@ -64,6 +66,7 @@ class PreviewIndex:
                          daemon=True).start()
 
     def _work(self, pages: tuple[str, ...], language: str) -> None:
+        _lower_this_threads_priority()
         started = time.perf_counter()
         target = self.folder / f"index-{next(self._numbers)}"
         try:
@@ -99,3 +102,13 @@ class PreviewIndex:
         self.publish(target)
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
+
+
+def _lower_this_threads_priority() -> None:
+    """On Linux, where a priority belongs to a thread and is inherited by what it starts: Pagefind's service
+    then takes the CPU only when a rebuild does not need it (thousands of pages take seconds to index)."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        except OSError:
+            pass   # not allowed here: the index is made at the normal priority
