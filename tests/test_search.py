@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -361,3 +362,29 @@ def test_the_preview_indexes_after_the_reload_and_once_per_burst(make_site):
         assert re.search(rb"Burst 2", server.get("/explainers/story-2/")[2])
     finally:
         server.stop()
+
+
+# --- stopping a build while it indexes --------------------------------------------------------------------
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""     # it ended meanwhile
+
+
+@pytest.mark.slow
+def test_a_build_stopped_while_indexing_keeps_the_last_site_and_leaves_no_pagefind_running(tmp_path):
+    from test_signals import alive, children, files, leftovers, run, site_with, start, wait_for, write_explainers
+    root = site_with(tmp_path, 400)
+    (root / "content" / "site.yml").write_text("title: Desk\nsearch: true\n", encoding="utf-8")
+    assert run(root).returncode == 0
+    before = files(root / "site")
+    write_explainers(root / "content", 400, "second")
+    build = start(root)
+    pagefind = wait_for(lambda: {pid for pid in children(build.pid) if b"pagefind" in command_line(pid)},
+                        timeout=300, step=0.02)
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=60) == 143 and "stopped" in build.stderr.read()
+    wait_for(lambda: not any(alive(pid) for pid in pagefind), timeout=10, step=0.05)   # its input closed
+    assert files(root / "site") == before and leftovers(root) == []
