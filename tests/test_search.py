@@ -73,7 +73,8 @@ def test_the_index_holds_the_explainer_pages_and_nothing_else(searchable):
     assert "Summary of explainer 2." in by_url["/story-2/"]["content"]      # so is the summary
     assert by_url["/story-2/"]["meta"] == {"title": "Explainer number 2", "summary": "Summary of explainer 2."}
     assert by_url["/story-2/"]["filters"] == {"category": ["health"], "language": ["en"]}
-    chrome = ["Desk", "All explainers", "Skip to content", "min read"]    # header, footer, byline's reading time
+    chrome = ["Desk", "All explainers", "Skip to content", "min read",    # header, footer, byline's reading time
+              "Why it matters:#", "#"]                                   # the sections' permalinks
     assert not [word for word in chrome for p in pages if word in p["content"]]
     # Only the UI the search page uses: Pagefind's own interfaces stay out of the site.
     assert not [rel for rel in bundle(searchable.out) if "-ui." in rel or "highlight" in rel]

@@ -122,7 +122,10 @@ async def _run_pagefind(site: Path, bundle: Path, language: str) -> None:
 
     # One index for every language (language is a filter), stemmed as the site's language: Pagefind would
     # otherwise split it by each page's language and search only the search page's.
-    config = IndexConfig(force_language=language.lower(), output_path=str(bundle), write_playground=False)
+    # The section permalinks (`#`) come from the Markdown stage, the same on every site: left out here rather
+    # than marked in the page.
+    config = IndexConfig(force_language=language.lower(), output_path=str(bundle), write_playground=False,
+                         exclude_selectors=[".permalink"])
     try:
         async with PagefindIndex(config=config) as index:   # writes the bundle when the block ends
             await asyncio.wait_for(index.add_directory(str(site)), TIMEOUT)
