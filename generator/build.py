@@ -1,6 +1,6 @@
-"""The build, top to bottom: scan the inputs → up to date? → load → select → social cards → render → write →
-save. Everything incremental sits behind it in `incremental/`; the site itself is `edition.prepare`'s, the
-same for build and check.
+"""The build, top to bottom: scan the inputs → up to date? → load → select → social cards → render → write
+(with the search index) → save. Everything incremental sits behind it in `incremental/`; the site itself is
+`edition.prepare`'s, the same for build and check.
 
 `build(config)` is one build (the command line's); a `Builder` builds again and again with one `Session`
 (the preview server), so the next build reloads only the explainers whose files changed and re-renders only
@@ -29,6 +29,7 @@ from .incremental.store import open_for
 from .markdown.sections import Converter
 from .model import Body, Explainer
 from .render import seo, themes
+from .search import site as search
 from .selection import Selection, select
 
 Progress = Callable[[int, int], None]
@@ -57,27 +58,32 @@ class BuildReport:
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
     cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
     warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
+    indexed: int = 0                      # pages put in the search index by this build (0: none, or it was kept)
+    search_pages: tuple[str, ...] = ()    # with search on: the pages the index is made of (the preview's indexer)
 
 
 def build(config: SiteConfig, progress: Progress | None = None, force: bool = False, *,
           session: Session | None = None, fingerprint: bool = True,
-          start_method: str | None = parallel.PLATFORM_DEFAULT) -> BuildReport:
+          start_method: str | None = parallel.PLATFORM_DEFAULT, search_index: bool = True) -> BuildReport:
     """One build into config.out_dir, reusing what `session` (or `.explainer-cache/`) kept from the last one.
 
     `force` replaces an output folder explainer did not make (see outfolder); `fingerprint=False` keeps theme
     assets at their own names (the preview swaps a changed stylesheet in place); `start_method` starts the
-    worker processes (see parallel: fork only where no other thread runs; by default, Python's default).
+    worker processes (see parallel: fork only where no other thread runs; by default, Python's default);
+    `search_index=False` leaves a site's search index out (the preview makes it after its reload).
     """
     if session is None:
         with Session(persist=config.use_cache) as own:
-            return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method)
+            return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method,
+                         search_index=search_index)
     laps = Laps()
+    search.require(config)                          # search: true needs Pagefind: said before anything is read
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
     snap = stamps.snapshot(config)                                                   # scan the inputs
     opened, cache_warning = open_for(config)
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
-    key = config_key(config, fingerprint)
+    key = config_key(config, fingerprint, search_index)
     inputs = digest_of(snap.key(key))
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
         return unchanged_report(record, config, laps)
@@ -98,8 +104,9 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
     bodies = BodyStore(functools.partial(_convert_again, config, converter))
     site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full)   # render…
-    rendered, pages, report = write_site(site, drawn.files, state, config.out_dir,   # …and write
-                                         everything, in_place=not (everything or forced), laps=laps)
+    rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
+                                                  everything, in_place=not (everything or forced), laps=laps,
+                                                  search_index=search_index)
     state.take_bodies(bodies.rebuilt)               # cached bodies found damaged, converted again
     changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
@@ -112,41 +119,52 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
                        loaded=loaded, rendered=rendered, changed_paths=report.changed_paths,
                        cards_drawn=drawn.drawn, warnings=tuple(filter(None, [
-                           cache_warning, seo.base_url_warning(config), *drawn.warnings, *site.warnings])))
+                           cache_warning, seo.base_url_warning(config), *drawn.warnings, *site.warnings,
+                           indexed.warning if indexed else None])),
+                       indexed=indexed.pages if indexed and indexed.rebuilt else 0, search_pages=site.index)
 
 
 class Builder:
     """Builds a site again and again with one session, redoing only what changed since its previous build.
 
-    `persist=True` keeps the state between processes in `.explainer-cache/` too; `fingerprint`, `force` and
-    `start_method` as for `build` (the preview server passes spawn: its watcher and server run threads).
+    `persist=True` keeps the state between processes in `.explainer-cache/` too; `fingerprint`, `force`,
+    `start_method` and `search_index` as for `build` (the preview server passes spawn, as its watcher and
+    server run threads, and makes the search index itself, after the reload: serve/search.py).
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
                  fingerprint: bool = True, progress: Progress | None = None,
-                 force: bool = False, start_method: str | None = parallel.PLATFORM_DEFAULT):
+                 force: bool = False, start_method: str | None = parallel.PLATFORM_DEFAULT,
+                 search_index: bool = True):
         self.load_config = load_config
         self.session = Session(persist)
         self.progress, self.force, self.fingerprint, self.start_method = progress, force, fingerprint, start_method
+        self.search_index = search_index
         self.config: SiteConfig | None = None
 
     def build(self) -> BuildReport:
         self.config = self.load_config()
         return build(self.config, self.progress, self.force, session=self.session, fingerprint=self.fingerprint,
-                     start_method=self.start_method)
+                     start_method=self.start_method, search_index=self.search_index)
 
     def close(self) -> None:
         self.session.close()
 
 
 def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: BuildState, out_dir: Path,
-               everything: bool, in_place: bool, laps: Laps) -> tuple[int, int, write.WriteReport]:
+               everything: bool, in_place: bool, laps: Laps, search_index: bool = True
+               ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
-    rendered), unchanged pages carried over; the state takes the new manifest."""
+    rendered), unchanged pages carried over, then the search index of the explainer pages as written; the
+    state takes the new manifest."""
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
+    indexed = None
     try:
         rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything)
         laps("render")
+        if site.index and search_index:
+            indexed = search.add_index(site.renderer.config, site.index, state, writer)
+            laps("search")
         for rel, data in site.generated.items():
             writer.page(rel, data)
         for rel in site.cards:
@@ -159,7 +177,7 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
         raise
     state.manifest = report.manifest
     state.folders = output_folders(out_dir, report.manifest)
-    return rendered, pages, report
+    return rendered, pages, indexed, report
 
 
 def unchanged_report(record: Record, config: SiteConfig, laps: Laps) -> BuildReport:

@@ -30,6 +30,7 @@ KNOWN_KEYS = {
     "social_cards": "'auto' (when no hero image), 'always' or 'never'",
     "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
     "markdown_extensions": "extra Python-Markdown extensions, by name, each with its options",
+    "search": "true: a search page and its index (needs pip install 'explainer[search]')",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -52,6 +53,7 @@ class SiteConfig:
     raw_html: bool = True
     # Extra Python-Markdown extensions: (name, options) in site.yml's order; checked when site.yml is read.
     markdown_extensions: tuple[tuple[str, dict], ...] = ()
+    search: bool = False
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -176,6 +178,12 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             if not isinstance(value, bool):
                 errors.append(ConfigError("'raw_html' must be true or false", where(key),
                                           hint="false shows HTML written in Markdown as text"))
+            else:
+                values[key] = value
+        elif key == "search":
+            if not isinstance(value, bool):
+                errors.append(ConfigError("'search' must be true or false", where(key),
+                                          hint="true adds a search page (pip install 'explainer[search]')"))
             else:
                 values[key] = value
         elif key == "social_cards":

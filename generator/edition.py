@@ -3,7 +3,8 @@
 One function makes it for everyone: `build` hands it to the writer (carrying unchanged pages over), the
 preview serves what build wrote, and `check` reads it and writes nothing. So check sees exactly the site
 build publishes: the pages, feeds, sitemap and robots.txt, the `_headers` file, where the social cards go,
-and the files copied beside the pages, with the same clash rule over all of them.
+the files copied beside the pages and, with `search: true`, the search page and what its index is made of,
+with the same clash rule over all of them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .render import Page, Renderer, Theme, i18n, listing, site_pages
 from .render.hosting import HEADERS_FILE, headers_file
 from .render.renderer import as_it_is
 from .render.seo import CARD_FILE, wants_card
+from .search import site as search
 from .selection import files_to_copy
 
 
@@ -31,6 +33,7 @@ class Edition:
     cards: tuple[str, ...]         # where the social cards go (images/cards draws them)
     copies: dict[str, Path]        # output path → the file copied there: theme assets, content files, bundles
     warnings: tuple[str, ...] = () # languages the theme has no interface catalog for
+    index: tuple[str, ...] = ()    # the pages the search index is made of (search: true), in `pagefind/`
 
     @property
     def paths(self) -> list[str]:
@@ -42,15 +45,18 @@ def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[
             full: Callable[[Explainer], Explainer] = as_it_is) -> Edition:
     """The site of these published explainers; `full` gives an explainer with its body in memory.
 
-    Raises what a build would: a bundle file named like its card, a broken message catalog, two spellings of
-    one term, a content file that would replace a generated one.
+    Raises what a build would: a bundle file named like its card, an explainer named like the search page,
+    a broken message catalog, two spellings of one term, a content file that would replace a generated one.
     """
     cards.check_names(published, config)
+    search.check_names(published, config)
     interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language)
     renderer = Renderer(config, theme.env, theme.assets, listing(published, config.language), interface, full)
     pages = tuple(site_pages(renderer))
     generated = {HEADERS_FILE: headers_file(config.base_path, theme.assets.values()).encode("utf-8")}
     card_paths = tuple(sorted(f"{e.slug}/{CARD_FILE}" for e in published if wants_card(e, config)))
     copies = files_to_copy(config, theme.static, theme.assets, tree, published,
-                           generated=[*(page.path for page in pages), *generated, *card_paths, MARKER])
-    return Edition(renderer, pages, generated, card_paths, copies, interface.warnings)
+                           generated=[*(page.path for page in pages), *generated, *card_paths, MARKER,
+                                      *search.generated_paths(config)])
+    return Edition(renderer, pages, generated, card_paths, copies, interface.warnings,
+                   search.page_paths(config, renderer.listing.explainers))

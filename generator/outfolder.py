@@ -27,7 +27,7 @@ from .errors import ConfigError
 MARKER = ".explainer-site"
 MARKER_TEXT = b"Made by explainer build: the next build replaces this folder and everything in it.\n"
 TEMP_SUFFIX = ".explainer-tmp"        # the end of every temporary file name explainer writes
-SCRATCH_KINDS = ("new", "old", "bodies")
+SCRATCH_KINDS = ("new", "old", "bodies", "search")
 STALE_AFTER = 24 * 3600               # seconds; then even a folder whose pid is alive (reused) is removed
 RENAME_EXCHANGE = 2             # renameat2 flag (linux/fs.h)
 AT_FDCWD = -100

@@ -20,6 +20,7 @@ from .content.fields import FACTS_FILE, TITLE_LIMIT, spell_symbols
 from .errors import ConfigError, ContentError
 from .markdown.axioms import DEFAULT_AXIOMS
 from .problems import Place
+from .search import site as search
 
 TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
 SLUG_MAX = 60                      # characters; long titles make unwieldy URLs
@@ -76,7 +77,7 @@ def new_explainer(content_dir: Path, title: str | None, category: str | None = N
                           "`explainer new --site DIR`")
     config = load_config(content_dir)
     title = _title(title)
-    slug = _checked_slug(slug or slugify(title), explicit=slug is not None)
+    slug = _checked_slug(slug or slugify(title), explicit=slug is not None, taken=search.reserved_slugs(config))
     _refuse_collision(config.content_dir, slug)
     values = {"title": _quoted(title), "date": (today or datetime.now(config.timezone).date()).isoformat(),
               "category": f"category: {_quoted(category.strip())}\n" if category and category.strip() else ""}
@@ -204,14 +205,15 @@ def _title(title: str | None) -> str:
     return " ".join(title.split())
 
 
-def _checked_slug(slug: str, explicit: bool) -> str:
+def _checked_slug(slug: str, explicit: bool, taken: frozenset[str] = frozenset()) -> str:
+    """The slug, or why it cannot be one; `taken` are the slugs this site's settings take too (search's)."""
     how = "pass --slug with letters, digits and dashes" if not explicit else \
         "use letters, digits and dashes, starting with a letter or digit"
     if not slug or not re.search(r"[^\W_]", slug) or not SLUG_PATTERN.match(slug):
         what = f"'{slug}' cannot be an explainer's URL" if explicit else \
             "the title has no letters or digits to make a URL from"
         raise ConfigError(what, hint=how)
-    if slug.casefold() in RESERVED_SLUGS:
+    if slug.casefold() in RESERVED_SLUGS | taken:
         raise ConfigError(f"'{slug}' is reserved for the site's own pages",
                           hint="pass --slug with another name" if not explicit else "choose another slug")
     return slug

@@ -86,6 +86,14 @@ class SiteWriter:
         self._reuse(rel, entry)
         return True
 
+    def source_of(self, rel: str) -> Path:
+        """The file holding `rel` as this build publishes it: staged when written (or, in a full build, kept)
+        by this build, else the output folder's."""
+        for future in self._pending:
+            future.result()    # written through; finish collects the results again
+        staged = self.root / rel
+        return staged if staged.is_file() else self.out_dir / rel
+
     def finish(self) -> WriteReport:
         self.page(MARKER, MARKER_TEXT)
         try:
@@ -239,7 +247,7 @@ class _Moves:
 def _reader_order(rel: str) -> tuple[int, str]:
     """Assets first, then pages, then the pages and feeds that link to them: a reader of the live site
     never follows a link to a file that is not there yet."""
-    if rel in ("index.html", "404.html") or rel.endswith(".xml"):
+    if rel in ("index.html", "404.html") or rel.endswith((".xml", "pagefind-entry.json")):   # it names the index files
         return 2, rel
     return (1 if rel.endswith(".html") else 0), rel
 
@@ -260,14 +268,17 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 def clashes(from_content: dict[str, Path], generated: list[str]) -> list[ExplainerError]:
     """Errors for the content files (output path → source) that would replace a generated file, or need a
-    folder where one is, or a file where its folder is; compared without case, as macOS and Windows do."""
+    folder where one is, or a file where its folder is; compared without case, as macOS and Windows do.
+    A generated path ending in `/` is a folder the build fills whole (`pagefind/`): nothing may go in it."""
     taken = {rel.casefold(): rel for rel in generated}
     folders = {folder.casefold(): rel for rel in generated for folder in _folders_of(rel)}
+    owned = [rel for rel in generated if rel.endswith("/")]
     errors: list[ExplainerError] = []
     for rel, path in from_content.items():
         key = rel.casefold()
         other = taken.get(key) or folders.get(key) or next(
-            (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None)
+            (taken[f] for f in map(str.casefold, _folders_of(rel)) if f in taken), None) or next(
+            (folder for folder in owned if key.startswith(folder.casefold())), None)
         if other is not None:
             errors.append(ContentError(
                 f"this file would be published as {rel}, which clashes with {other}, written by the build itself",

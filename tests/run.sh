@@ -38,7 +38,7 @@ editable() {
 if [ ! -e "$stamp" ] || ! editable; then
   say "installing Python dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test,serve,s3]"
+  .venv/bin/python -m pip install -q -e ".[test,serve,s3,search]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

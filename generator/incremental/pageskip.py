@@ -4,13 +4,17 @@ A page's key is a digest of the stamps of the explainers it shows, of anything e
 explainer page's translations) and of what every page shows of the rest of the site
 (`Renderer.site_wide_key`); the state remembers each page's key. A changed template or message catalog, or a
 changed stylesheet whose fingerprinted name is in every page, renders everything again.
+
+Files made from pages (the search index, in a folder of its own) follow the same rule: their key is the keys
+of the pages they are made from and what else they are made with, remembered under the folder's name
+(`pagefind/`); while it is the same, the last build's files are carried over.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..render import Page, i18n
-from ..write import SiteWriter
+from ..write import SiteWriter, as_written
 from .cache import digest_of
 from .stamps import Stamp
 from .state import BuildState
@@ -51,5 +55,34 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
         shown[page.path] = key
-    state.shown = shown
+    state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
     return rendered, len(shown)
+
+
+def folder_key(pages: Iterable[str], state: BuildState, *made_with: object) -> str:
+    """The key of files made from these pages: each page's key as this build wrote it, and what else they
+    are made with (a tool's version, a language)."""
+    return digest_of((made_with, [(page, state.shown.get(page)) for page in pages]))
+
+
+def keep_folder(folder: str, key: str, state: BuildState, writer: SiteWriter) -> bool:
+    """Carry the last build's files in `folder` (a path ending in `/`) over when they were made with `key` and
+    each is as that build left it; False when they must be made again."""
+    files = [rel for rel in state.manifest if rel.startswith(folder)]
+    if state.shown.get(folder) != key or not files or \
+            not all(as_written(writer.out_dir, rel, state.manifest[rel]) for rel in files):
+        return False
+    for rel in files:
+        writer.keep(rel)
+    return True
+
+
+def write_folder(folder: str, key: str, files: dict[str, bytes], state: BuildState, writer: SiteWriter) -> None:
+    """Hand the files made again for `folder` (paths inside it) to the writer; the state remembers `key`."""
+    for rel, data in files.items():
+        writer.page(folder + rel, data)
+    state.shown[folder] = key
+
+
+def _folders(shown: dict[str, str]) -> dict[str, str]:
+    return {rel: key for rel, key in shown.items() if rel.endswith("/")}

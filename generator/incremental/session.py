@@ -25,11 +25,13 @@ from .store import BuildCache
 NOT_IN_CONFIG_KEY = frozenset({"now", "raw", "use_cache", "jobs", "content_dir", "out_dir"})
 
 
-def config_key(config: SiteConfig, fingerprinted: bool) -> str:
-    """Everything in the configuration that can change a page, as one digest (site.yml by its bytes)."""
+def config_key(config: SiteConfig, fingerprinted: bool, search_index: bool = True) -> str:
+    """Everything in the configuration that can change the output, as one digest (site.yml by its bytes):
+    a build without the search index (the preview's) is never taken for one with it."""
     settings = [(f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
                 if f.name not in NOT_IN_CONFIG_KEY]
-    return digest_of((settings, config.content_dir.resolve(), config.out_dir.resolve(), fingerprinted))
+    return digest_of((settings, config.content_dir.resolve(), config.out_dir.resolve(), fingerprinted,
+                      config.search and search_index))
 
 
 @dataclass

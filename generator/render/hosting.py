@@ -8,6 +8,10 @@ HEADERS_FILE = "_headers"
 
 # render.fingerprint names theme assets `<stem>.<10 hex digits>.<css|js>`: new bytes, new name.
 FINGERPRINTED_NAME = re.compile(r"(^|/)static/.+\.[0-9a-f]{10}\.(css|js)$")
+# The search index (search: true): Pagefind names its index files by a hash of their bytes; its script, worker
+# and WebAssembly keep their names across Pagefind versions, so they must be revalidated like pages.
+SEARCH_INDEX_FILE = re.compile(r"^pagefind/((fragment|index|filter)/[^/]+|pagefind\.[^/]+\.pf_meta)$")
+SEARCH_BUNDLE = "pagefind/"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"            # pages and feeds: a correction is live within five minutes
@@ -29,9 +33,9 @@ def is_fingerprinted(rel: str) -> bool:
 
 def cache_control(rel: str) -> str:
     """The Cache-Control value for a site file, by its path relative to the site root."""
-    if is_fingerprinted(rel):
+    if is_fingerprinted(rel) or SEARCH_INDEX_FILE.match(rel):
         return IMMUTABLE
-    if rel.endswith(SHORT_SUFFIXES) or rel == HEADERS_FILE:
+    if rel.endswith(SHORT_SUFFIXES) or rel == HEADERS_FILE or rel.startswith(SEARCH_BUNDLE):
         return SHORT
     return MEDIUM
 

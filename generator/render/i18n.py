@@ -165,6 +165,14 @@ class PageLanguage:
             text = text.replace(mark, str(escape(item)))
         return Markup(text)
 
+    def plural_samples(self) -> list[tuple[str, int]]:
+        """Each CLDR plural category of the language with the smallest whole number in it, for scripts that
+        pick a translated form with the browser's Intl.PluralRules (the catalogs' forms follow CLDR too)."""
+        samples: dict[str, int] = {}
+        for count in range(200):
+            samples.setdefault(self.locale.plural_form(count), count)
+        return sorted(samples.items())
+
     def permalink_label(self, label: str) -> str:
         return self.gettext(PERMALINK_LABEL, label=label)
 

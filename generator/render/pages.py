@@ -22,6 +22,8 @@ def list_pages(renderer: Renderer) -> list[Page]:
     pages = [Page("index.html", everything, functools.partial(
                  renderer.list_page, "index.html", "home", None, None, everything, alternates=alternates)),
              Page("404.html", (), renderer.not_found_page)]
+    if renderer.config.search:      # it shows no explainer, only what every page shows (the categories)
+        pages.append(Page("search/index.html", (), renderer.search_page))
     for lang in renderer.listing.languages:     # a multilingual site: a front page per language
         path = f"{lang.folder}/index.html"
         shown = tuple(e for e in everything if e.language == lang.tag)

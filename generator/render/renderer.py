@@ -100,7 +100,7 @@ class Renderer:
         c = self.config
         return {"title": c.title, "description": c.description, "language": c.language,
                 "direction": text_direction(c.language),
-                "base_url": c.base_url, "author": c.author, "toc_min": c.toc,
+                "base_url": c.base_url, "author": c.author, "toc_min": c.toc, "search": c.search,
                 "categories": self.listing.categories, "tags": self.listing.tags,
                 "languages": self.listing.languages}
 
@@ -201,6 +201,13 @@ class Renderer:
         meta = self.discovery.list_page(f"{kind}/", kind, None, (), speaks.gettext, self.language_feed(speaks.tag),
                                         languages.og_locale(speaks.tag), ())
         return self.render("terms.html", f"{kind}/index.html", meta=meta, kind=kind, terms=groups)
+
+    def search_page(self) -> str:
+        """The search page (site.yml `search: true`), in the site's language; the theme's script searches."""
+        speaks = self.interface.page(self.config.language)
+        meta = self.discovery.list_page("search/", "search", None, (), speaks.gettext, self.language_feed(speaks.tag),
+                                        languages.og_locale(speaks.tag), ())
+        return self.render("search.html", "search/index.html", meta=meta)
 
     def not_found_page(self) -> str:
         # Served at any missing address, so its links cannot be relative.

@@ -7,11 +7,13 @@ from typing import Protocol
 from tornado.web import RequestHandler
 
 from ..problems import Formatter
+from ..search.indexer import FOLDER
 from . import paths
 from .errorpage import BuildFailure, error_page
 from .hosts import AllowedHosts
 from .paths import Found
 
+SEARCH_FOLDER = FOLDER + "/"
 WRONG_HOST = b"403 Forbidden: this preview answers only at localhost, 127.0.0.1, [::1] or its --host\n"
 
 
@@ -20,6 +22,7 @@ class SiteState(Protocol):
     base_path: str
     failure: BuildFailure | None
     shown: Formatter
+    search_dir: Path | None      # the search index, served at `pagefind/` (kept beside the preview's files)
 
 
 class HostGuard(RequestHandler):
@@ -50,7 +53,11 @@ class SiteHandler(HostGuard):
 
     def _respond(self) -> None:
         state = self.state
-        found = paths.resolve(state.out_dir, state.base_path, self.request.path)
+        index_path = state.base_path + SEARCH_FOLDER
+        if state.search_dir is not None and self.request.path.startswith(index_path):
+            found = paths.resolve(state.search_dir, index_path, self.request.path)
+        else:
+            found = paths.resolve(state.out_dir, state.base_path, self.request.path)
         if found.found is Found.REFUSED:
             return self._text(403, "403 Forbidden: this path is outside the site\n")
         if found.found is Found.REDIRECT:

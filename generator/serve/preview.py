@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..build import Builder, BuildReport
+from ..config import SiteConfig
 from ..errors import ExplainerError
 from ..parallel import cyclic_gc_paused
 from ..problems import Formatter
@@ -17,15 +18,18 @@ SHOWN_PATHS = 8   # changed files named in a rebuild's log line; the rest are co
 
 
 class Preview:
-    """What the HTTP handler reads (out_dir, base_path, failure) and the rebuild that updates it."""
+    """What the HTTP handler reads (out_dir, base_path, failure, search_dir) and the rebuild that updates it."""
 
     def __init__(self, builder: Builder, out_dir: Path, hub: ReloadHub, shown: Formatter,
-                 on_success: Callable[[], None] = lambda: None):
+                 on_success: Callable[[], None] = lambda: None,
+                 after_build: Callable[[BuildReport, SiteConfig], None] = lambda report, config: None):
         self.builder = builder
         self.shown = shown      # how problems are shown: paths relative to the folder `serve` started in
         self.out_dir = out_dir
         self.hub = hub
         self.on_success = on_success
+        self.after_build = after_build     # after the pages were told: work that must not delay them
+        self.search_dir: Path | None = None   # where `pagefind/` is served from (serve/search.py)
         self.base_path = "/"
         self.failure: BuildFailure | None = None
         self._warned: tuple[str, ...] = ()
@@ -48,10 +52,15 @@ class Preview:
         self.on_success()
         sent, how = self._tell_pages(report, failed_before) if changes is not None else (0, "first build")
         print(rebuild_line(report, changes or set(), time.perf_counter() - started, sent, how), flush=True)
+        self.after_build(report, config)
         if report.warnings != self._warned:     # said once, not after every save
             self._warned = report.warnings
             for warning in report.warnings:
                 print(f"warning: {warning}", file=sys.stderr, flush=True)
+
+    def serve_index(self, folder: Path | None) -> None:
+        """Serve `pagefind/` from this folder from now on (None: from the preview's own files)."""
+        self.search_dir = folder
 
     def _tell_pages(self, report: BuildReport, failed_before: bool) -> tuple[int, str]:
         if failed_before:

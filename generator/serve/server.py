@@ -29,6 +29,7 @@ from .handlers import SiteHandler
 from .hosts import AllowedHosts
 from .preview import Preview
 from .reload import ReloadHub, live_handlers, script_injector
+from .search import PreviewIndex
 from .watch import ChangeWatcher, watched_folders
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -53,21 +54,27 @@ def serve(options: ServeOptions, load_config: Callable[[Path], SiteConfig]) -> i
               "from other machines; use --host 127.0.0.1 unless that is what you want", file=sys.stderr)
     sockets = _bind(options.host, options.port)
     out_dir = Path(tempfile.mkdtemp(prefix="explainer-serve-"))
+    search_dir = Path(tempfile.mkdtemp(prefix="explainer-serve-search-"))   # the preview's search indexes
     try:
-        return asyncio.run(_serve(options, sockets, out_dir, lambda: load_config(out_dir)))
+        return asyncio.run(_serve(options, sockets, out_dir, search_dir, lambda: load_config(out_dir)))
     finally:
         for sock in sockets:
             sock.close()
         shutil.rmtree(out_dir, ignore_errors=True)
+        shutil.rmtree(search_dir, ignore_errors=True)
 
 
-async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: Path,
+async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: Path, search_dir: Path,
                  load_config: Callable[[], SiteConfig]) -> int:
     stopped = asyncio.Event()
     loop = IOLoop.current()
     hub = ReloadHub()
-    # The watcher and the server run threads beside the builds: worker processes start clean (spawn).
-    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN), out_dir, hub, options.shown)
+    # The watcher and the server run threads beside the builds: worker processes start clean (spawn). The
+    # search index is made after each reload, not in the build: a save shows at once, search a moment later.
+    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN, search_index=False), out_dir, hub,
+                      options.shown)
+    index = PreviewIndex(loop, out_dir, search_dir, options.shown, publish=preview.serve_index)
+    preview.after_build = index.after_build
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
     preview.on_success = lambda: watcher.watch(watched_folders(options.content_dir, preview.builder.config))
 
