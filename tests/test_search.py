@@ -191,6 +191,16 @@ def test_search_true_without_the_extra_is_an_error_at_its_line(make_site):
     assert [p.name for p in site.out.iterdir()] == ["kept.html"]
 
 
+def test_without_search_pagefind_is_not_needed(make_site):
+    site = make_site({**files(1), "site.yml": "title: Desk\n"})
+    code = ("import sys; sys.modules['pagefind'] = None\n"
+            "from generator.cli import main\nsys.exit(main(['build', '--content', 'content', '--out', 'site']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=site.root, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (site.out / "story-0" / "index.html").is_file()
+
+
 def test_search_must_be_true_or_false(make_site, cli):
     site = make_site({**files(1), "site.yml": "title: Desk\nsearch: yes please\n"})
     result = cli("build", "--content", "content", cwd=site.root)

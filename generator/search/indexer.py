@@ -7,7 +7,6 @@ in the `pagefind_bin` wheel.
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import threading
@@ -102,6 +101,9 @@ def _run_in_thread(coroutine) -> None:
     """Run a coroutine to its end in a thread of its own: the caller may be inside a running event loop (the
     preview server), and a Ctrl-C must stop the caller at once. The thread is a daemon, so it never keeps a
     stopped build alive; Pagefind's service ends when its input closes with this process."""
+    # Imported here, as Pagefind's own modules are: a build without search never loads them.
+    import asyncio
+
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -118,6 +120,8 @@ def _run_in_thread(coroutine) -> None:
 
 
 async def _run_pagefind(site: Path, bundle: Path, language: str) -> None:
+    import asyncio
+
     from pagefind.index import IndexConfig, PagefindIndex
 
     # One index for every language (language is a filter), stemmed as the site's language: Pagefind would

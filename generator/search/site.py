@@ -19,7 +19,6 @@ from ..problems import Place
 from ..write import SiteWriter
 from . import indexer
 
-require = indexer.require          # search: true without the extra is a site.yml:line error
 INDEX_FOLDER = indexer.FOLDER + "/"
 PAGE_FOLDER = "search"             # the search page, search/index.html (render/pages makes it)
 
@@ -29,6 +28,12 @@ class Indexed:
     pages: int            # explainer pages in the index
     rebuilt: bool         # False: the previous build's index was kept as it was
     warning: str | None = None
+
+
+def require(config: SiteConfig) -> None:
+    """On a site with search, a site.yml:line error saying what to install when Pagefind is missing."""
+    if config.search:
+        indexer.require(config)
 
 
 def page_paths(config: SiteConfig, explainers: Iterable[Explainer]) -> tuple[str, ...]:
