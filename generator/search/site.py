@@ -3,7 +3,7 @@
 The edition asks here what search takes from the site (the `search` and `pagefind` slugs, the whole
 `pagefind/` folder) and which pages the index is made of, so build and check apply one clash rule. The build
 hands the index to its writer with the pages (it lands with them, atomically); the page-skip rule
-(`incremental/pageskip.write_folder`) carries the last one over while no explainer page's key changed.
+(`incremental/pageskip.keep_folder`) carries the last one over while no explainer page's key changed.
 """
 from __future__ import annotations
 
