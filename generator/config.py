@@ -30,6 +30,7 @@ KNOWN_KEYS = {
     "social_cards": "'auto' (when no hero image), 'always' or 'never'",
     "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
     "markdown_extensions": "extra Python-Markdown extensions, by name, each with its options",
+    "embeds": "embed providers to add or change (docs/embeds.md)",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -136,7 +137,7 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             errors.append(ConfigError(f"unknown key '{key}' in site.yml", where(key),
                                       hint=did_you_mean(str(key), KNOWN_KEYS)))
             continue
-        if key in ("deploy", "check"):
+        if key in ("deploy", "check", "embeds"):
             continue   # validated by the stage that uses it
         if key in ("title", "base_url", "language", "author", "description", "theme"):
             if not isinstance(value, str) or not value.strip():
