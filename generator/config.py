@@ -31,6 +31,7 @@ KNOWN_KEYS = {
     "raw_html": "true (default): HTML written in Markdown reaches the page; false: it is shown as text",
     "markdown_extensions": "extra Python-Markdown extensions, by name, each with its options",
     "search": "true: a search page and its index (needs pip install 'explainer[search]')",
+    "embeds": "embed providers to add or change (docs/embeds.md)",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
 }
@@ -138,7 +139,7 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             errors.append(ConfigError(f"unknown key '{key}' in site.yml", where(key),
                                       hint=did_you_mean(str(key), KNOWN_KEYS)))
             continue
-        if key in ("deploy", "check"):
+        if key in ("deploy", "check", "embeds"):
             continue   # validated by the stage that uses it
         if key in ("title", "base_url", "language", "author", "description", "theme"):
             if not isinstance(value, str) or not value.strip():

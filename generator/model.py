@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .problems import Place
 
@@ -45,11 +46,20 @@ class Image:
     credit: str | None = None
 
 
+UPDATE_KINDS = ("update", "correction")
+
+
 @dataclass(frozen=True)
 class Update:
     date: datetime
     note: str
     where: Place | None = field(default=None, compare=False)   # the line of its date
+    kind: str = "update"     # one of UPDATE_KINDS; the newest correction is also shown at the top of the page
+    has_time: bool = False   # the front matter gave a time of day, not just a date
+
+    @property
+    def is_correction(self) -> bool:
+        return self.kind == "correction"
 
 
 @dataclass(frozen=True)
@@ -120,12 +130,41 @@ class Outline:
 
 
 @dataclass(frozen=True)
+class Embed:
+    """A paragraph that was only a URL of a known provider (markdown/embeds.py); the theme's
+    `partials/embed.html` shows it where the body's HTML has `<p data-explainer-embed="N">` (N: its index)."""
+    provider: str            # the provider's key: `youtube` (CSS class `embed-youtube`)
+    name: str                # the provider's name for readers: `YouTube`
+    kind: str                # video, audio, post, chart, document or page: how the theme words it
+    url: str                 # the address as written: the link to the original
+    src: str                 # the frame's address
+    play: str                # what the facade's link loads (src, with the provider's autoplay); '' without one
+    ratio: str | None        # CSS aspect-ratio, `16 / 9`; None when the frame has a fixed `height`
+    height: int | None       # CSS pixels
+    title: str | None        # the author's `{: title="…" }`, else None (the theme's words)
+    sandbox: str | None      # the iframe's sandbox tokens; None: no sandbox (the provider needs none of it)
+    allow: str               # the iframe's `allow` (permissions policy)
+    line: int | None = None  # the file line of its address
+
+    @property
+    def facade(self) -> bool:
+        """Click to load: nothing is requested from the provider until the reader asks."""
+        return bool(self.play)
+
+    @property
+    def host(self) -> str:
+        """The host the frame loads from."""
+        return urlsplit(self.play or self.src).hostname or ""
+
+
+@dataclass(frozen=True)
 class Body:
     lede_html: str
     lede_text: str
     sections: tuple[Section, ...]
     words: int
     outline: Outline = field(default_factory=Outline)
+    embeds: tuple[Embed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +196,8 @@ class Explainer:
     translation_key: str | None = None            # explainers with the same key translate each other
     # The file line of each front matter key as written, and of each key under `image:` ("image.src").
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    date_has_time: bool = False                   # `date` was written with a time of day
+    updated_has_time: bool = False                # so was `updated` (or the update it comes from)
 
     @property
     def url(self) -> str:
@@ -169,6 +210,11 @@ class Explainer:
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.date
+
+    @property
+    def latest_correction(self) -> Update | None:
+        """The newest update of kind `correction` (the page shows it at the top), if any."""
+        return next((u for u in self.updates if u.is_correction), None)
 
     @property
     def reading_minutes(self) -> int:

@@ -523,7 +523,8 @@ RAW = ('Raw <b onclick="track()">bold</b> and <a href="https://example.org/raw">
 
 
 def page_links(html: str) -> dict[str, list[str]]:
-    """Every href and src in the explainer's article, as a browser would read them (entities decoded)."""
+    """Every href and src in the explainer's article (without its share links), as a browser would read them
+    (entities decoded)."""
     from html.parser import HTMLParser
     found: dict[str, list[str]] = {"href": [], "src": [], "formaction": [], "tags": []}
 
@@ -533,7 +534,7 @@ def page_links(html: str) -> dict[str, list[str]]:
             for name, value in attrs:
                 if name in found:
                     found[name].append(value)
-    article_html = html[html.index("<article"):html.index("</article>")]
+    article_html = html[html.index("<article"):html.index("</article>")].split('<section class="share"')[0]
     Links().feed(article_html)
     return found
 

@@ -14,16 +14,19 @@ from .. import yamlfile
 from ..content.fields import FACTS_FILE
 from ..errors import ExplainerError, did_you_mean
 from ..markdown.axioms import label_in, normalise_label, spellings, vocabulary
+from ..markdown.providers import PROVIDERS, Provider
 from ..markdown.sections import UNSAFE_SCHEMES, url_scheme
 from ..model import Explainer
 from ..problems import Problem
+from . import frames
 from .findings import CheckSettings, finding
 from .images import size_findings
 
 PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b|lorem ipsum", re.IGNORECASE)
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
-_EMBED = re.compile(r"<(iframe|frame|object|embed)\b", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b[^>]*>?", re.IGNORECASE)
+_EMBED = re.compile(r"<(iframe|frame|object|embed)\b[^>]*>?", re.IGNORECASE)
+_START_TAG = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*>?", re.IGNORECASE)
 _HANDLER = re.compile(r"<[a-z][^>]*?\s(on[a-z]+)\s*=", re.IGNORECASE)   # an on…= attribute inside a tag
 # Targets in HTML written in the Markdown: <scheme:…> (not a tag: a URL in brackets), and URL attributes.
 _TARGETS = re.compile(r"""<([a-z][a-z0-9+.-]*:[^>\s]+)>
@@ -35,13 +38,14 @@ _CLOSE_ENOUGH = 0.8   # difflib ratio: "The Big Pictures" → "The big picture" 
 
 
 def check_explainer(explainer: Explainer, settings: CheckSettings, axioms: tuple[str, ...],
-                    now: datetime, tz: tzinfo, raw_html: bool = True) -> Iterator[Problem]:
+                    now: datetime, tz: tzinfo, raw_html: bool = True,
+                    providers: tuple[Provider, ...] = PROVIDERS) -> Iterator[Problem]:
     yield from image_findings(explainer, settings)
     yield from fact_findings(explainer)
     yield from brevity_findings(explainer, settings, axioms)
     yield from metadata_findings(explainer, now, tz)
     yield from placeholder_findings(explainer)
-    yield from raw_html_findings(explainer, raw_html)
+    yield from raw_html_findings(explainer, raw_html, providers)
     yield from link_scheme_findings(explainer, raw_html)
 
 
@@ -52,13 +56,17 @@ def _html_matches(explainer: Explainer, pattern: re.Pattern) -> Iterator[tuple[i
             yield piece.line + piece.html.count("\n", 0, found.start()), found
 
 
-def raw_html_findings(explainer: Explainer, raw_html: bool) -> Iterator[Problem]:
-    """Every <script>, inline event handler and embedded frame in the body: they reach the page as written."""
+def raw_html_findings(explainer: Explainer, raw_html: bool,
+                      providers: tuple[Provider, ...] = PROVIDERS) -> Iterator[Problem]:
+    """Every <script>, inline event handler and embedded frame in the body (they reach the page as written), and
+    every element whose fixed width is wider than a phone."""
     effect = ("it reaches the page as written; make sure it is meant to be there" if raw_html
               else "site.yml has raw_html: false, so it shows as text")
     path = explainer.source
-    for line, _ in _html_matches(explainer, _SCRIPT):
-        yield finding(path, line, "content/raw-html-script", f"a <script> in the text ({effect})")
+    for line, found in _html_matches(explainer, _SCRIPT):
+        origin = frames.host(frames.attribute(found.group(), "src"))
+        yield finding(path, line, "content/raw-html-script",
+                      f"a <script>{f' from {origin}' if origin else ''} in the text ({effect})")
     for line, found in _html_matches(explainer, _HANDLER):
         yield finding(path, line, "content/raw-html-handler", f"an inline event handler, {found.group(1)}= ({effect})")
     for handler in explainer.body.outline.handlers:     # `{: onclick=… }`: Markdown puts it on the element
@@ -67,7 +75,27 @@ def raw_html_findings(explainer: Explainer, raw_html: bool) -> Iterator[Problem]
                       + (effect if raw_html else "site.yml has raw_html: false, so it is removed") + ")")
     for line, found in _html_matches(explainer, _EMBED):
         yield finding(path, line, "content/raw-html-iframe",
-                      f"an embedded <{found.group(1).lower()}> in the text ({effect})")
+                      frame_message(found.group(), found.group(1).lower(), effect, raw_html, providers))
+    for line, found in _html_matches(explainer, _START_TAG) if raw_html else ():
+        problem = frames.fixed_width(found.group(), found.group(1).lower())
+        if problem:
+            yield finding(path, line, "content/raw-html-fixed-width", problem)
+
+
+def frame_message(tag: str, name: str, effect: str, raw_html: bool, providers: tuple[Provider, ...]) -> str:
+    """What to say about a frame: where it loads from, whether screen readers can name it, and the embed that
+    would replace it."""
+    src = frames.attribute(tag, "data" if name == "object" else "src")
+    origin = frames.host(src)
+    advice = [effect]
+    if raw_html and name in ("iframe", "frame") and not (frames.attribute(tag, "title") or "").strip():
+        advice.append("it has no title=, which screen readers need to name it")
+    provider = frames.provider_of(src, providers) if raw_html else None
+    if provider is not None:
+        advice.append(f"its address on a line of its own makes a {provider.name} embed that loads nothing "
+                      f"until the reader asks" if provider.facade else
+                      f"its address on a line of its own makes a responsive {provider.name} embed")
+    return f"an embedded <{name}>{f' from {origin}' if origin else ''} in the text ({'; '.join(advice)})"
 
 
 def link_scheme_findings(explainer: Explainer, raw_html: bool) -> Iterator[Problem]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import yamlfile
 from ..config import SiteConfig
 from ..errors import ConfigError, ExplainerError, did_you_mean, raise_all
-from ..problems import BUILD_ERROR, ERROR, WARNING, Place, Problem
+from ..problems import BUILD_ERROR, ERROR, INFO, WARNING, Place, Problem
 
 # Stable ids: editors turn rules off by these names, CI tools match on them. Never rename one.
 RULES: dict[str, tuple[str, str]] = {
@@ -38,6 +38,10 @@ RULES: dict[str, tuple[str, str]] = {
     "content/raw-html-script": (WARNING, "a <script> in the Markdown (raw HTML reaches the page as written)"),
     "content/raw-html-handler": (WARNING, "an inline event handler (onclick=, onerror=…) in the Markdown"),
     "content/raw-html-iframe": (WARNING, "an <iframe>, <frame>, <object> or <embed> in the Markdown"),
+    "content/raw-html-fixed-width": (WARNING, "raw HTML fixes a width wider than a 320 px phone (a style width, "
+                                              "or a frame's width=)"),
+    "privacy/third-party": (INFO, "a host other than the site's that a page loads from (frames, scripts, images, "
+                                  "styles), and whether the reader is asked first"),
 }
 ALWAYS_ON = frozenset({BUILD_ERROR})
 GROUPS = frozenset(rule.split("/")[0] for rule in RULES)

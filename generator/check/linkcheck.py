@@ -172,6 +172,10 @@ def _body_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
         collector.close()
         for found, line in zip(collector.links, collector.lines):
             yield Occurrence(found, page, explainer.source, piece.line + line - 1, written=found.url, folder=folder)
+    for embed in explainer.body.embeds:     # the theme shows an embed as a frame: it loads from the address's line
+        if not embed.facade:
+            yield Occurrence(Link("iframe", embed.src), page, explainer.source, embed.line or outline.first_line,
+                             written=embed.url, folder=explainer.slug)
 
 
 def _fact_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:

@@ -9,10 +9,12 @@ from pathlib import Path
 from .. import content, edition
 from ..config import SiteConfig
 from ..errors import ExplainerError, problems
+from ..markdown.embedconfig import site_providers
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
+from ..render.share import is_share_link
 from ..selection import select
-from . import copydesk, external, linkcheck, translations
+from . import copydesk, external, linkcheck, thirdparty, translations
 from .findings import RULES, settings_from
 
 
@@ -47,9 +49,11 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         return CheckReport(tuple(problems(err)))
 
     found: list[Problem] = []
+    providers = site_providers(config)
     for explainer in chosen.published:
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
-                                              config.raw_html))
+                                              config.raw_html, providers))
+    found.extend(thirdparty.findings(html, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     published = linkcheck.Site(pages, site.copies,
@@ -77,8 +81,8 @@ def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
     listed, seen_in_theme = [], set()
     for occurrence in links:
         url = occurrence.link.url
-        if linkcheck.resolve(url, occurrence.page, config).kind != "external":
-            continue
+        if linkcheck.resolve(url, occurrence.page, config).kind != "external" or is_share_link(url):
+            continue      # share links are the services' forms, one per page: nothing to check there
         if occurrence.from_theme:
             if url in seen_in_theme:
                 continue

@@ -12,7 +12,7 @@ from typing import Any
 from .. import contentfiles, languages, yamlfile
 from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.typography import smarten
-from ..model import Explainer, Fact, FactBox, Image, Source, Term, Update
+from ..model import UPDATE_KINDS, Explainer, Fact, FactBox, Image, Source, Term, Update
 from ..problems import Place, Text, joined
 from .pictures import picture_size
 
@@ -22,7 +22,7 @@ TERM_LIMIT = 100           # characters in a category or tag name (its slug name
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
 FACT_KEYS = ("label", "value", "source")
 SOURCE_KEYS = ("name", "url")
-UPDATE_KEYS = ("date", "note")
+UPDATE_KEYS = ("date", "note", "kind")
 FACTS_FILE_KEYS = ("title", "facts")
 
 
@@ -160,6 +160,13 @@ def parse_moment(value: Any, tz: tzinfo) -> datetime | None:
     return None
 
 
+def with_time_of_day(value: Any) -> bool:
+    """Whether a front matter date was written with a time (`2026-11-26T09:30`), not as a day alone."""
+    if isinstance(value, datetime):
+        return True
+    return isinstance(value, str) and len(value.strip()) > len("YYYY-MM-DD")
+
+
 _SPELLED_OUT = ((re.compile(r"(?<=[\w+])\+"), " plus "), (re.compile(r"(?<=\w)#"), " sharp "))
 
 
@@ -244,9 +251,21 @@ def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:
         fields.unknown_keys(entry, UPDATE_KEYS, "an update")
         when = fields.moment("date", tz, data=entry, required=True)
         note = fields.text("note", data=entry, required=True)
-        if when and note:
-            updates.append(Update(when, smarten(note), fields.where("date", entry)))
+        kind = update_kind(fields, entry)
+        if when and note and kind:
+            updates.append(Update(when, smarten(note), fields.where("date", entry), kind,
+                                  with_time_of_day(entry.get("date"))))
     return tuple(sorted(updates, key=lambda u: u.date, reverse=True))
+
+
+def update_kind(fields: Fields, entry: dict) -> str | None:
+    """An update's `kind`: `update` (the default) or `correction`; anything else is an error at its line."""
+    kind = entry.get("kind", UPDATE_KINDS[0])
+    if kind in UPDATE_KINDS:
+        return kind
+    fields.fail(f"unknown kind of update: {kind!r}", "kind", data=entry,
+                hint=did_you_mean(str(kind), UPDATE_KINDS, "the kinds", and_list=True))
+    return None
 
 
 def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:

@@ -8,12 +8,13 @@ from pathlib import Path
 from .. import __version__, contentfiles, yamlfile
 from ..config import SiteConfig
 from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
+from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
 from ..markdown.typography import smarten
 from ..model import Body, Explainer
 from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
-from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term
+from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term, with_time_of_day
 from .pictures import image_size
 
 FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", "summary",
@@ -132,8 +133,13 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
     if not isinstance(draft, bool):
         fields.fail("draft must be true or false", "draft")
     updates = read_updates(fields, config.timezone)
-    if updated is None and updates:
-        updated = max(u.date for u in updates)
+    updated_has_time = with_time_of_day(front.data.get("updated"))
+    newest = max(updates, key=lambda u: u.date) if updates else None
+    correction = next((u for u in updates if u.is_correction), None)
+    if newest and updated is None:
+        updated, updated_has_time = newest.date, newest.has_time
+    elif correction and updated and correction.date > updated:   # a later correction changed the page then
+        updated, updated_has_time = correction.date, correction.has_time
     image = read_image(fields, source, config.content_dir)
     facts = read_facts(fields, source, bundle)
     raise_all(fields.errors)
@@ -142,8 +148,8 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         source_dir = source.parent.relative_to(config.content_dir).as_posix()
         body = convert_body(converter, front, source, "" if source_dir == "." else source_dir, slug,
                             size_of=lambda rel: body_image_size(config.content_dir, rel))
-        raise_all([ContentError(err.message, Place(source, line), hint=err.hint)   # a broken picture, at its line
-                   for line, err in converter.urls.image_errors])
+        raise_all([ContentError(err.message, Place(source, line), hint=err.hint)   # a broken picture or embed
+                   for line, err in converter.urls.image_errors + converter.embeds.problems])
     return Explainer(
         slug=slug, source=source, bundle=bundle,
         title=smarten(title or ""), date=published, updated=updated,
@@ -152,6 +158,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
         files=read.files, translation_key=translation_key or None, lines=key_lines(front),
+        date_has_time=with_time_of_day(front.data.get("date")), updated_has_time=updated_has_time,
     )
 
 
@@ -191,8 +198,9 @@ def body_image_size(content_dir: Path, rel: str) -> tuple[int, int] | None:
 
 
 def converter_for(config: SiteConfig) -> Converter:
-    """The Markdown converter the site's settings call for (axioms, raw_html, markdown_extensions)."""
-    return Converter(config.axioms, config.raw_html, config.markdown_extensions)
+    """The Markdown converter the site's settings call for (axioms, raw_html, markdown_extensions, embeds);
+    site.yml errors in `embeds:` are raised here, at their lines."""
+    return Converter(config.axioms, config.raw_html, config.markdown_extensions, site_providers(config))
 
 
 def load_all(config: SiteConfig, converter: Converter | None = None) -> tuple[list[Explainer], SourceTree]:

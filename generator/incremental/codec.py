@@ -22,6 +22,7 @@ from ..model import (
     Block,
     Body,
     BodyLink,
+    Embed,
     Explainer,
     Fact,
     FactBox,
@@ -219,7 +220,10 @@ OUTLINE = record(Outline, first_line=INT,
                  definitions=tuple_of(record(LinkDefinition, line=INT, written=TEXT)),
                  html=tuple_of(record(WrittenHtml, line=INT, html=TEXT)),
                  handlers=tuple_of(record(Handler, line=INT, name=TEXT)))
-BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE)
+EMBED = record(Embed, provider=TEXT, name=TEXT, kind=TEXT, url=TEXT, src=TEXT, play=TEXT, ratio=optional(TEXT),
+               height=optional(INT), title=optional(TEXT), sandbox=optional(TEXT), allow=TEXT, line=optional(INT))
+BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE,
+              embeds=tuple_of(EMBED))
 
 
 def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
@@ -241,8 +245,10 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
                   image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
-                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where))), body=body,
-                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)))
+                  updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where), kind=TEXT,
+                                          has_time=FLAG)), body=body,
+                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)),
+                  date_has_time=FLAG, updated_has_time=FLAG)
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches

@@ -13,6 +13,7 @@ import jinja2
 
 from .. import content, outfolder
 from ..config import SiteConfig
+from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
 from ..render import themes
 from .cache import digest_of
@@ -66,10 +67,12 @@ class Session:
         return self.state
 
     def converter_for(self, config: SiteConfig) -> Converter:
-        """The Markdown converter for the site's settings, made again only when they change."""
-        if self.converter is None or (self.converter.axioms, self.converter.raw_html,
-                                      self.converter.extensions) != (config.axioms, config.raw_html,
-                                                                     config.markdown_extensions):
+        """The Markdown converter for the site's settings (axioms, raw_html, markdown_extensions, embed providers),
+        made again only when they change."""
+        if self.converter is None or (self.converter.axioms, self.converter.raw_html, self.converter.extensions,
+                                      self.converter.providers) != (config.axioms, config.raw_html,
+                                                                    config.markdown_extensions,
+                                                                    site_providers(config)):
             self.converter = content.converter_for(config)
         return self.converter
 

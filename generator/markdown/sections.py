@@ -20,11 +20,14 @@ from . import lines as source_lines
 from . import record
 from .axioms import DEFAULT_AXIOMS as DEFAULT_AXIOMS  # the label table lives in axioms; kept importable here
 from .axioms import axiom_slug, normalise_label, vocabulary
+from .embeds import EmbedExtension, EmbedFinder
 from .lines import LineMap
+from .providers import PROVIDERS, Provider
+from .pullquotes import PullQuoteExtension
 from .record import Recorder
 from .typography import TypographyTreeprocessor
 
-BODY_FORMAT = 5      # bump when the HTML a body converts to changes, so cached bodies are converted again
+BODY_FORMAT = 6      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
@@ -312,27 +315,31 @@ class Converter:
 
     `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text; `extensions`
     (site.yml `markdown_extensions`) are more Python-Markdown extensions with their options, or options for
-    the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them.
+    the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them; `embeds` are the
+    providers whose addresses become embeds (markdown/providers.py, with site.yml's `embeds:`).
     """
 
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True,
-                 extensions: tuple[tuple[str, dict], ...] = ()):
+                 extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS):
         extension = SmartBrevityExtension(axioms, raw_html)
         extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension], output_format="html",
+        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension, EmbedExtension(embeds),
+                                                PullQuoteExtension()], output_format="html",
                                     extension_configs={name: dict(options) for name, options in extensions})
         splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
-        finish = self.md.treeprocessors["explainer-record-finish"]
+        finish, finder = self.md.treeprocessors["explainer-record-finish"], self.md.treeprocessors["explainer-embeds"]
         assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
-        assert isinstance(finish, _Finish)
-        self.splitter, self.urls, self.finish = splitter, urls, finish
+        assert isinstance(finish, _Finish) and isinstance(finder, EmbedFinder)
+        self.splitter, self.urls, self.finish, self.embeds = splitter, urls, finish, finder
         self.lines, self.recorder = extension.lines, extension.recorder
+        finder.lines = self.lines
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
         self.extensions = tuple(extensions)
+        self.providers = tuple(embeds)
         # Part of every body's cache key: a change to any of these converts the bodies again.
         self.settings_key = repr((BODY_FORMAT, MARKDOWN_EXTENSIONS, sorted(self.splitter.vocabulary.items()),
-                                  raw_html) + ((self.extensions,) if self.extensions else ()))
+                                  raw_html, self.providers) + ((self.extensions,) if self.extensions else ()))
 
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None, first_line: int = 1) -> Body:
@@ -361,7 +368,7 @@ class Converter:
         outline = Outline(first_line, tuple(self.splitter.blocks), self.finish.links, self.recorder.definitions(),
                           self.recorder.html(), tuple(self.recorder.handlers))
         return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words,
-                    outline=outline)
+                    outline=outline, embeds=tuple(self.embeds.embeds))
 
 
 def _unwrap(html: str, tag: str) -> str:

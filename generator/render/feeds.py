@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 from .. import __version__
 from ..model import Explainer, Term
 from . import translations
+from .embeds import FEED_TEMPLATE
 from .renderer import Page, Renderer
 from .seo import FEED_FILE, SITEMAP_FILE, Discovery, Hreflang, rfc3339
 
@@ -134,7 +135,8 @@ def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
 def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
     """The whole explainer as feed readers show it: theme partial, every link and image absolute."""
     html = renderer.render_explainer(explainer, "partials/feed-entry.html", explainer.url + "index.html",
-                                     root=renderer.config.absolute_base, language=explainer.language)
+                                     root=renderer.config.absolute_base, language=explainer.language,
+                                     embed_template=FEED_TEMPLATE)
     return absolute_links(html, page_url)
 
 

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from .formats import isodate
 from .i18n import bdi_filter, date_long_filter, language_name_filter, number_filter
+from .share import share_links
 
 FILTERS: Mapping[str, Callable] = MappingProxyType({
     "date_long": date_long_filter,          # November 2, 2023, in the page's language (or the one given)
@@ -18,4 +19,5 @@ FILTERS: Mapping[str, Callable] = MappingProxyType({
     "number": number_filter,                # 1,234 in the page's language
     "bdi": bdi_filter,                      # a name isolated from the text around it
     "language_name": language_name_filter,  # "es" → Español
+    "share_links": share_links,             # the page's share links, from its absolute URL and its title
 })

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime, format_time, get_timezone_gmt
 
 from .. import languages
 
@@ -13,7 +13,21 @@ def date_long(moment: datetime, language: str = "en") -> str:
     return format_date(moment.date(), format="long", locale=languages.locale_of(language))
 
 
-def isodate(moment: datetime) -> str:
-    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+def datetime_long(moment: datetime, language: str = "en") -> str:
+    """`November 26, 2026, 9:30 AM EST`, `26. November 2026, 09:30 MEZ`: CLDR's long date and short time joined
+    the language's way, with the zone's short name where the language has one, else its GMT offset."""
+    locale = languages.locale_of(language)
+    day = format_date(moment.date(), format="long", locale=locale)
+    clock = format_time(moment, format="short", locale=locale)
+    zone = format_datetime(moment, "z", locale=locale)
+    if zone == get_timezone_gmt(moment, width="short", locale=locale):    # Babel's fallback: +0100
+        zone = get_timezone_gmt(moment, width="long", locale=locale)     # GMT+01:00, in the language
+    joined = str(locale.datetime_formats["long"]).replace("'", "")
+    return joined.replace("{1}", day).replace("{0}", f"{clock} {zone}")
+
+
+def isodate(moment: datetime, time: bool = False) -> str:
+    """For `<time datetime>`: the day alone for a date at midnight, unless `time` (written with a time of day)."""
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0) and not time:
         return moment.date().isoformat()
     return moment.isoformat()

@@ -19,7 +19,7 @@ from ..content import fields
 from ..errors import ExplainerError, TemplateError
 from ..model import Explainer, Term, text_direction
 from ..problems import Place
-from . import i18n, seo, translations
+from . import embeds, i18n, seo, translations
 from .translations import SiteLanguage
 
 
@@ -101,6 +101,7 @@ class Renderer:
         return {"title": c.title, "description": c.description, "language": c.language,
                 "direction": text_direction(c.language),
                 "base_url": c.base_url, "author": c.author, "toc_min": c.toc, "search": c.search,
+                "timezone": c.timezone,
                 "categories": self.listing.categories, "tags": self.listing.tags,
                 "languages": self.listing.languages}
 
@@ -163,6 +164,12 @@ class Renderer:
             raise TemplateError(f"error rendering {path}: {_describe(err)}", _template_frame(err, template),
                                 hint=_hint(err)) from None
 
+    def with_embeds(self, explainer: Explainer, path: str, template: str = embeds.PAGE_TEMPLATE,
+                    root: str | None = None) -> Explainer:
+        """The explainer with its body's embeds in the theme's markup (`template`), for the page at `path`."""
+        return embeds.with_embeds(explainer, lambda embed: self.render(
+            template, path, root=root, language=explainer.language, embed=embed))
+
     def explainer_page(self, explainer: Explainer) -> str:
         speaks = self.interface.page(explainer.language)
         shown = i18n.localised_permalinks(self.full(explainer), speaks)
@@ -173,11 +180,14 @@ class Renderer:
                                      translations=[a for a in alternates
                                                    if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
 
-    def render_explainer(self, shown: Explainer, template: str, path: str, **context: Any) -> str:
+    def render_explainer(self, shown: Explainer, template: str, path: str,
+                         embed_template: str = embeds.PAGE_TEMPLATE, **context: Any) -> str:
         """`render` of what shows one explainer (its page, its feed entry): a template error names it. The
-        context's `explainer` is `shown` unless given (a localised copy, say)."""
+        context's `explainer` is `shown` unless given (a localised copy, say), with its body's embeds in the
+        theme's markup (`embed_template`)."""
         context.setdefault("explainer", shown)
         try:
+            context["explainer"] = self.with_embeds(context["explainer"], path, embed_template, context.get("root"))
             return self.render(template, path, **context)
         except TemplateError as err:
             err.page_of = Place(shown.source)

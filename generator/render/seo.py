@@ -280,6 +280,10 @@ def news_article(explainer: Explainer, config: SiteConfig, url: str, images: lis
         data["articleSection"] = explainer.category.name
     if explainer.tags:
         data["keywords"] = [t.name for t in explainer.tags]
+    corrections = [u for u in explainer.updates if u.is_correction]
+    if corrections:        # schema.org's CreativeWork.correction, newest first, as the page lists them
+        data["correction"] = [{"@type": "CorrectionComment", "text": u.note, "datePublished": rfc3339(u.date)}
+                              for u in corrections]
     selectors = speakable_selectors(explainer)
     if selectors:
         data["speakable"] = {"@type": "SpeakableSpecification", "cssSelector": selectors}
