@@ -17,7 +17,7 @@ from .content import SourceTree
 from .images import cards
 from .model import Explainer
 from .outfolder import MARKER
-from .render import Page, Renderer, Theme, i18n, listing, site_pages
+from .render import Page, Renderer, Theme, i18n, listing, related, site_pages
 from .render.hosting import HEADERS_FILE, headers_file
 from .render.renderer import as_it_is
 from .render.seo import CARD_FILE, wants_card
@@ -42,16 +42,19 @@ class Edition:
 
 
 def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[Explainer],
-            full: Callable[[Explainer], Explainer] = as_it_is) -> Edition:
-    """The site of these published explainers; `full` gives an explainer with its body in memory.
+            full: Callable[[Explainer], Explainer] = as_it_is, memo: related.Memo | None = None) -> Edition:
+    """The site of these published explainers; `full` gives an explainer with its body in memory, `memo` is
+    what a builder keeps of the related explainers it chose last time.
 
     Raises what a build would: a bundle file named like its card, an explainer named like the search page,
-    a broken message catalog, two spellings of one term, a content file that would replace a generated one.
+    a broken message catalog, two spellings of one term, two parts of a series with one number, a `related:`
+    slug that names no explainer, a content file that would replace a generated one.
     """
     cards.check_names(published, config)
     search.check_names(published, config)
     interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language)
-    renderer = Renderer(config, theme.env, theme.assets, listing(published, config.language), interface, full)
+    known = {slug for slug, _, _ in tree.explainers}
+    renderer = Renderer(config, theme.env, theme.assets, listing(published, config, known, memo), interface, full)
     pages = tuple(site_pages(renderer))
     generated = {HEADERS_FILE: headers_file(config.base_path, theme.assets.values()).encode("utf-8")}
     card_paths = tuple(sorted(f"{e.slug}/{CARD_FILE}" for e in published if wants_card(e, config)))

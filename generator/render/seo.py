@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from .. import languages
 from ..config import SiteConfig
-from ..model import Explainer, Term
+from ..model import Author, Explainer, Term
+from .paging import Pagination
 
 DESCRIPTION_LIMIT = 160
 FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none
@@ -75,6 +76,8 @@ class PageMeta:
     locale: str | None = None                       # og:locale, e.g. es_ES
     locale_alternates: tuple[str, ...] = ()         # og:locale:alternate: the translations' locales
     hreflang: tuple[Hreflang, ...] = ()             # every version of the page, itself included
+    previous: str | None = None                     # a list's page before and after this one, site-relative
+    next: str | None = None
 
     @property
     def twitter_card(self) -> str:
@@ -112,9 +115,10 @@ def describe(explainer: Explainer) -> str:
     return trim_at_word(text or explainer.title)
 
 
-def front_page_description(site_title: str, newest_first: tuple[Explainer, ...]) -> str:
-    """The home page's description when site.yml has none: the site's name and its newest headlines, in the
-    site's own words and language (a fixed English sentence would be wrong on a French site)."""
+def front_page_description(site_title: str, newest_first: tuple[Any, ...]) -> str:
+    """The home page's description when site.yml has none: the site's name and the headlines at the top of
+    the page, in the site's own words and language (a fixed English sentence would be wrong on a French
+    site)."""
     headlines = "; ".join(" ".join(e.title.split()) for e in newest_first[:FRONT_PAGE_HEADLINES])
     return trim_at_word(f"{site_title}: {headlines}" if headlines else site_title)
 
@@ -171,12 +175,16 @@ class Discovery:
         return PageMeta(title=gettext("Page not found"), description=None, canonical=None, og_type="website",
                         image=None, feeds=self.feeds(), robots="noindex", locale=locale)
 
-    def list_page(self, url: str, kind: str, term: Term | None, explainers: tuple[Explainer, ...],
+    def list_page(self, pagination: Pagination, kind: str, term: Term | None, cards: tuple[Any, ...],
                   gettext: Callable[..., str], language_feed: FeedLink | None, locale: str | None,
-                  alternates: tuple) -> PageMeta:
-        """A list page's meta: the home page, a language's front page, the categories or tags, one of them."""
-        meta = self.listing(url, kind, term, explainers, gettext, language_feed)
-        return dataclasses.replace(meta, locale=locale, hreflang=self.hreflang(alternates))
+                  alternates: tuple, author: Author | None = None) -> PageMeta:
+        """A list page's meta: the home page, a language's front page, the categories, tags, authors or series,
+        one of them; each page of a list is its own canonical URL, with the pages before and after it."""
+        meta = self.listing(pagination.url, kind, term, cards, gettext, language_feed, author)
+        if pagination.number > 1:
+            meta = dataclasses.replace(meta, json_ld=None)     # an author's profile is their first page
+        return dataclasses.replace(meta, locale=locale, hreflang=self.hreflang(alternates) if pagination.number == 1
+                                   else (), previous=pagination.previous, next=pagination.next)
 
     def hreflang(self, alternates: tuple) -> tuple[Hreflang, ...]:
         """Absolute hreflang links (search engines take no relative ones): none without an absolute base_url."""
@@ -195,11 +203,25 @@ class Discovery:
                                   f"category/{category.slug}/{FEED_FILE}"))
         return tuple(links)
 
-    def listing(self, url: str, kind: str | None, term: Term | None, explainers: tuple[Explainer, ...] = (),
-                gettext: Callable[..., str] | None = None, language_feed: FeedLink | None = None) -> PageMeta:
+    def listing(self, url: str, kind: str | None, term: Term | None, explainers: tuple[Any, ...] = (),
+                gettext: Callable[..., str] | None = None, language_feed: FeedLink | None = None,
+                author: Author | None = None) -> PageMeta:
         site = self.config
         _ = gettext or _same
-        if kind == "category" and term:
+        if kind == "author" and author:
+            title = author.name
+            description = trim_at_word(author.bio) if author.bio else \
+                _("%(site)s: explainers by %(author)s.", site=site.title, author=author.name)
+            return PageMeta(title=title, description=description, canonical=self.url(url), og_type="profile",
+                            image=None, feeds=self.feeds(None, language_feed), json_ld=self.profile(author))
+        if kind == "series" and term:
+            title = term.name
+            description = _("%(site)s: every part of the series %(series)s.", site=site.title, series=term.name)
+        elif kind == "author":
+            title, description = _("Authors"), _("%(site)s: every author.", site=site.title)
+        elif kind == "series":
+            title, description = _("Series"), _("%(site)s: every series.", site=site.title)
+        elif kind == "category" and term:
             title = term.name
             description = _("%(site)s: explainers filed under %(category)s.", site=site.title, category=term.name)
         elif kind == "tag" and term:
@@ -212,6 +234,15 @@ class Discovery:
             title, description = site.title, site.description or front_page_description(site.title, explainers)
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
                         image=None, feeds=self.feeds(term if kind == "category" else None, language_feed))
+
+    def profile(self, author: Author) -> Markup | None:
+        """schema.org ProfilePage of an author's page."""
+        url = self.url(author.page)
+        if not url:
+            return None
+        data = {"@context": "https://schema.org", "@type": "ProfilePage", "url": url,
+                "mainEntity": person(author, self.config, url)}
+        return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -303,7 +334,26 @@ def _same(text: str, **variables: str) -> str:
     return text % variables if variables else text
 
 
-def _author(name: str, config: SiteConfig) -> dict[str, str]:
-    """The site's own `author` is the newsroom (an Organization); bylines are people."""
+def _author(name: str, config: SiteConfig) -> dict[str, Any]:
+    """The site's own `author` is the newsroom (an Organization); bylines are people, with their page's URL
+    when site.yml's `authors:` has them."""
+    known = next((a for a in config.authors if a.name == name), None)
+    base = config.absolute_base
+    if known and base:
+        return person(known, config, base + url_path(known.page))
     kind = "Organization" if name in (config.author, config.title) else "Person"
     return {"@type": kind, "name": name}
+
+
+def person(author: Author, config: SiteConfig, url: str) -> dict[str, Any]:
+    """schema.org Person: name, their page on this site, their own page elsewhere (sameAs), role, picture."""
+    data: dict[str, Any] = {"@type": "Person", "name": author.name, "url": url}
+    if author.url:
+        data["sameAs"] = [author.url]
+    if author.role:
+        data["jobTitle"] = author.role
+    if author.image and config.absolute_base:
+        data["image"] = config.absolute_base + url_path(author.image)
+    if author.bio:
+        data["description"] = trim_at_word(author.bio)
+    return data
