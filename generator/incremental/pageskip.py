@@ -18,8 +18,8 @@ of the pages they are made from and what else they are made with, remembered und
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from ..model import Explainer
 from ..render import Page, i18n
 from ..render.listing import card_of
 from ..write import SiteWriter, as_written
@@ -55,18 +55,17 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
     carry over); the number rendered and the number of pages."""
     stamps = {e.source: digest_of(stamp) for stamp, e in state.loaded.values()}
-    cards = Cards(state, stamps)
+    cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
     rendered = 0
     for page in pages:
         key = digest_of((site_wide, tuple(stamps[e.source] for e in page.shows), page.key,
-                         tuple(map(cards.digest, page.cards)) if page.cards else ()))
+                         tuple([cards[id(e)] for e in page.cards]) if page.cards else ()))
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
         shown[page.path] = key
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
-    state.cards = cards.made
     return rendered, len(shown)
 
 
@@ -99,20 +98,17 @@ def _folders(shown: dict[str, str]) -> dict[str, str]:
     return {rel: key for rel, key in shown.items() if rel.endswith("/")}
 
 
-class Cards:
-    """Each explainer's card digest: from the state when its stamp is the one the digest was made from."""
-
-    def __init__(self, state: BuildState, stamps: dict):
-        self.known, self.stamps = state.cards, stamps
-        self.made: dict[str, tuple[str, str]] = {}
-
-    def digest(self, explainer: Explainer) -> str:
-        source = str(explainer.source)
-        made = self.made.get(source)
-        if made is None:
-            stamp = self.stamps[explainer.source]
-            made = self.known.get(source)
-            if made is None or made[0] != stamp:
-                made = (stamp, digest_of(card_of(explainer)))
-            self.made[source] = made
-        return made[1]
+def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:
+    """Each loaded explainer's card digest, by the explainer's identity: taken from the state when it was made
+    from the same stamp, worked out otherwise; the state keeps the new ones."""
+    known, made = state.cards, {}
+    digests: dict[int, str] = {}
+    for _, explainer in state.loaded.values():
+        source, stamp = str(explainer.source), stamps[explainer.source]
+        pair = known.get(source)
+        if pair is None or pair[0] != stamp:
+            pair = (stamp, digest_of(card_of(explainer)))
+        made[source] = pair
+        digests[id(explainer)] = pair[1]
+    state.cards = made
+    return digests

@@ -33,8 +33,9 @@ def choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[E
     out until it is published); naming none is an error at the line of the name."""
     if memo is None:
         return _choose(ordered, count, groups, known)
-    inputs = (count, frozenset(known), [(e.slug, e.date, e.tags, e.category, e.language, e.translation_key, e.related)
-                                        for e in ordered])
+    inputs = (count, frozenset(known), [(e.slug, e.date, *(t.slug for t in e.tags), None,
+                                         e.category.slug if e.category else None, e.language, e.translation_key,
+                                         *e.related) for e in ordered])
     if inputs != memo.inputs:
         chosen = _choose(ordered, count, groups, known)
         memo.inputs, memo.chosen = inputs, {slug: tuple(e.slug for e in picked) for slug, picked in chosen.items()}
