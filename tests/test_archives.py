@@ -27,7 +27,9 @@ from conftest import REPO, article
 from test_errors import png
 from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, SETUP_HINT, VNU_JAR, QuietHandler, Visit, require
 
-CORPUS = Path("/work/shared/bench/corpus.py")
+# The shared corpus generator, beside the checkout (a worktree sits one level deeper than the main checkout).
+_CORPORA = [folder / "shared" / "bench" / "corpus.py" for folder in (REPO.parent, REPO.parent.parent)]
+CORPUS = next((path for path in _CORPORA if path.is_file()), _CORPORA[0])
 LIST_PAGE_BUDGET = 100_000       # bytes of HTML of one list page, whatever the size of the archive
 
 
