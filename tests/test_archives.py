@@ -438,6 +438,22 @@ def test_extra_survives_the_build_cache(tmp_path):
     assert "datetime.date(2024, 2, 3)" in fresh.decode() and "7: &#39;seven&#39;" in fresh.decode()
 
 
+def test_search_indexes_the_explainer_pages_alone_not_the_pages_of_the_lists(tmp_path):
+    from test_search import fragments
+    files = {"site.yml": "title: T\nbase_url: https://example.org/\nsearch: true\npaginate: 2\n"
+                         "authors:\n  Ann Lee: {bio: Writes.}\n"}
+    files.update({f"e{i}.md": article(f"Part title {i}", date=day(i), authors="[Ann Lee]", series="Saga", tags="[t]")
+                  for i in range(1, 6)})
+    assert build(write(tmp_path / "content", files), tmp_path / "site")[0] == 0
+    site = tmp_path / "site"
+    assert (site / "page/3/index.html").is_file() and (site / "author/ann-lee/page/2/index.html").is_file()
+    pages = fragments(site)
+    assert sorted(p["url"] for p in pages) == [f"/e{i}/" for i in range(1, 6)]
+    e3 = next(p for p in pages if p["url"] == "/e3/")["content"]
+    assert "Part title 3" in e3 and not [f"Part title {i}" for i in (1, 2, 4, 5) if f"Part title {i}" in e3]
+    assert "Part 3 of 5" not in e3 and "Part 3 of 5" in (site / "e3/index.html").read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- names the site takes
 
 @pytest.mark.parametrize("name", ["author", "series", "page"])
