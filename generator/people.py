@@ -3,6 +3,7 @@
 here stays plain text."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,8 @@ def _author(name: str, entry: dict, at: Place, content_dir: Path) -> tuple[Autho
                                       hint="name a picture inside the content folder, e.g. image: people/ann.jpg"))
     if errors:
         return None, errors
-    return Author(name, slug, texts["bio"], url, image.lstrip("./") if image else None, texts["role"]), errors
+    shown = Path(os.path.normpath(image)).as_posix() if image else None     # `./people/a.jpg` is people/a.jpg
+    return Author(name, slug, texts["bio"], url, shown, texts["role"]), errors
 
 
 def _slug_of(name: str) -> str:
@@ -97,6 +99,8 @@ def _picture_problem(image: str, content_dir: Path) -> str | None:
     path = (root / image).resolve() if not image.startswith("/") else None
     if path is None or root not in path.parents:   # `..` and links out are refused alike
         return f"leaves the content folder: {image}"
+    if any(part.startswith((".", "_")) for part in Path(os.path.normpath(image)).parts):
+        return f"is in a file or folder whose name starts with . or _, which is never published: {image}"
     if path.suffix.lower() not in PICTURE_SUFFIXES:
         return f"is not a picture (JPEG, PNG, WebP, GIF, AVIF or SVG): {image}"
     if not (root / image).exists():

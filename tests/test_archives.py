@@ -275,6 +275,8 @@ def test_check_warns_about_a_byline_name_site_yml_does_not_have(tmp_path, cli):
     ("Ann: {url: ann.example.org}", "site.yml:3: the url of author 'Ann' must be a web address"),
     ("Ann: {image: ../secret.png}", "site.yml:3: the image of author 'Ann' leaves the content folder"),
     ("Ann: {image: people/none.png}", "site.yml:3: the image of author 'Ann' is not there: people/none.png"),
+    ("Ann: {image: _drafts/ann.png}", "site.yml:3: the image of author 'Ann' is in a file or folder whose name "
+                                      "starts with . or _, which is never published"),
     ("Ann: {slug: 'a/b'}", "site.yml:3: 'a/b' cannot be the address of author 'Ann's page"),
     ("Ann Lee: {}\n  ann lee: {}", "site.yml:4: authors 'Ann Lee' and 'ann lee' would share one page, author/ann-lee/"),
     ("[Ann, Bo]", "site.yml:2: 'authors' must be a mapping of names"),

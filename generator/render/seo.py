@@ -1,33 +1,27 @@
 """What search engines, feed readers and social platforms read in a page's head: description, canonical URL,
-feed links, OpenGraph and Twitter tags, JSON-LD. Pure functions of the config and the explainers; no I/O."""
+feed links, OpenGraph and Twitter tags, JSON-LD (written by `jsonld`). Pure functions of the config and the
+explainers; no I/O."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
 from .. import languages
 from ..config import SiteConfig
 from ..model import Author, Explainer, Term
+from . import jsonld
 from .paging import Pagination
+from .snippets import describe, rfc3339, trim_at_word, url_path
 
-DESCRIPTION_LIMIT = 160
 FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none
 CARD_FILE = "social-card.png"
 CARD_SIZE = (1200, 630)
 FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
-# CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
-LEDE_SELECTOR = ".lede"
-BIG_PICTURE = "the-big-picture"      # an axiom key: `data-axiom-key`, the same in every language
-_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @dataclass(frozen=True)
@@ -94,27 +88,6 @@ class ThisPage:
         return self.meta
 
 
-def trim_at_word(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """`text` on one line, cut at a word boundary with an ellipsis so that it is at most `limit` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    if text[limit - 1] != " " and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]          # drop the word that was cut in half
-    return cut.rstrip(" ,;:.\u2013\u2014-") + "\u2026"
-
-
-def describe(explainer: Explainer) -> str:
-    """The summary, else the lede (or the first section when there is no lede) trimmed for a snippet."""
-    if explainer.summary:
-        return " ".join(explainer.summary.split())
-    text = explainer.body.lede_text
-    if not text.strip() and explainer.body.sections:
-        text = Markup(explainer.body.sections[0].html).striptags()
-    return trim_at_word(text or explainer.title)
-
-
 def front_page_description(site_title: str, newest_first: tuple[Any, ...]) -> str:
     """The home page's description when site.yml has none: the site's name and the headlines at the top of
     the page, in the site's own words and language (a fixed English sentence would be wrong on a French
@@ -133,15 +106,6 @@ def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
     if config.social_cards == "always":
         return True
     return config.social_cards == "auto" and explainer.image is None
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-def url_path(relative: str) -> str:
-    """A site-relative path as it goes into an absolute URL: non-ASCII slugs percent-encoded."""
-    return quote(relative, safe="/")
 
 
 def base_url_warning(config: SiteConfig) -> str | None:
@@ -236,13 +200,9 @@ class Discovery:
                         image=None, feeds=self.feeds(term if kind == "category" else None, language_feed))
 
     def profile(self, author: Author) -> Markup | None:
-        """schema.org ProfilePage of an author's page."""
+        """schema.org ProfilePage of an author's page, safe to write between <script> tags."""
         url = self.url(author.page)
-        if not url:
-            return None
-        data = {"@context": "https://schema.org", "@type": "ProfilePage", "url": url,
-                "mainEntity": person(author, self.config, url)}
-        return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
+        return jsonld.script(jsonld.profile_page(author, self.config, url)) if url else None
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -279,8 +239,7 @@ class Discovery:
         url = self.url(explainer.url)
         if not url:
             return None
-        data = news_article(explainer, self.config, url, self.images(explainer, image))
-        return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
+        return jsonld.script(jsonld.news_article(explainer, self.config, url, self.images(explainer, image)))
 
     def images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
         urls = [share.url] if share else []
@@ -288,72 +247,6 @@ class Discovery:
         return urls + [hero] if hero and hero not in urls else urls
 
 
-def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str]) -> dict[str, Any]:
-    """The fields Google's article structured-data guidelines ask for, plus speakable."""
-    publisher = {"@type": "Organization", "name": config.author or config.title, "url": config.absolute_base}
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "url": url,
-        "headline": explainer.title,
-        "description": describe(explainer),
-        "datePublished": rfc3339(explainer.date),
-        "dateModified": rfc3339(explainer.last_modified),
-        "inLanguage": explainer.language,
-        "author": [_author(name, config) for name in explainer.authors] or [publisher],
-        "publisher": publisher,
-        "wordCount": explainer.body.words,
-    }
-    if images:
-        data["image"] = images
-    if explainer.category:
-        data["articleSection"] = explainer.category.name
-    if explainer.tags:
-        data["keywords"] = [t.name for t in explainer.tags]
-    corrections = [u for u in explainer.updates if u.is_correction]
-    if corrections:        # schema.org's CreativeWork.correction, newest first, as the page lists them
-        data["correction"] = [{"@type": "CorrectionComment", "text": u.note, "datePublished": rfc3339(u.date)}
-                              for u in corrections]
-    selectors = speakable_selectors(explainer)
-    if selectors:
-        data["speakable"] = {"@type": "SpeakableSpecification", "cssSelector": selectors}
-    return data
-
-
-def speakable_selectors(explainer: Explainer) -> list[str]:
-    """The lede and *The big picture*, when the explainer has them."""
-    selectors = [LEDE_SELECTOR] if explainer.body.lede_text.strip() else []
-    if any(s.key == BIG_PICTURE for s in explainer.body.sections):
-        selectors.append(f'section[data-axiom-key="{BIG_PICTURE}"]')
-    return selectors
-
-
 def _same(text: str, **variables: str) -> str:
     """gettext where a page has no language: the English text, variables filled in."""
     return text % variables if variables else text
-
-
-def _author(name: str, config: SiteConfig) -> dict[str, Any]:
-    """The site's own `author` is the newsroom (an Organization); bylines are people, with their page's URL
-    when site.yml's `authors:` has them."""
-    known = next((a for a in config.authors if a.name == name), None)
-    base = config.absolute_base
-    if known and base:
-        return person(known, config, base + url_path(known.page))
-    kind = "Organization" if name in (config.author, config.title) else "Person"
-    return {"@type": kind, "name": name}
-
-
-def person(author: Author, config: SiteConfig, url: str) -> dict[str, Any]:
-    """schema.org Person: name, their page on this site, their own page elsewhere (sameAs), role, picture."""
-    data: dict[str, Any] = {"@type": "Person", "name": author.name, "url": url}
-    if author.url:
-        data["sameAs"] = [author.url]
-    if author.role:
-        data["jobTitle"] = author.role
-    if author.image and config.absolute_base:
-        data["image"] = config.absolute_base + url_path(author.image)
-    if author.bio:
-        data["description"] = trim_at_word(author.bio)
-    return data
