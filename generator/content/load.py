@@ -152,6 +152,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
         files=read.files, translation_key=translation_key or None, lines=key_lines(front),
+        pictures=body.pictures, links=body.links,
     )
 
 

@@ -59,6 +59,7 @@ def _exactly(python_type: type, name: str) -> Kind:
 
 TEXT = _exactly(str, "text")
 INT = _exactly(int, "int")
+NUMBER = _exactly(float, "number")
 FLAG = _exactly(bool, "flag")
 
 
@@ -219,7 +220,8 @@ OUTLINE = record(Outline, first_line=INT,
                  definitions=tuple_of(record(LinkDefinition, line=INT, written=TEXT)),
                  html=tuple_of(record(WrittenHtml, line=INT, html=TEXT)),
                  handlers=tuple_of(record(Handler, line=INT, name=TEXT)))
-BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE)
+BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE,
+              pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 
 def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
@@ -236,13 +238,15 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
     source = share(record(Source, name=TEXT, url=optional(TEXT), where=optional(where)))
     fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
-                   caption=optional(TEXT), credit=optional(TEXT))
+                   caption=optional(TEXT), credit=optional(TEXT), focus=optional(row(NUMBER, NUMBER)),
+                   where=optional(where))
     return record(Explainer, slug=TEXT, source=path, bundle=optional(path), title=TEXT, date=MOMENT,
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
                   image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
                   updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where))), body=body,
-                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)))
+                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)),
+                  pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches
