@@ -8,6 +8,7 @@ PNG chart, an animated GIF, an SVG and a logo.
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import io
 import json
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import jinja2
 import pytest
 from bs4 import BeautifulSoup
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps, ImageStat
@@ -32,6 +34,7 @@ from generator.build import build
 from generator.check.site import check_site
 from generator.config import ImageSettings, load_config
 from generator.images import crops, derivatives
+from generator.model import Body
 from test_check import messages, summary
 from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, VNU_JAR, QuietHandler, Visit, require
 
@@ -663,3 +666,24 @@ def test_axe_finds_no_violations_and_the_phone_gets_a_small_hero(photo_site, bro
     assert not found, "\n".join(found)
     assert re.search(r"/agency/hero-800\.[0-9a-f]{10}\.avif$", hero), hero     # 390 px × 2: the 800 px AVIF
     assert not [url for url in images if url.endswith(("hero.jpg", "phone.jpg", "chart.png"))], images
+
+
+def test_pages_with_pictures_leave_no_reference_cycles(make_site):
+    """The build pauses the cyclic collector: a page whose context stays in a cycle (a macro imported `with
+    context` holds it) would keep its explainer's whole body in memory until the build ends."""
+    site = small_site(make_site, "logo: logo.png\n", **{"logo.png": logo_png()})
+    config = load_config(site.content, site.out, use_cache=False, jobs=1)
+    build(config)                                  # the pictures encoded once, outside the measurement
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        build(load_config(site.content, site.out, use_cache=False, jobs=1), force=True)
+        gc.collect()
+        kept = [o for o in gc.garbage if isinstance(o, Body)
+                or (isinstance(o, jinja2.runtime.Context) and "page" in o.parent)]   # a page's, not a module's
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not kept, f"{len(kept)} page contexts or bodies were only freed by the cyclic collector"
