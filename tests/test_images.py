@@ -611,6 +611,20 @@ def test_check_warns_on_narrow_heroes_and_portrait_crops_without_a_focal_point(m
     assert "keep only the middle 35% of its height" in message and "focus: top" in message
 
 
+def test_check_accepts_a_decorative_logo_and_reports_an_image_without_alt_once(make_site, monkeypatch):
+    """The header's logo has alt="" on purpose (the site's name follows it), raster or SVG; a picture of the
+    body without alt text is reported at its Markdown line, not again for the theme's markup of it."""
+    for logo in ("logo.svg", "logo.png"):
+        site = make_site({"site.yml": f"title: T\nbase_url: {BASE}\nlogo: {logo}\n",
+                          "logo.svg": SVG, "logo.png": logo_png(),
+                          "a/index.md": article("A", summary="S.", body="Lede.\n\n![](dot.gif)\n" + SECTIONS),
+                          "a/dot.gif": animated_gif()})
+        monkeypatch.chdir(site.root)
+        report = check_site(load_config(site.content))
+        assert [line for line in summary(report) if "images/alt" in line] == [
+            "content/a/index.md:8: error: images/alt"], logo
+
+
 # ---------------------------------------------------------------- slow: the validator and axe on the new markup
 
 @pytest.mark.slow

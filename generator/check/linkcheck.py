@@ -235,9 +235,10 @@ def _problems(occurrence: Occurrence, target: Target, site: Site,
               config: SiteConfig) -> Iterator[tuple[str, str]]:
     link, url = occurrence.link, occurrence.shown
     is_image = link.tag == "img"
-    derivative = target.kind == "internal" and target.path in site.derived
-    if is_image and not (link.alt or "").strip() and not (occurrence.from_theme and derivative):
-        # (a derivative's <img> repeats the alt text of the picture in the text, reported at its own line)
+    # The theme's `alt=""` is a decision (the logo beside the site's name, a picture whose alt text the
+    # Markdown gave and is reported at its own line); only one without the attribute is the theme's mistake.
+    no_alt = link.alt is None if occurrence.from_theme else not (link.alt or "").strip()
+    if is_image and no_alt:
         yield "images/alt", f"the image {url} has no alt text (write ![what the picture shows]({url}))"
     if is_image and not occurrence.from_theme and target.kind == "internal" and site.shows(target.path):
         return
