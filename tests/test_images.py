@@ -422,7 +422,8 @@ def test_widths_never_exceed_the_original_nor_max_width():
     settings = ImageSettings()
     assert derivatives.widths(4000, settings) == [480, 800, 1200, 1600, 2000]
     assert derivatives.widths(1000, settings) == [480, 800, 1000]            # its own width too
-    assert derivatives.widths(820, settings) == [480, 800]                   # …unless it is a near twin
+    assert derivatives.widths(820, settings) == [480, 820]                   # in place of a near twin
+    assert derivatives.widths(800, settings) == [480, 800]
     assert derivatives.widths(300, settings) == [300]
     wide = ImageSettings(widths=(800, 2000, 3000), max_width=2560)
     assert derivatives.widths(5000, wide) == [800, 2000, 2560]

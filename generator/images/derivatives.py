@@ -101,13 +101,17 @@ def output_name(rel: str, output: Output, source_digest: str) -> str:
 
 def widths(width: int, settings: ImageSettings, wanted: tuple[int, ...] | None = None) -> list[int]:
     """The widths to make of a picture `width` pixels wide: those wanted that it covers, never wider than
-    `max_width`; a picture narrower than the widest wanted also gets its own width (capped)."""
+    `max_width`; a picture narrower than the widest wanted also gets its own width (capped), so its every
+    pixel reaches a large screen, in place of a wanted width less than 10% narrower (a near twin)."""
     wanted = wanted or settings.widths
     cap = min(width, settings.max_width)
     chosen = sorted({w for w in wanted if w <= cap})
-    if cap < max(wanted) and (not chosen or cap > chosen[-1] * 1.1):
-        chosen.append(cap)
+    if cap < max(wanted):
+        chosen = [w for w in chosen if w * NEAR_TWIN < cap] + [cap]
     return chosen
+
+
+NEAR_TWIN = 1.1
 
 
 def height_at(width: int, source: Analysis) -> int:
