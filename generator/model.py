@@ -289,6 +289,12 @@ class ResponsiveImage:
     def largest(self) -> Rendition:
         return self.fallback[-1]
 
+    def at_least(self, width: int) -> Rendition:
+        """The narrowest fallback (JPEG or PNG, which every mail client and feed reader shows) at least `width`
+        pixels wide, or the widest there is: e.g. for an email edition 600 px wide, `at_least(1200)` on sharp
+        screens."""
+        return next((r for r in self.fallback if r.width >= width), self.largest)
+
 
 @dataclass(frozen=True)
 class SocialImages:
@@ -307,6 +313,13 @@ class SiteImages:
 
     def of(self, path: str) -> ResponsiveImage | None:
         return self.pictures.get(path)
+
+    def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
+        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order
+        (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        paths = [explainer.image.url] if explainer.image else []
+        found = (self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures]))
+        return tuple(image for image in found if image is not None)
 
 
 DEFAULT_SRC_WIDTH = 1200

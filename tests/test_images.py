@@ -30,10 +30,11 @@ from bs4 import BeautifulSoup
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps, ImageStat
 
 from conftest import REPO, article, photo
+from generator import content
 from generator.build import build
 from generator.check.site import check_site
 from generator.config import ImageSettings, load_config
-from generator.images import crops, derivatives
+from generator.images import crops, derivatives, publish
 from generator.model import Body
 from test_check import messages, summary
 from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, VNU_JAR, QuietHandler, Visit, require
@@ -270,6 +271,24 @@ def test_animated_gifs_and_svgs_are_published_as_they_are(photo_site):
     svg = soup.select_one('img[alt="A square"]')
     assert svg["src"].endswith("shape.svg")
     assert (photo_site / "site/agency/shape.svg").read_bytes() == SVG
+
+
+def test_an_explainers_derivatives_are_reachable_from_the_model_at_any_width(photo_site):
+    """What an email edition (or another output) needs: every picture an explainer shows, as files every mail
+    client reads (JPEG or PNG), the narrowest one at least as wide as asked."""
+    config = load_config(photo_site / "content", photo_site / "site")
+    explainers = {e.slug: e for e in content.load_all(config)[0]}
+    images = publish.plan_images(explainers.values(), config).images
+    shown = images.shown_by(explainers["agency"])
+    assert [image.path for image in shown] == ["agency/hero.jpg", "images/chart.png", "agency/dot.gif"]
+    hero, chart, gif = shown
+    assert [hero.at_least(w).width for w in (300, 600, 1200, 1201, 9000)] == [480, 800, 1200, 1600, 2000]
+    assert (hero.at_least(1200).type, chart.at_least(1200).type) == ("image/jpeg", "image/png")
+    assert gif.at_least(600).url == "agency/dot.gif"                       # published as it is
+    for image in shown:
+        rendition = image.at_least(1200)
+        assert decoded(photo_site / "site" / rendition.url).size == (rendition.width, rendition.height)
+    assert images.shown_by(explainers["plain"]) == ()
 
 
 # ---------------------------------------------------------------- crops for search and link previews

@@ -120,9 +120,7 @@ class Renderer:
     def images_key(self, explainer: Explainer) -> tuple:
         """The published images an explainer's page and feed entry show: a picture in another folder can
         change without the explainer's own files changing."""
-        shown = [explainer.image.url] if explainer.image else []
-        return (tuple(self.images.of(rel) for rel in [*shown, *explainer.pictures]),
-                self.images.social.get(explainer.slug))
+        return self.images.shown_by(explainer), self.images.social.get(explainer.slug)
 
     def translations_key(self, explainer: Explainer) -> tuple:
         """What an explainer's page shows of its translations: when it changes, the page changes."""
