@@ -33,7 +33,8 @@ from conftest import REPO, article, photo
 from generator import content
 from generator.build import build
 from generator.check.site import check_site
-from generator.config import ImageSettings, load_config
+from generator.config import load_config
+from generator.imageconfig import ImageSettings
 from generator.images import crops, derivatives, publish
 from generator.model import Body
 from test_check import messages, summary
@@ -418,7 +419,7 @@ DETERMINISM = """
 import hashlib, sys
 sys.path.insert(0, {tests!r})
 from conftest import photo
-from generator.config import ImageSettings
+from generator.imageconfig import ImageSettings
 from generator.images import derivatives
 data = photo(1000, 667, seed=9)
 analysis = derivatives.analyse(data)

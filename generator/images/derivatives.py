@@ -15,8 +15,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import ImageSettings
 from ..content.pictures import EXIF_ORIENTATION, PIXEL_LIMIT, upright_turn
+from ..imageconfig import ImageSettings
 from . import crops
 from .crops import Box
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import contentfiles, parallel, write
-from ..config import ImageSettings, SiteConfig
+from ..config import SiteConfig
 from ..content.pictures import picture_size
 from ..errors import ContentError, ExplainerError, raise_all
+from ..imageconfig import ImageSettings
 from ..model import Explainer, Rendition, ResponsiveImage, SiteImages, SocialImages
 from ..problems import Place
 from .derivatives import (
