@@ -38,6 +38,7 @@ from generator.imageconfig import ImageSettings
 from generator.images import crops, derivatives, publish
 from generator.model import Body
 from test_check import messages, summary
+from test_search import bundle, fragments
 from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, VNU_JAR, QuietHandler, Visit, require
 
 BASE = "https://news.example/"
@@ -644,6 +645,22 @@ def test_check_accepts_a_decorative_logo_and_reports_an_image_without_alt_once(m
         report = check_site(load_config(site.content))
         assert [line for line in summary(report) if "images/alt" in line] == [
             "content/a/index.md:8: error: images/alt"], logo
+
+
+def test_the_search_index_holds_the_pages_and_no_picture_file(make_site, cli):
+    """Pagefind reads only the explainer pages; the picture it notes for a result is a published derivative,
+    never the original that is not published."""
+    site = small_site(make_site, "search: true\nlogo: logo.png\n", **{"logo.png": logo_png()})
+    assert cli("build", cwd=site.root).code == 0
+    pages = fragments(site.out)
+    assert sorted(p["url"] for p in pages) == ["/a/", "/b/"]
+    entry = json.loads((site.out / "pagefind/pagefind-entry.json").read_text())
+    assert [about["page_count"] for about in entry["languages"].values()] == [2]
+    assert not [rel for rel in bundle(site.out) if rel.endswith((".jpg", ".png", ".avif", ".webp"))]
+    hero = {p["url"]: p["meta"] for p in pages}["/a/"]
+    assert hero["image_alt"] == "A hero"
+    published = local(site.root, "a/index.html", hero["image"])
+    assert published.is_file() and published.name != "hero.jpg" and not (site.out / "a/hero.jpg").exists()
 
 
 # ---------------------------------------------------------------- slow: the validator and axe on the new markup
