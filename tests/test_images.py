@@ -129,6 +129,13 @@ def site_files(avif_speed: int = 9) -> dict[str, str | bytes]:
             body="Lede." + SECTIONS),
         "portrait/phone.jpg": tagged_photo(3000, 2000, orientation=6, seed=2),
         "plain.md": article("No hero", date="2026-01-12", summary="S.", body="Lede." + SECTIONS),
+        "sura/index.md": article(          # right to left, with a hero and a picture in the body
+            "صورة من الساحة", date="2026-01-13", summary="ملخص.", language="ar",
+            image="{src: ../agency/hero.jpg, alt: حشد في ساحة, credit: 'تصوير: وكالة'}",
+            body="مقدمة.\n\n![الأصوات حسب الحزب](../images/chart.png)\n\n**لماذا يهم:** س.\n\n"
+                 "**الصورة الكبيرة:** ص.\n"),
+        "nass.md": article("بلا صورة", date="2026-01-14", summary="ملخص.", language="ar",
+                           body="مقدمة.\n\n**لماذا يهم:** س.\n"),
         "images/chart.png": chart_png(),
         "images/logo.png": logo_png(),
     }
@@ -337,6 +344,13 @@ def test_an_explainer_without_a_hero_keeps_its_social_card_with_the_logo(photo_s
     assert card.size == (1200, 630)
     assert card.getpixel((1200 - 80 - 5, 48 + 5)) == (255, 255, 255)       # the logo's plate, top right
     assert card.getpixel((1200 - 80 - 12 - 140, 48 + 12 + 32))[0] > 150    # and the red logo on it
+
+
+def test_a_right_to_left_card_has_the_logo_in_the_other_corner(photo_site):
+    card = decoded(photo_site / "site/nass/social-card.png").convert("RGB")
+    assert card.getpixel((80 + 5, 48 + 5)) == (255, 255, 255)              # the plate, top left
+    assert card.getpixel((80 + 12 + 140, 48 + 12 + 32))[0] > 150            # the red logo on it
+    assert card.getpixel((1200 - 80 - 5, 48 + 5)) != (255, 255, 255)
 
 
 def test_the_logo_is_in_the_header_and_the_publisher(photo_site):
@@ -704,7 +718,8 @@ def test_axe_finds_no_violations_and_the_phone_gets_a_small_hero(photo_site, bro
     visit.page.on("requestfinished", lambda request: request.resource_type == "image" and images.append(request.url))
     found = []
     try:
-        for rel in ("agency/index.html", "portrait/index.html", "plain/index.html", "index.html"):
+        for rel in ("agency/index.html", "portrait/index.html", "plain/index.html", "index.html",
+                    "sura/index.html", "nass/index.html"):
             page = visit.open(rel)
             page.add_script_tag(content=source)
             result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
