@@ -14,6 +14,7 @@ import markdown
 
 from . import contentfiles, extra, languages, people, yamlfile
 from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
+from .imageconfig import ImageSettings, image_settings, logo_path
 from .model import Author, Extra
 from .problems import Place
 
@@ -39,6 +40,8 @@ KNOWN_KEYS = {
     "related": "related explainers at the end of each explainer (default 3; false = none)",
     "authors": "the people in bylines: name → {bio, url, image, role, slug}, each with a page at author/<slug>/",
     "extra": "any mapping, for themes (site.extra)",
+    "images": "responsive image settings: widths, max_width, formats, quality, originals (docs/images.md)",
+    "logo": "the site's logo, a file in the content folder (header, JSON-LD publisher, social cards)",
 }
 
 
@@ -65,6 +68,8 @@ class SiteConfig:
     related: int = 3                          # related explainers chosen for each explainer
     authors: tuple[Author, ...] = ()
     extra: Extra = field(default_factory=Extra)
+    images: ImageSettings = field(default_factory=ImageSettings)
+    logo: str | None = None                   # content-relative path of the logo file
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -151,6 +156,16 @@ def _validate(raw: dict, site_file: Path, content_dir: Path) -> tuple[dict, list
             continue
         if key in ("deploy", "check", "embeds"):
             continue   # validated by the stage that uses it
+        if key == "images":
+            settings = image_settings(value, raw, site_file, errors)
+            if settings is not None:
+                values[key] = settings
+            continue
+        if key == "logo":
+            logo = logo_path(value, site_file.parent, where(key), errors)
+            if logo is not None:
+                values[key] = logo
+            continue
         if key in ("title", "base_url", "language", "author", "description", "theme"):
             if not isinstance(value, str) or not value.strip():
                 errors.append(ConfigError(f"'{key}' must be text", where(key)))
@@ -237,8 +252,6 @@ def _zone(name: Any) -> tzinfo:
         return ZoneInfo(str(name)) if name is not None else timezone.utc
     except (ZoneInfoNotFoundError, ValueError):
         return timezone.utc
-
-
 
 
 def base_url_problem(url: str) -> tuple[str, str] | None:

@@ -171,6 +171,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         series=term(series) if series else None, series_order=series_order, related=related, extra=custom,
         lines=key_lines(front),
         date_has_time=with_time_of_day(front.data.get("date")), updated_has_time=updated_has_time,
+        pictures=body.pictures, links=body.links,
     )
 
 

@@ -1,6 +1,7 @@
-"""schema.org JSON-LD: a `NewsArticle` for each explainer (Google's article guidelines, plus speakable), a
-`ProfilePage` for each author's page, a `Person` for each byline site.yml's `authors:` has; written so that
-it is safe between <script> tags. Pure functions of the config and the explainers; no I/O."""
+"""schema.org JSON-LD: a `NewsArticle` for each explainer (Google's article guidelines, plus speakable; the
+hero's crops as its images, the logo as its publisher's), a `ProfilePage` for each author's page, a `Person`
+for each byline site.yml's `authors:` has; written so that it is safe between <script> tags. Pure functions
+of the config and the explainers; no I/O."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import SiteConfig
-from ..model import Author, Explainer
+from ..model import Author, Explainer, Rendition, SocialImages
 from .snippets import describe, rfc3339, trim_at_word, url_path
 
 # CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
@@ -25,9 +26,14 @@ def script(data: dict[str, Any]) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
 
 
-def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str]) -> dict[str, Any]:
-    """The fields Google's article structured-data guidelines ask for, plus speakable."""
-    publisher = {"@type": "Organization", "name": config.author or config.title, "url": config.absolute_base}
+def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str],
+                 logo: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields Google's article structured-data guidelines ask for, plus speakable; `logo` is the
+    publisher's (`publisher_logo`)."""
+    publisher: dict[str, Any] = {"@type": "Organization", "name": config.author or config.title,
+                                 "url": config.absolute_base}
+    if logo:
+        publisher["logo"] = logo
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -56,6 +62,31 @@ def news_article(explainer: Explainer, config: SiteConfig, url: str, images: lis
     if selectors:
         data["speakable"] = {"@type": "SpeakableSpecification", "cssSelector": selectors}
     return data
+
+
+def article_images(explainer: Explainer, config: SiteConfig, crops: SocialImages | None, share: str | None,
+                   drawn_card: bool) -> list[str]:
+    """The hero's 16:9, 4:3 and 1:1 crops (what Google asks for), or the social card; the link-preview
+    picture (`share`) first when it is another one (a drawn card with `social_cards: always`)."""
+    urls = [share] if share else []
+    if crops is not None:
+        card = urls if drawn_card else []
+        return card + [url for url in (_absolute(config, r.url) for r in crops.article) if url]
+    hero_url = _absolute(config, explainer.image.url) if explainer.image else None
+    return urls + [hero_url] if hero_url and hero_url not in urls else urls
+
+
+def publisher_logo(config: SiteConfig, logo: Rendition | None) -> dict[str, Any] | None:
+    """`publisher.logo`: the logo file (a PNG, JPEG or SVG) with its size; none without an absolute base_url."""
+    url = _absolute(config, logo.url) if logo else None
+    if logo is None or not url:
+        return None
+    return {"@type": "ImageObject", "url": url, "width": logo.width, "height": logo.height}
+
+
+def _absolute(config: SiteConfig, relative: str) -> str | None:
+    base = config.absolute_base
+    return base + url_path(relative) if base else None
 
 
 def speakable_selectors(explainer: Explainer) -> list[str]:

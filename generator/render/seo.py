@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from .. import languages
 from ..config import SiteConfig
-from ..model import Author, Explainer, Term
+from ..model import Author, Explainer, SiteImages, Term
 from . import jsonld
 from .paging import Pagination
 from .snippets import describe, rfc3339, trim_at_word, url_path
@@ -22,6 +22,8 @@ CARD_FILE = "social-card.png"
 CARD_SIZE = (1200, 630)
 FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
+# Google may show large image previews (Discover, search) of every page, not only thumbnails.
+ROBOTS = "max-image-preview:large"
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,9 @@ class Discovery:
     """What a page tells search engines and link previews, worked out in Python before it is rendered (the
     renderer passes it to the template as `meta`), and the absolute URLs feeds and the sitemap use."""
 
-    def __init__(self, config: SiteConfig):
+    def __init__(self, config: SiteConfig, images: SiteImages | None = None):
         self.config = config
+        self.images = images or SiteImages()
 
     def url(self, relative: str) -> str | None:
         """Absolute URL of a site-relative path, or None when base_url is not absolute."""
@@ -197,7 +200,8 @@ class Discovery:
         else:
             title, description = site.title, site.description or front_page_description(site.title, explainers)
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
-                        image=None, feeds=self.feeds(term if kind == "category" else None, language_feed))
+                        image=None, feeds=self.feeds(term if kind == "category" else None, language_feed),
+                        robots=ROBOTS)
 
     def profile(self, author: Author) -> Markup | None:
         """schema.org ProfilePage of an author's page, safe to write between <script> tags."""
@@ -213,6 +217,11 @@ class Discovery:
         image = explainer.image
         if image is None:
             return None
+        crops = self.images.social.get(explainer.slug)
+        if crops is not None:
+            preview = crops.preview
+            url = self.url(preview.url)
+            return ShareImage(url, preview.width, preview.height, image.alt, preview.type) if url else None
         url = self.url(image.url)
         if not url:
             return None
@@ -232,19 +241,17 @@ class Discovery:
                         feeds=self.feeds(explainer.category, language_feed), article=times,
                         json_ld=self.json_ld(explainer, image), locale=languages.og_locale(explainer.language),
                         locale_alternates=tuple(languages.og_locale(tag) for tag in others),
-                        hreflang=self.hreflang(alternates))
+                        hreflang=self.hreflang(alternates), robots=ROBOTS)
 
     def json_ld(self, explainer: Explainer, image: ShareImage | None) -> Markup | None:
         """schema.org NewsArticle, safe to write between <script> tags."""
         url = self.url(explainer.url)
         if not url:
             return None
-        return jsonld.script(jsonld.news_article(explainer, self.config, url, self.images(explainer, image)))
-
-    def images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
-        urls = [share.url] if share else []
-        hero = self.url(explainer.image.url) if explainer.image else None
-        return urls + [hero] if hero and hero not in urls else urls
+        images = jsonld.article_images(explainer, self.config, self.images.social.get(explainer.slug),
+                                       image.url if image else None, wants_card(explainer, self.config))
+        return jsonld.script(jsonld.news_article(explainer, self.config, url, images,
+                                                 jsonld.publisher_logo(self.config, self.images.logo_url)))
 
 
 def _same(text: str, **variables: str) -> str:
