@@ -229,8 +229,12 @@ def test_an_author_page_has_the_bio_and_their_explainers(archive):
     assert header.select_one(".bio").get_text() == "Ann covers interest rates & <housing>."
     assert "&lt;housing&gt;" in (archive / "author/ann/index.html").read_text(encoding="utf-8")
     assert header.select_one(".elsewhere a")["href"] == "https://ann.example.org/"
-    portrait = header.select_one("img.portrait")
-    assert portrait["src"] == "../../people/ann.png" and (archive / "people/ann.png").is_file()
+    portrait = header.select_one("picture img.portrait")        # derivatives, as for heroes
+    assert re.fullmatch(r"\.\./\.\./people/ann-200\.[0-9a-f]{10}\.png", portrait["src"])
+    assert (archive / portrait["src"].removeprefix("../../")).is_file()
+    assert [s["type"] for s in header.select("picture source")] == ["image/avif", "image/webp"]
+    assert portrait["sizes"] == "6rem" and "people/ann-96." in portrait["srcset"]
+    assert not (archive / "people/ann.png").exists()               # the original is not published
     assert header.select_one(".count").get_text() == "11 explainers"
     _, listed = follow(archive, "author/ann/index.html")
     assert listed == NEWEST_FIRST
@@ -255,9 +259,10 @@ def test_bylines_link_known_authors_and_keep_unknown_names_plain(archive):
 def test_json_ld_authors_are_people_with_their_page(archive):
     data = json.loads(soup(archive, "e03/index.html").select_one('script[type="application/ld+json"]').string)
     ann, cy = data["author"]
+    portrait = soup(archive, "author/ann/index.html").select_one("img.portrait")["src"].removeprefix("../../")
     assert ann == {"@type": "Person", "name": "Ann Lee", "url": "https://example.com/news/author/ann/",
                    "sameAs": ["https://ann.example.org/"], "jobTitle": "Economics editor",
-                   "image": "https://example.com/news/people/ann.png",
+                   "image": f"https://example.com/news/{portrait}",   # a published file: the original is not
                    "description": "Ann covers interest rates & <housing>."}
     assert cy == {"@type": "Person", "name": "Cy Unknown"}
 
@@ -501,6 +506,23 @@ def test_a_new_title_renders_the_pages_that_show_its_card_and_no_other_list_page
                 "tag/pair/index.html", *shown_in}
     assert set(report.changed_paths) == expected and report.rendered == len(expected) + 2   # + category/, tag/
     assert "E-five" in (tmp_path / "site/page/12/index.html").read_text(encoding="utf-8")
+    builder.close()
+
+
+def test_a_new_portrait_renders_the_author_page_and_their_bylines_again(tmp_path):
+    files = archive_files()
+    files["e04.md"] = explainer(4, authors="[Bo Chen]")
+    root, builder = rebuilding(tmp_path, files)
+    site = tmp_path / "site"
+    before = soup(site, "author/ann/index.html").select_one("img.portrait")["src"]
+    (root / "people/ann.png").write_bytes(png(240, 240))        # same name, another picture
+    report = builder.build()
+    after = soup(site, "author/ann/index.html").select_one("img.portrait")["src"]
+    assert after != before and (site / after.removeprefix("../../")).is_file()
+    person = json.loads(soup(site, "e03/index.html").select_one('script[type="application/ld+json"]').string)
+    assert person["author"][0]["image"].endswith(after.removeprefix("../.."))
+    assert {"author/ann/index.html", "e03/index.html"} <= set(report.changed_paths)
+    assert "e04/index.html" not in report.changed_paths            # Bo's
     builder.close()
 
 

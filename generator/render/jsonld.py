@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import SiteConfig
-from ..model import Author, Explainer, Rendition, SocialImages
+from ..model import Author, Explainer, Rendition, SiteImages, SocialImages
 from .snippets import describe, rfc3339, trim_at_word, url_path
 
 # CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
@@ -27,9 +27,9 @@ def script(data: dict[str, Any]) -> Markup:
 
 
 def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str],
-                 logo: dict[str, Any] | None = None) -> dict[str, Any]:
+                 logo: dict[str, Any] | None = None, published: SiteImages | None = None) -> dict[str, Any]:
     """The fields Google's article structured-data guidelines ask for, plus speakable; `logo` is the
-    publisher's (`publisher_logo`)."""
+    publisher's (`publisher_logo`), `published` the site's images (the bylines' portraits among them)."""
     publisher: dict[str, Any] = {"@type": "Organization", "name": config.author or config.title,
                                  "url": config.absolute_base}
     if logo:
@@ -44,7 +44,7 @@ def news_article(explainer: Explainer, config: SiteConfig, url: str, images: lis
         "datePublished": rfc3339(explainer.date),
         "dateModified": rfc3339(explainer.last_modified),
         "inLanguage": explainer.language,
-        "author": [_author(name, config) for name in explainer.authors] or [publisher],
+        "author": [_author(name, config, published) for name in explainer.authors] or [publisher],
         "publisher": publisher,
         "wordCount": explainer.body.words,
     }
@@ -97,32 +97,35 @@ def speakable_selectors(explainer: Explainer) -> list[str]:
     return selectors
 
 
-def profile_page(author: Author, config: SiteConfig, url: str) -> dict[str, Any]:
+def profile_page(author: Author, config: SiteConfig, url: str, published: SiteImages | None = None) -> dict[str, Any]:
     """An author's page: a ProfilePage whose main entity is the author."""
     return {"@context": "https://schema.org", "@type": "ProfilePage", "url": url,
-            "mainEntity": person(author, config, url)}
+            "mainEntity": person(author, config, url, published)}
 
 
-def _author(name: str, config: SiteConfig) -> dict[str, Any]:
+def _author(name: str, config: SiteConfig, published: SiteImages | None) -> dict[str, Any]:
     """The site's own `author` is the newsroom (an Organization); bylines are people, with their page's URL
     when site.yml's `authors:` has them."""
     known = next((a for a in config.authors if a.name == name), None)
     base = config.absolute_base
     if known and base:
-        return person(known, config, base + url_path(known.page))
+        return person(known, config, base + url_path(known.page), published)
     kind = "Organization" if name in (config.author, config.title) else "Person"
     return {"@type": kind, "name": name}
 
 
-def person(author: Author, config: SiteConfig, url: str) -> dict[str, Any]:
-    """schema.org Person: name, their page on this site, their own page elsewhere (sameAs), role, picture."""
+def person(author: Author, config: SiteConfig, url: str, published: SiteImages | None = None) -> dict[str, Any]:
+    """schema.org Person: name, their page on this site, their own page elsewhere (sameAs), role, picture (the
+    portrait's fallback file when the site publishes it as derivatives: the original may not be published)."""
     data: dict[str, Any] = {"@type": "Person", "name": author.name, "url": url}
     if author.url:
         data["sameAs"] = [author.url]
     if author.role:
         data["jobTitle"] = author.role
-    if author.image and config.absolute_base:
-        data["image"] = config.absolute_base + url_path(author.image)
+    portrait = published.of(author.image) if published and author.image else None
+    image = portrait.src.url if portrait else author.image
+    if image and config.absolute_base:
+        data["image"] = config.absolute_base + url_path(image)
     if author.bio:
         data["description"] = trim_at_word(author.bio)
     return data

@@ -34,10 +34,12 @@ def list_pages(renderer: Renderer) -> list[Page]:
 
     def paged(base: str, kind: str, title: str | None, term: Term | None, shown: tuple[Explainer, ...],
               **options: Any) -> None:
+        author = options.get("author")
+        portrait = renderer.portrait(author) if author else None
         for pagination, part in paginate(base, shown, renderer.config.paginate):
             pages.append(Page(pagination.path, (), functools.partial(
                 renderer.list_page, pagination, kind, title, term, part, **options),
-                key=(kind, title, term, pagination, tuple(sorted(options.items()))), cards=part))
+                key=(kind, title, term, pagination, tuple(sorted(options.items())), portrait), cards=part))
             listed.append((pagination.url, part))
 
     paged("", "home", None, None, everything, alternates=alternates)

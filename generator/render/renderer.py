@@ -20,7 +20,7 @@ from .. import languages
 from ..config import SiteConfig
 from ..errors import ExplainerError, TemplateError
 from ..markdown.media import PICTURE_ATTRIBUTE, PICTURE_TAG
-from ..model import Author, Body, Explainer, SiteImages, Term, text_direction
+from ..model import Author, Body, Explainer, ResponsiveImage, SiteImages, Term, text_direction
 from ..problems import Place
 from . import embeds, i18n, seo, translations
 from .listing import Card, Listing, SeriesPart, TermPage, card_of
@@ -80,9 +80,14 @@ class Renderer:
                 tuple(lang.tag for lang in self.listing.languages), self.images.logo, self.images.logo_url)
 
     def images_key(self, explainer: Explainer) -> tuple:
-        """The published images an explainer's page and feed entry show: a picture in another folder can
-        change without the explainer's own files changing."""
-        return self.images.shown_by(explainer), self.images.social.get(explainer.slug)
+        """The published images an explainer's page and feed entry show (its bylines' portraits too, in
+        JSON-LD): a picture in another folder can change without the explainer's own files changing."""
+        return (self.images.shown_by(explainer), self.images.social.get(explainer.slug),
+                tuple(self.portrait(a) for a in self.config.authors if a.name in explainer.authors))
+
+    def portrait(self, author: Author) -> ResponsiveImage | None:
+        """How an author's picture is published (its derivatives), for the keys of the pages that show it."""
+        return self.images.of(author.image) if author.image else None
 
     def translations_key(self, explainer: Explainer) -> tuple:
         """What an explainer's page shows of its translations: when it changes, the page changes."""

@@ -180,7 +180,8 @@ class Discovery:
             description = trim_at_word(author.bio) if author.bio else \
                 _("%(site)s: explainers by %(author)s.", site=site.title, author=author.name)
             return PageMeta(title=title, description=description, canonical=self.url(url), og_type="profile",
-                            image=None, feeds=self.feeds(None, language_feed), json_ld=self.profile(author))
+                            image=None, feeds=self.feeds(None, language_feed), json_ld=self.profile(author),
+                            robots=ROBOTS)
         if kind == "series" and term:
             title = term.name
             description = _("%(site)s: every part of the series %(series)s.", site=site.title, series=term.name)
@@ -206,7 +207,7 @@ class Discovery:
     def profile(self, author: Author) -> Markup | None:
         """schema.org ProfilePage of an author's page, safe to write between <script> tags."""
         url = self.url(author.page)
-        return jsonld.script(jsonld.profile_page(author, self.config, url)) if url else None
+        return jsonld.script(jsonld.profile_page(author, self.config, url, self.images)) if url else None
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -251,7 +252,8 @@ class Discovery:
         images = jsonld.article_images(explainer, self.config, self.images.social.get(explainer.slug),
                                        image.url if image else None, wants_card(explainer, self.config))
         return jsonld.script(jsonld.news_article(explainer, self.config, url, images,
-                                                 jsonld.publisher_logo(self.config, self.images.logo_url)))
+                                                 jsonld.publisher_logo(self.config, self.images.logo_url),
+                                                 self.images))
 
 
 def _same(text: str, **variables: str) -> str:
