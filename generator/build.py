@@ -108,7 +108,8 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     laps("cards")
     theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
     bodies = BodyStore(functools.partial(_convert_again, config, converter))
-    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full, images.plan)   # render…
+    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
+                           session.related, images.plan)
     rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
                                                   everything, in_place=not (everything or forced), laps=laps,
                                                   search_index=search_index, images=images)

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import markdown
 
-from . import contentfiles, languages, yamlfile
+from . import contentfiles, extra, languages, people, yamlfile
 from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
 from .imageconfig import ImageSettings, image_settings, logo_path
+from .model import Author, Extra
 from .problems import Place
 
 SITE_FILE = "site.yml"
@@ -35,9 +36,14 @@ KNOWN_KEYS = {
     "embeds": "embed providers to add or change (docs/embeds.md)",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
+    "paginate": "explainers per list page (default 30; false = every explainer on one page)",
+    "related": "related explainers at the end of each explainer (default 3; false = none)",
+    "authors": "the people in bylines: name → {bio, url, image, role, slug}, each with a page at author/<slug>/",
+    "extra": "any mapping, for themes (site.extra)",
     "images": "responsive image settings: widths, max_width, formats, quality, originals (docs/images.md)",
     "logo": "the site's logo, a file in the content folder (header, JSON-LD publisher, social cards)",
 }
+
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,10 @@ class SiteConfig:
     # Extra Python-Markdown extensions: (name, options) in site.yml's order; checked when site.yml is read.
     markdown_extensions: tuple[tuple[str, dict], ...] = ()
     search: bool = False
+    paginate: int | None = 30                 # explainers per list page; None: all on one
+    related: int = 3                          # related explainers chosen for each explainer
+    authors: tuple[Author, ...] = ()
+    extra: Extra = field(default_factory=Extra)
     images: ImageSettings = field(default_factory=ImageSettings)
     logo: str | None = None                   # content-relative path of the logo file
     drafts: bool = False
@@ -107,7 +117,7 @@ def load_config(content_dir: Path, out_dir: Path | None = None, **overrides: Any
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError("site.yml must be a mapping of keys to values", Place(site_file, 1))
-    values, errors = _validate(raw, site_file)
+    values, errors = _validate(raw, site_file, content_dir)
     if overrides.get("base_url") is not None:
         problem = base_url_problem(overrides["base_url"])
         if problem:
@@ -132,7 +142,7 @@ def _digest_of(site_file: Path) -> str:
         return ""
 
 
-def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
+def _validate(raw: dict, site_file: Path, content_dir: Path) -> tuple[dict, list[ExplainerError]]:
     values: dict[str, Any] = {}
     errors: list[ExplainerError] = []
 
@@ -211,8 +221,37 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             extensions, problems = markdown_extensions(value, where(key))
             values[key] = extensions
             errors.extend(problems)
+        elif key in ("paginate", "related"):
+            count = _count(value, least=1 if key == "paginate" else 0)
+            if count is None:
+                errors.append(ConfigError(f"'{key}' must be a number or false", where(key),
+                                          hint=f"e.g. {key}: {30 if key == 'paginate' else 3}"))
+            else:
+                values[key] = count or None if key == "paginate" else count
+        elif key == "authors":
+            values[key], problems = people.authors(value, where(key), content_dir)
+            errors.extend(problems)
+        elif key == "extra":
+            values[key], found = extra.freeze(value, where(key).line or 1, 1, _zone(raw.get("timezone")))
+            errors.extend(ConfigError(message, Place(site_file, line), hint=extra.HINT) for line, message in found)
     return values, errors
 
+
+def _count(value: Any, least: int) -> int | None:
+    """A whole number of at least `least`; false is 0 (none, or no limit); None when it is neither."""
+    if value is False:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+        return value
+    return None
+
+
+def _zone(name: Any) -> tzinfo:
+    """site.yml's time zone, for times in `extra:` (UTC when it has none, or one that is wrong: reported)."""
+    try:
+        return ZoneInfo(str(name)) if name is not None else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
 
 
 def base_url_problem(url: str) -> tuple[str, str] | None:

@@ -18,7 +18,7 @@ from .images import cards
 from .images.publish import ImagePlan
 from .model import Explainer
 from .outfolder import MARKER
-from .render import Page, Renderer, Theme, i18n, listing, site_pages
+from .render import Page, Renderer, Theme, i18n, listing, related, site_pages
 from .render.hosting import HEADERS_FILE, headers_file
 from .render.renderer import as_it_is
 from .render.seo import CARD_FILE, wants_card
@@ -44,17 +44,21 @@ class Edition:
 
 
 def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[Explainer],
-            full: Callable[[Explainer], Explainer] = as_it_is, images: ImagePlan | None = None) -> Edition:
-    """The site of these published explainers; `full` gives an explainer with its body in memory; `images`
-    is what the site publishes of its pictures (images/publish; check plans it without encoding).
+            full: Callable[[Explainer], Explainer] = as_it_is, memo: related.Memo | None = None,
+            images: ImagePlan | None = None) -> Edition:
+    """The site of these published explainers; `full` gives an explainer with its body in memory, `memo` is
+    what a builder keeps of the related explainers it chose last time; `images` is what the site publishes of
+    its pictures (images/publish; check plans it without encoding).
 
     Raises what a build would: a bundle file named like its card, an explainer named like the search page,
-    a broken message catalog, two spellings of one term, a content file that would replace a generated one.
+    a broken message catalog, two spellings of one term, two parts of a series with one number, a `related:`
+    slug that names no explainer, a content file that would replace a generated one.
     """
     cards.check_names(published, config)
     search.check_names(published, config)
     interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language)
-    renderer = Renderer(config, theme.env, theme.assets, listing(published, config.language), interface, full,
+    known = {slug for slug, _, _ in tree.explainers}
+    renderer = Renderer(config, theme.env, theme.assets, listing(published, config, known, memo), interface, full,
                         images.images if images else None)
     image_files = tuple(images.files) if images else ()
     pages = tuple(site_pages(renderer))

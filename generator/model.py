@@ -1,9 +1,11 @@
 """Plain data flowing from content files to pages. No I/O here."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .problems import Place
@@ -178,6 +180,51 @@ class Term:
     slug: str
 
 
+class Extra(Mapping):
+    """`extra:` of the front matter or of site.yml: any YAML mapping, frozen (a list is a tuple, a mapping an
+    Extra), for themes to read as `explainer.extra.key` or `site.extra["key"]`. Values are text, numbers,
+    true/false, null, dates and times, lists and mappings."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[tuple[Any, Any]] | Mapping = ()):
+        self._items: dict[Any, Any] = dict(items)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Extra({self._items!r})"
+
+
+EXTRA_SCALARS = (str, int, float, bool, date, type(None))   # datetime is a date
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person in site.yml's `authors:`: their page is `author/<slug>/`; `image` is a picture inside content/
+    (its site-relative path), `url` their own page elsewhere."""
+    name: str
+    slug: str
+    bio: str | None = None
+    url: str | None = None
+    image: str | None = None
+    role: str | None = None
+
+    @property
+    def page(self) -> str:
+        return f"author/{self.slug}/"
+
+
 @dataclass(frozen=True)
 class Explainer:
     slug: str
@@ -198,6 +245,10 @@ class Explainer:
     body: Body
     files: tuple[Path, ...] = field(default=())   # bundle files copied next to the page
     translation_key: str | None = None            # explainers with the same key translate each other
+    series: Term | None = None                    # the series it is a part of (`series/<slug>/`)
+    series_order: int | None = None               # its place in the series, when not by date
+    related: tuple[str, ...] = ()                 # slugs chosen by hand (front matter `related:`)
+    extra: Extra = field(default_factory=Extra)   # front matter `extra:`, for themes
     # The file line of each front matter key as written, and of each key under `image:` ("image.src").
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     date_has_time: bool = False                   # `date` was written with a time of day

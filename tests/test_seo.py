@@ -24,7 +24,7 @@ from generator.config import load_config
 from generator.errors import ContentError
 from generator.images import cardimage, cards
 from generator.parallel import SPAWN
-from generator.render import seo
+from generator.render import seo, snippets
 from generator.render.feeds import absolute_links
 
 BASE = "https://example.com/explainers/"
@@ -139,7 +139,7 @@ def test_explainer_page_has_description_canonical_and_opengraph(built):
     canonical = BASE + "lights/"
     assert [link["href"] for link in page.link("canonical")] == [canonical]
     description = page.one("description")
-    assert len(description) <= seo.DESCRIPTION_LIMIT and description.endswith("…")
+    assert len(description) <= snippets.DESCRIPTION_LIMIT and description.endswith("…")
     assert LONG_LEDE.startswith(description[:-1]) and LONG_LEDE[len(description) - 1] == " "
     assert page.one("og:type") == "article"
     assert page.one("og:title") == "The city switches its streetlights to LEDs"
@@ -182,11 +182,11 @@ def test_summary_is_the_description_when_there_is_one(make_site):
 def test_trim_at_word_never_cuts_a_word_and_stays_within_the_limit():
     text = "word " * 50
     for limit in (10, 37, 160):
-        trimmed = seo.trim_at_word(text, limit)
+        trimmed = snippets.trim_at_word(text, limit)
         assert len(trimmed) <= limit and trimmed.endswith("…")
         assert all(w == "word" for w in trimmed[:-1].split())
-    assert seo.trim_at_word("  fits\nas is ") == "fits as is"
-    assert seo.trim_at_word("x" * 200, 20) == "x" * 19 + "…"
+    assert snippets.trim_at_word("  fits\nas is ") == "fits as is"
+    assert snippets.trim_at_word("x" * 200, 20) == "x" * 19 + "…"
 
 
 def test_list_pages_have_description_canonical_and_opengraph(built):

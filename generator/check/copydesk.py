@@ -17,7 +17,7 @@ from ..images.crops import crop_warning
 from ..markdown.axioms import label_in, normalise_label, spellings, vocabulary
 from ..markdown.providers import PROVIDERS, Provider
 from ..markdown.sections import UNSAFE_SCHEMES, url_scheme
-from ..model import Explainer, SiteImages
+from ..model import Author, Explainer, SiteImages
 from ..problems import Problem
 from . import frames
 from .findings import CheckSettings, finding
@@ -228,6 +228,19 @@ def metadata_findings(explainer: Explainer, now: datetime, tz: tzinfo) -> Iterat
                           "metadata/updated-before-date",
                           f"this update is dated {update.date.date().isoformat()}, before the "
                           f"explainer's date {explainer.date.date().isoformat()}")
+
+
+def author_findings(explainer: Explainer, authors: tuple[Author, ...], newsroom: str | None) -> Iterator[Problem]:
+    """A byline name that site.yml's `authors:` lacks: the byline stays plain text, without a link to an
+    author's page. Only on a site that lists its authors (and never for the newsroom's own name)."""
+    known = [author.name for author in authors]
+    if not known:
+        return
+    for name in explainer.authors:
+        if name not in known and name != newsroom:
+            yield finding(explainer.source, explainer.line_of("authors"), "metadata/unknown-author",
+                          f"'{name}' is not in site.yml's authors: the byline shows the name without a link to an "
+                          f"author page ({did_you_mean(name, known, 'add them to authors:, or use one of')})")
 
 
 def placeholder_findings(explainer: Explainer) -> Iterator[Problem]:

@@ -37,6 +37,7 @@ RULES: dict[str, tuple[str, str]] = {
     "metadata/summary": (WARNING, "no summary (used for the page description and social previews)"),
     "metadata/future-date": (WARNING, "dated in the future and not a draft: left out of builds until then"),
     "metadata/updated-before-date": (ERROR, "`updated` (or an update's date) is before `date`"),
+    "metadata/unknown-author": (WARNING, "a byline name that site.yml's `authors:` does not have (no author page)"),
     "translations/single": (WARNING, "a `translation_key` that no other explainer has"),
     "translations/same-language": (WARNING, "two explainers with one `translation_key` in the same language"),
     "content/placeholder": (ERROR, "a placeholder (TODO, FIXME, lorem ipsum) is left in the text"),

@@ -55,6 +55,7 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     for explainer in chosen.published:
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
                                               config.raw_html, providers, images.images))
+        found.extend(copydesk.author_findings(explainer, config.authors, config.author))
     found.extend(thirdparty.findings(html, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}

@@ -13,9 +13,9 @@ from ..problems import Place
 from .fields import FACTS_FILE
 
 BUNDLE_INDEX = "index.md"
-# Taken by the site itself: its folders, and the files at its root (an explainer `feed.xml` would need a
-# folder where the feed is).
-RESERVED_SLUGS = frozenset({"category", "tag", "feeds", "static", "404", "index",
+# Taken by the site itself: its folders (`page/` holds the front page's later pages), and the files at its
+# root (an explainer `feed.xml` would need a folder where the feed is).
+RESERVED_SLUGS = frozenset({"category", "tag", "author", "series", "page", "feeds", "static", "404", "index",
                             "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt"})
 SLUG_PATTERN = re.compile(r"^[\w][\w.-]*$")
 
@@ -43,8 +43,9 @@ def discover(content_dir: Path) -> SourceTree:
         elif not SLUG_PATTERN.match(slug) or slug.casefold() in RESERVED_SLUGS:
             errors.append(ContentError(
                 f"'{slug}' cannot be an explainer's URL", Place(source),
-                hint="use letters, digits and dashes; not category, tag, feeds, static or 404, nor the name of "
-                "a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, robots.txt"))
+                hint="use letters, digits and dashes; not category, tag, author, series, page, feeds, static or "
+                "404, nor the name of a file the site writes: index.html, 404.html, feed.xml, sitemap.xml, "
+                "robots.txt"))
         else:
             explainers[slug] = (source, bundle)
 

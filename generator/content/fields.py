@@ -119,6 +119,29 @@ class Fields:
             return ()
         return names
 
+    def whole_number(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{key} must be a whole number, not {_kind(value)}", key, hint=f"e.g. {key}: 2")
+            return None
+        return value
+
+    def slugs(self, key: str) -> tuple[str, ...]:
+        """A list of explainers by slug (`related: [why-rates-rose, what-is-a-bond]`); whether each exists is
+        known only once every explainer is loaded."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"{key} must be a list of explainers' slugs", key,
+                      hint=f"{key}: [a-slug, another-slug] (a slug is the folder's or file's name)")
+            return ()
+        return tuple(v.strip().strip("/") for v in value)
+
     def terms(self, key: str) -> tuple[Term, ...]:
         """A category or the tags: names read as a list, each with its URL slug."""
         names = self.text_list(key, limit=TERM_LIMIT)
@@ -144,7 +167,10 @@ class Fields:
 
 
 def _term_page(key: str, name: str) -> str:
-    return f"{'category' if key == 'category' else 'tag'}/{term(name).slug}/"
+    return f"{_KINDS.get(key, 'tag')}/{term(name).slug}/"
+
+
+_KINDS = {"category": "category", "tags": "tag", "series": "series"}
 
 
 def _kind(value: Any) -> str:
@@ -221,14 +247,14 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
     that spells it differently (more than in letter case) is an error at its own `category:` or `tags:` line."""
     explainers = list(oldest_first)
     errors: list[ExplainerError] = []
-    for key in ("category", "tags"):
+    for key in ("category", "tags", "series"):
         first: dict[str, tuple[str, Explainer]] = {}
         for explainer in explainers:
             for found in _terms_of(explainer, key):
                 known, where = first.setdefault(found.slug, (found.name, explainer))
                 if not same_term(known, found.name):
                     errors.append(ContentError(
-                        (f"{'category' if key == 'category' else 'tag'} '{found.name}' and '{known}' (in ",
+                        (f"{_KINDS[key]} '{found.name}' and '{known}' (in ",
                          where.source, f") would share one page, {_term_page(key, known)}"),
                         Place(explainer.source, explainer.line_of(key)),
                         hint=f"use one spelling for one term, e.g. '{known}' here too"))
@@ -236,8 +262,9 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
 
 
 def _terms_of(explainer: Explainer, key: str) -> tuple[Term, ...]:
-    if key == "category":
-        return (explainer.category,) if explainer.category else ()
+    if key in ("category", "series"):
+        found = explainer.category if key == "category" else explainer.series
+        return (found,) if found else ()
     return explainer.tags
 
 

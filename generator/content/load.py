@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__, contentfiles, yamlfile
+from .. import __version__, contentfiles, extra, yamlfile
 from ..config import SiteConfig
 from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.embedconfig import site_providers
@@ -18,7 +18,8 @@ from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, rea
 from .pictures import image_size
 
 FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", "summary",
-                     "language", "translation_key", "draft", "image", "facts", "updates")
+                     "language", "translation_key", "draft", "image", "facts", "updates",
+                     "series", "series_order", "related", "extra")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 
 
@@ -129,6 +130,15 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
     summary = fields.text("summary")
     language = fields.language("language") or config.language
     translation_key = fields.text("translation_key", limit=TERM_LIMIT)
+    series = fields.text("series", limit=TERM_LIMIT)
+    series_order = fields.whole_number("series_order")
+    if series_order is not None and not series:
+        fields.fail("series_order without a series", "series_order", hint="add `series: <name>`, or remove it")
+    related = fields.slugs("related")
+    custom, problems = extra.freeze(front.data.get("extra"), fields.where("extra").line or front.first_line,
+                                    front.first_line, config.timezone)
+    for line, message in problems:
+        fields.errors.append(ContentError(message, Place(source, line), hint=extra.HINT))
     draft = front.data.get("draft", False)
     if not isinstance(draft, bool):
         fields.fail("draft must be true or false", "draft")
@@ -157,19 +167,26 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
         image=image, facts=facts, updates=updates, body=body,
-        files=read.files, translation_key=translation_key or None, lines=key_lines(front),
+        files=read.files, translation_key=translation_key or None,
+        series=term(series) if series else None, series_order=series_order, related=related, extra=custom,
+        lines=key_lines(front),
         date_has_time=with_time_of_day(front.data.get("date")), updated_has_time=updated_has_time,
         pictures=body.pictures, links=body.links,
     )
 
 
 def key_lines(front: FrontMatter) -> tuple[tuple[str, int], ...]:
-    """Where each front matter key is written, and each key of an `image:` mapping ("image.src")."""
+    """Where each front matter key is written, each key of an `image:` mapping ("image.src") and each item of
+    `related:` ("related.0")."""
     data = front.data
     lines = [(str(key), yamlfile.line_of(data, key, front.first_line)) for key in data]
     image = data.get("image")
     if isinstance(image, dict):
         lines += [(f"image.{key}", yamlfile.line_of(image, key, front.first_line)) for key in image]
+    related = data.get("related")
+    if isinstance(related, list):
+        lines += [(f"related.{index}", yamlfile.line_of(related, index, front.first_line))
+                  for index in range(len(related))]
     return tuple(lines)
 
 

@@ -1,11 +1,11 @@
 """Which images the site publishes from content/, and how: the images stage of a build.
 
 Every raster picture a published page shows — a hero, a picture in the Markdown body (from the explainer's
-folder or any other folder of the content), the site's logo — is published as derivatives: several widths
-in each modern format (AVIF, WebP) and a fallback every browser reads (JPEG for photos, PNG for graphics),
-plus, for a hero, a link-preview crop and the three crops of the article's structured data. SVG files and
-animated pictures are published as they are. The original of a picture is published only when the Markdown
-links to the file itself (site.yml `images: originals:` says otherwise).
+folder or any other folder of the content), the site's logo, an author's portrait — is published as
+derivatives: several widths in each modern format (AVIF, WebP) and a fallback every browser reads (JPEG for
+photos, PNG for graphics), plus, for a hero, a link-preview crop and the three crops of the article's
+structured data. SVG files and animated pictures are published as they are. The original of a picture is
+published only when the Markdown links to the file itself (site.yml `images: originals:` says otherwise).
 
 `plan_images` says what every file will be called and how large it is, without encoding anything (`check`
 uses it as it is); `make_images` encodes what `.explainer-cache/images/` does not hold yet, in parallel.
@@ -31,6 +31,7 @@ from .derivatives import (
     ANIMATED,
     LOGO_WIDTHS,
     MIME,
+    PORTRAIT_WIDTHS,
     Analysis,
     Output,
     PictureError,
@@ -111,6 +112,10 @@ def plan_images(explainers: Iterable[Explainer], config: SiteConfig, memo: Path 
     namer = _Namer(sources, config.images)
     shown = {image.url for e in explainers if (image := e.image)} | {rel for e in explainers for rel in e.pictures}
     pictures = {rel: namer.responsive(rel) for rel in sorted(shown) if rel in sources}
+    for rel in _portraits(config):          # small, unless an explainer shows the same picture
+        if rel in sources and rel not in pictures:
+            pictures[rel] = namer.responsive(rel, PORTRAIT_WIDTHS)
+    pictures = dict(sorted(pictures.items()))
     social = {}
     if config.absolute_base:        # link previews and JSON-LD need absolute URLs: without them, no crops
         for explainer in explainers:
@@ -181,7 +186,15 @@ def _uses(explainers: list[Explainer], config: SiteConfig) -> dict[str, Use]:
     if config.logo:
         where = config.line_of("logo")
         uses.setdefault(config.logo, Use(config.logo, where.path, where.line))
+    for rel in _portraits(config):
+        where = config.line_of("authors")
+        uses.setdefault(rel, Use(rel, where.path, where.line))
     return uses
+
+
+def _portraits(config: SiteConfig) -> list[str]:
+    """The pictures of site.yml's `authors:` that are published as derivatives (an SVG is published as it is)."""
+    return [a.image for a in config.authors if a.image and not a.image.lower().endswith(".svg")]
 
 
 def _withheld(explainers: list[Explainer], config: SiteConfig, sources: dict[str, Source]) -> frozenset[str]:

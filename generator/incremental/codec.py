@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from ..model import (
     BodyLink,
     Embed,
     Explainer,
+    Extra,
     Fact,
     FactBox,
     Handler,
@@ -208,6 +209,60 @@ def _decode_moment(value: Any) -> datetime:
 
 MOMENT = Kind("moment", _encode_moment, _decode_moment)
 
+
+# `extra:` holds any YAML: scalars as they are, the rest tagged (["l", …] a list, ["m", [k, v], …] a mapping,
+# ["d", "2024-01-02"] a date, ["t", moment] a time), so a JSON list is never mistaken for another value.
+def _encode_extra(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if type(value) is tuple:
+        return ["l", *[_encode_extra(item) for item in value]]
+    if type(value) is Extra:
+        return ["m", *[[_encode_extra(k), _encode_extra(v)] for k, v in value.items()]]
+    if type(value) is datetime:
+        return ["t", _encode_moment(value)]
+    if type(value) is date:
+        return ["d", value.isoformat()]
+    raise CacheDataError(f"extra cannot hold {type(value).__name__}")
+
+
+def _decode_extra(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if type(value) is not list or not value:
+        raise CacheDataError("not an extra value")
+    tag, rest = value[0], value[1:]
+    if tag == "l":
+        return tuple(_decode_extra(item) for item in rest)
+    if tag == "m":
+        if not all(type(pair) is list and len(pair) == 2 for pair in rest):
+            raise CacheDataError("not an extra mapping")
+        return Extra((_decode_extra(k), _decode_extra(v)) for k, v in rest)
+    if tag == "t" and len(rest) == 1:
+        return _decode_moment(rest[0])
+    if tag == "d" and len(rest) == 1:
+        try:
+            return date.fromisoformat(TEXT.decode(rest[0]))
+        except ValueError:
+            raise CacheDataError(f"not a date: {rest[0]!r}") from None
+    raise CacheDataError(f"not an extra value: {tag!r}")
+
+
+def _encode_extra_mapping(value: Any) -> Any:
+    if type(value) is not Extra:
+        raise CacheDataError(f"expected Extra, found {type(value).__name__}")
+    return _encode_extra(value)
+
+
+def _decode_extra_mapping(value: Any) -> Extra:
+    decoded = _decode_extra(value)
+    if type(decoded) is not Extra:
+        raise CacheDataError("expected an extra mapping")
+    return decoded
+
+
+EXTRA = Kind("extra", _encode_extra_mapping, _decode_extra_mapping)
+
 STAMP = tuple_of(row(TEXT, optional(INT), optional(INT)))    # (path, mtime_ns, size) per file
 
 SECTION = record(Section, label=TEXT, axiom=TEXT, id=TEXT, html=MARKUP, words=INT, html_with_permalink=MARKUP,
@@ -249,7 +304,8 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
                   image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
                   updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where), kind=TEXT,
                                           has_time=FLAG)), body=body,
-                  files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)),
+                  files=tuple_of(path), translation_key=optional(TEXT), series=optional(term),
+                  series_order=optional(INT), related=tuple_of(TEXT), extra=EXTRA, lines=tuple_of(row(TEXT, INT)),
                   date_has_time=FLAG, updated_has_time=FLAG, pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 

@@ -1,9 +1,15 @@
 """The page-skip rule: a page is rendered again only when something it shows changed since the last build.
 
-A page's key is a digest of the stamps of the explainers it shows, of anything else it shows (`Page.key`: an
-explainer page's translations) and of what every page shows of the rest of the site
-(`Renderer.site_wide_key`); the state remembers each page's key. A changed template or message catalog, or a
-changed stylesheet whose fingerprinted name is in every page, renders everything again.
+A page's key is a digest of the stamps of the explainers it shows whole (`Page.shows`: an explainer on its
+own page, in a feed), of the cards of those it shows as cards (`Page.cards`: a list page's explainers, an
+explainer page's related ones; a card is the front matter, `render.listing.Card`, so an edit to the text of
+an explainer changes no list page), of anything else it shows (`Page.key`: its place in a list, an explainer
+page's translations) and of what every page shows of the rest of the site (`Renderer.site_wide_key`); the
+state remembers each page's key. A changed template or message catalog, or a changed stylesheet whose
+fingerprinted name is in every page, renders everything again.
+
+Each explainer's card digest is kept in the state with the stamp it was made from, so a build works out
+only the cards of the explainers whose files changed.
 
 Files made from pages (the search index, in a folder of its own) follow the same rule: their key is the keys
 of the pages they are made from and what else they are made with, remembered under the folder's name
@@ -12,8 +18,10 @@ of the pages they are made from and what else they are made with, remembered und
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from ..render import Page, i18n
+from ..render.listing import card_of
 from ..write import SiteWriter, as_written
 from .cache import digest_of
 from .stamps import Stamp
@@ -47,10 +55,12 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
     carry over); the number rendered and the number of pages."""
     stamps = {e.source: digest_of(stamp) for stamp, e in state.loaded.values()}
+    cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
     rendered = 0
     for page in pages:
-        key = digest_of((site_wide, tuple(stamps[e.source] for e in page.shows), page.key))
+        key = digest_of((site_wide, tuple(stamps[e.source] for e in page.shows), page.key,
+                         tuple([cards[id(e)] for e in page.cards]) if page.cards else ()))
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
@@ -86,3 +96,19 @@ def write_folder(folder: str, key: str, files: dict[str, bytes], state: BuildSta
 
 def _folders(shown: dict[str, str]) -> dict[str, str]:
     return {rel: key for rel, key in shown.items() if rel.endswith("/")}
+
+
+def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:
+    """Each loaded explainer's card digest, by the explainer's identity: taken from the state when it was made
+    from the same stamp, worked out otherwise; the state keeps the new ones."""
+    known, made = state.cards, {}
+    digests: dict[int, str] = {}
+    for _, explainer in state.loaded.values():
+        source, stamp = str(explainer.source), stamps[explainer.source]
+        pair = known.get(source)
+        if pair is None or pair[0] != stamp:
+            pair = (stamp, digest_of(card_of(explainer)))
+        made[source] = pair
+        digests[id(explainer)] = pair[1]
+    state.cards = made
+    return digests

@@ -1,6 +1,7 @@
 """What a builder keeps from one build to the next: the state (in memory, and in `.explainer-cache/` when it
-persists), the theme's environment with its compiled templates, the Markdown converter, and a scratch folder
-of its own. The preview server keeps one session for all its rebuilds; a command-line build has its own.
+persists), the theme's environment with its compiled templates, the Markdown converter, the related
+explainers it chose, and a scratch folder of its own. The preview server keeps one session for all its
+rebuilds; a command-line build has its own.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .. import content, outfolder
 from ..config import SiteConfig
 from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
-from ..render import themes
+from ..render import related, themes
 from .cache import digest_of
 from .stamps import folders_unchanged
 from .state import BuildState
@@ -44,6 +45,7 @@ class Session:
     env: jinja2.Environment | None = None
     converter: Converter | None = None
     scratch: tempfile.TemporaryDirectory | None = None     # removed when the session closes
+    related: related.Memo = dataclasses.field(default_factory=related.Memo)   # the last related explainers
 
     def __enter__(self) -> Session:
         return self
@@ -63,7 +65,7 @@ class Session:
             self.state = cache.load_state() if cache is not None else BuildState()
         if self.state.config_key != key:
             self.state.config_key = key
-            self.state.loaded, self.state.shown = {}, {}
+            self.state.loaded, self.state.shown, self.state.cards = {}, {}, {}
         return self.state
 
     def converter_for(self, config: SiteConfig) -> Converter:

@@ -29,6 +29,7 @@ class BuildState:
     bodies: dict[str, Body] = field(default_factory=dict)
     manifest: dict[str, Entry] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)     # page → digest of the inputs it was rendered from
+    cards: dict[str, tuple[str, str]] = field(default_factory=dict)   # source → (stamp digest, card digest)
     folders: Folders = field(default_factory=dict)          # the output folders as the last build left them
     # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
     # while the explainer stays the same object (most of them, in a build where one file changed).
@@ -44,6 +45,7 @@ class BuildState:
 
 
 ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
+CARD = codec.row(codec.TEXT, codec.TEXT)
 
 
 def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
@@ -77,6 +79,7 @@ def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
             manifest={codec.TEXT.decode(rel): ENTRY.decode(entry)
                       for rel, entry in _items(data["manifest"], dict).items()},
             shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
+            cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
             folders={rel: codec.row(codec.INT, codec.INT).decode(stamp)
                      for rel, stamp in _items(data["folders"], dict).items()},
             as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)})
@@ -121,7 +124,8 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     write_data(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
                   "loaded": loaded, "bodies": bodies,
                   "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
-                  "shown": state.shown, "folders": {rel: list(s) for rel, s in state.folders.items()}},
+                  "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
+                  "folders": {rel: list(s) for rel, s in state.folders.items()}},
            content_dir, out_dir)
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)

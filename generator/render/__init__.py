@@ -4,8 +4,10 @@ pages lists every page of a site; renderer renders each kind with the site-wide 
 feeds, seo and hosting make the files beside the pages; themes finds the templates and makes the one
 environment (with the filters of `filters.FILTERS`).
 """
+from . import related
+from .listing import listing
 from .pages import site_pages
-from .renderer import Page, Renderer, listing
+from .renderer import Page, Renderer
 from .themes import Theme, fingerprint
 
-__all__ = ["Page", "Renderer", "Theme", "fingerprint", "listing", "site_pages"]
+__all__ = ["Page", "Renderer", "Theme", "fingerprint", "listing", "related", "site_pages"]

@@ -63,9 +63,10 @@ class SitemapUrl:
     alternates: tuple[Hreflang, ...] = ()    # xhtml:link hreflang, the same as the page's own
 
 
-def discovery_pages(renderer: Renderer) -> list[Page]:
+def discovery_pages(renderer: Renderer, listed: list[tuple[str, tuple[Explainer, ...]]]) -> list[Page]:
     """feed.xml, one feed per category and per language, sitemap.xml and robots.txt, as pages that list
-    explainers. None of them without an absolute base_url."""
+    explainers; `listed` is every list page's URL with the explainers it shows, for the sitemap. None of them
+    without an absolute base_url."""
     config = renderer.config
     if not config.absolute_base:
         return []
@@ -91,8 +92,11 @@ def discovery_pages(renderer: Renderer) -> list[Page]:
               for group in listing.categories]
     pages += [feed_page(lang.url, None, tuple(e for e in listing.explainers if e.language == lang.tag)[:FEED_SIZE],
                         lang) for lang in listing.languages]
-    pages.append(Page(SITEMAP_FILE, listing.explainers,
-                      lambda: renderer.render("sitemap.xml", SITEMAP_FILE, urls=sitemap_urls(renderer, links))))
+    # The sitemap shows each explainer's address, time and translations, and every list page's address.
+    pages.append(Page(SITEMAP_FILE, (), lambda: renderer.render("sitemap.xml", SITEMAP_FILE,
+                                                                urls=sitemap_urls(renderer, links, listed)),
+                      key=(tuple(url for url, _ in listed), tuple(map(renderer.translations_key, listing.explainers))),
+                      cards=listing.explainers))
     if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
         pages.append(Page(ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
                                                                    sitemap_url=links.absolute(SITEMAP_FILE))))
@@ -142,20 +146,19 @@ def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
     return absolute_links(html, page_url)
 
 
-def sitemap_urls(renderer: Renderer, links: Discovery) -> list[SitemapUrl]:
-    """Every public page with the time its content last changed: explainers, the index, list pages."""
+def sitemap_urls(renderer: Renderer, links: Discovery, listed: list[tuple[str, tuple[Explainer, ...]]]
+                 ) -> list[SitemapUrl]:
+    """Every public page with the time what it shows last changed: the front page, the explainers, then every
+    other list page (each page of each list)."""
     listing = renderer.listing
     fronts = links.hreflang(translations.front_page_alternates(listing.languages))
-    urls = [SitemapUrl(links.absolute(""), newest(listing.explainers), fronts)]
+    front_pages = {"", *(lang.url for lang in listing.languages)}
+    lists = [SitemapUrl(links.absolute(url), newest(shown), fronts if url in front_pages else ())
+             for url, shown in listed]
+    urls = lists[:1]
     urls += [SitemapUrl(links.absolute(e.url), rfc3339(e.last_modified), links.hreflang(renderer.alternates(e)))
              for e in listing.explainers]
-    urls += [SitemapUrl(links.absolute(lang.url), newest(e for e in listing.explainers if e.language == lang.tag),
-                        fronts) for lang in listing.languages]
-    for kind, groups in (("category", listing.categories), ("tag", listing.tags)):
-        if groups:
-            urls.append(SitemapUrl(links.absolute(f"{kind}/"), newest(e for g in groups for e in g.explainers)))
-            urls += [SitemapUrl(links.absolute(f"{kind}/{g.term.slug}/"), newest(g.explainers)) for g in groups]
-    return urls
+    return urls + lists[1:]
 
 
 class _StartTags(HTMLParser):

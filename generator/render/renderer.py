@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,65 +18,26 @@ from markupsafe import Markup, escape
 
 from .. import languages
 from ..config import SiteConfig
-from ..content import fields
 from ..errors import ExplainerError, TemplateError
 from ..markdown.media import PICTURE_ATTRIBUTE, PICTURE_TAG
-from ..model import Body, Explainer, SiteImages, Term, text_direction
+from ..model import Author, Body, Explainer, ResponsiveImage, SiteImages, Term, text_direction
 from ..problems import Place
 from . import embeds, i18n, seo, translations
-from .translations import SiteLanguage
+from .listing import Card, Listing, SeriesPart, TermPage, card_of
+from .paging import Pagination
 
 
 @dataclass(frozen=True)
 class Page:
-    """A file the site is made of: where it goes, the explainers it shows (when one of them changes, so does
-    the page), anything else it shows (`key`: an explainer page's translations) and how to render it, on
-    demand, so a build can carry an unchanged page over instead."""
+    """A file the site is made of: where it goes, the explainers it shows whole (when one of them changes, so
+    does the page), those it shows as cards (when one of their cards changes: `listing.Card`), anything else
+    it shows (`key`: its place in the list, an explainer page's translations) and how to render it, on demand,
+    so a build can carry an unchanged page over instead."""
     path: str
     shows: tuple[Explainer, ...]
     render: Callable[[], str]
     key: tuple = ()
-
-
-@dataclass(frozen=True)
-class TermPage:
-    term: Term
-    explainers: tuple[Explainer, ...]
-
-
-@dataclass(frozen=True)
-class Listing:
-    """What the list pages are made of: everything, by category, by tag."""
-    explainers: tuple[Explainer, ...]
-    categories: tuple[TermPage, ...]
-    tags: tuple[TermPage, ...]
-    translations: dict[str, tuple[Explainer, ...]] = dataclasses.field(default_factory=dict)   # by key
-    languages: tuple[SiteLanguage, ...] = ()    # a multilingual site's, the site's own first
-
-
-def newest_first(explainers: Iterable[Explainer]) -> tuple[Explainer, ...]:
-    return tuple(sorted(explainers, key=lambda e: (-e.date.timestamp(), e.slug)))
-
-
-def listing(explainers: Iterable[Explainer], site_language: str = "en") -> Listing:
-    """Raises ContentError when two explainers spell one term so differently that it would need two names,
-    or when an explainer's slug is the folder of a language's front page."""
-    ordered = newest_first(explainers)
-    fields.check_term_spellings(reversed(ordered))
-    site_languages = translations.site_languages(ordered, site_language)
-    translations.check_folders(ordered, site_languages)
-    return Listing(ordered, _group(ordered, lambda e: [e.category] if e.category else []),
-                   _group(ordered, lambda e: e.tags), translations.groups(ordered), site_languages)
-
-
-def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]):
-    groups: dict[str, tuple[list[Term], list[Explainer]]] = {}
-    for explainer in explainers:
-        for term in terms_of(explainer):
-            spelling, items = groups.setdefault(term.slug, ([term], []))
-            spelling[0] = term      # the oldest explainer's spelling: a new explainer never renames a page
-            items.append(explainer)
-    return tuple(TermPage(spelling[0], tuple(items)) for _, (spelling, items) in sorted(groups.items()))
+    cards: tuple[Explainer, ...] = ()
 
 
 def as_it_is(explainer: Explainer) -> Explainer:
@@ -108,19 +69,25 @@ class Renderer:
                 "base_url": c.base_url, "author": c.author, "toc_min": c.toc, "search": c.search,
                 "timezone": c.timezone,
                 "categories": self.listing.categories, "tags": self.listing.tags,
-                "languages": self.listing.languages}
+                "languages": self.listing.languages, "authors": {a.name: a for a in c.authors},
+                "series": self.listing.series, "extra": c.extra}
 
     def site_wide_key(self) -> tuple:
-        """What every page shows of the rest of the site (the category menu, whether there are tags to link
-        to, the logo): when it changes, all pages change."""
+        """What every page shows of the rest of the site (the category menu, whether there are tags, authors
+        or series to link to, the logo): when it changes, all pages change."""
         return (tuple((group.term.slug, group.term.name) for group in self.listing.categories),
-                bool(self.listing.tags), tuple(lang.tag for lang in self.listing.languages), self.images.logo,
-                self.images.logo_url)
+                bool(self.listing.tags), bool(self.listing.authors), bool(self.listing.series),
+                tuple(lang.tag for lang in self.listing.languages), self.images.logo, self.images.logo_url)
 
     def images_key(self, explainer: Explainer) -> tuple:
-        """The published images an explainer's page and feed entry show: a picture in another folder can
-        change without the explainer's own files changing."""
-        return self.images.shown_by(explainer), self.images.social.get(explainer.slug)
+        """The published images an explainer's page and feed entry show (its bylines' portraits too, in
+        JSON-LD): a picture in another folder can change without the explainer's own files changing."""
+        return (self.images.shown_by(explainer), self.images.social.get(explainer.slug),
+                tuple(self.portrait(a) for a in self.config.authors if a.name in explainer.authors))
+
+    def portrait(self, author: Author) -> ResponsiveImage | None:
+        """How an author's picture is published (its derivatives), for the keys of the pages that show it."""
+        return self.images.of(author.image) if author.image else None
 
     def translations_key(self, explainer: Explainer) -> tuple:
         """What an explainer's page shows of its translations: when it changes, the page changes."""
@@ -182,16 +149,31 @@ class Renderer:
         return embeds.with_embeds(explainer, lambda embed: self.render(
             template, path, root=root, language=explainer.language, embed=embed))
 
+    def explainer_key(self, explainer: Explainer) -> tuple:
+        """What an explainer's page shows besides itself and its cards: its translations, its place in a
+        series."""
+        part = self.listing.parts.get(explainer.slug)
+        return self.translations_key(explainer), (part.series, part.number, part.count) if part else None
+
+    def explainer_cards(self, explainer: Explainer) -> tuple[Explainer, ...]:
+        """The explainers its page shows as cards: the related ones, the parts before and after it."""
+        part = self.listing.parts.get(explainer.slug)
+        around = tuple(e for e in (part.previous, part.next) if e) if part else ()
+        return self.listing.related.get(explainer.slug, ()) + around
+
     def explainer_page(self, explainer: Explainer) -> str:
         speaks = self.interface.page(explainer.language)
         path = f"{explainer.slug}/index.html"
         shown = i18n.localised_permalinks(self.with_pictures(self.full(explainer), path), speaks)
         alternates = self.alternates(explainer)
         meta = self.discovery.explainer(shown, alternates, self.language_feed(speaks.tag))
+        part = self.listing.parts.get(explainer.slug)
         return self.render_explainer(shown, "explainer.html", path,
                                      language=explainer.language, meta=meta, alternates=alternates,
                                      translations=[a for a in alternates
-                                                   if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
+                                                   if a.hreflang not in (explainer.language, translations.X_DEFAULT)],
+                                     related=tuple(card_of(e) for e in self.listing.related.get(explainer.slug, ())),
+                                     series=SeriesView.of(part) if part else None)
 
     def render_explainer(self, shown: Explainer, template: str, path: str,
                          embed_template: str = embeds.PAGE_TEMPLATE, **context: Any) -> str:
@@ -206,29 +188,32 @@ class Renderer:
             err.page_of = Place(shown.source)
             raise
 
-    def list_page(self, path: str, kind: str, title: str | None, term: Term | None,
+    def list_page(self, pagination: Pagination, kind: str, title: str | None, term: Term | None,
                   explainers: tuple[Explainer, ...], language: str | None = None,
-                  alternates: tuple[translations.Alternate, ...] | None = None) -> str:
-        """The home page (`kind` home), a language's front page (`language`) or one category's or tag's."""
+                  alternates: tuple[translations.Alternate, ...] | None = None, author: Author | None = None) -> str:
+        """One page of a list: the home page (`kind` home), a language's front page (`language`), or one
+        category's, tag's, author's or series' page."""
         speaks = self.interface.page(language or self.config.language)
-        meta = self.discovery.list_page(path.removesuffix("index.html"), kind, term, explainers, speaks.gettext,
-                                        self.language_feed(speaks.tag), languages.og_locale(speaks.tag),
-                                        alternates or ())
+        cards = tuple(card_of(e) for e in explainers)
+        meta = self.discovery.list_page(pagination, kind, term, cards, speaks.gettext, self.language_feed(speaks.tag),
+                                        languages.og_locale(speaks.tag), alternates or (), author)
         extra: dict[str, Any] = {} if alternates is None else {"alternates": alternates}
-        return self.render("list.html", path, language=language, meta=meta, title=title, term=term,
-                           explainers=explainers, kind=kind, **extra)
+        return self.render("list.html", pagination.path, language=language, meta=meta, title=title, term=term,
+                           explainers=cards, kind=kind, pagination=pagination, author=author, **extra)
 
     def terms_page(self, kind: str, groups: tuple[TermPage, ...]) -> str:
-        """Every category, or every tag."""
+        """Every category, tag, author or series, with how many explainers each has."""
         speaks = self.interface.page(self.config.language)
-        meta = self.discovery.list_page(f"{kind}/", kind, None, (), speaks.gettext, self.language_feed(speaks.tag),
+        meta = self.discovery.list_page(Pagination(f"{kind}/", 1, 1, len(groups), 1), kind, None, (),
+                                        speaks.gettext, self.language_feed(speaks.tag),
                                         languages.og_locale(speaks.tag), ())
         return self.render("terms.html", f"{kind}/index.html", meta=meta, kind=kind, terms=groups)
 
     def search_page(self) -> str:
         """The search page (site.yml `search: true`), in the site's language; the theme's script searches."""
         speaks = self.interface.page(self.config.language)
-        meta = self.discovery.list_page("search/", "search", None, (), speaks.gettext, self.language_feed(speaks.tag),
+        meta = self.discovery.list_page(Pagination("search/", 1, 1, 0, 1), "search", None, (), speaks.gettext,
+                                        self.language_feed(speaks.tag),
                                         languages.og_locale(speaks.tag), ())
         return self.render("search.html", "search/index.html", meta=meta)
 
@@ -293,6 +278,23 @@ def _attributes(tag: str) -> dict[str, str | None]:
 def _start_tag(name: str, attributes: dict[str, str | None]) -> str:
     parts = "".join(f" {key}" if value is None else f' {key}="{escape(value)}"' for key, value in attributes.items())
     return f"<{name}{parts}>"
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """An explainer's place in its series as its page shows it: part `number` of `count`, the parts around it
+    as cards."""
+    term: Term
+    url: str
+    number: int
+    count: int
+    previous: Card | None
+    next: Card | None
+
+    @classmethod
+    def of(cls, part: SeriesPart) -> SeriesView:
+        return cls(part.series, part.url, part.number, part.count,
+                   card_of(part.previous) if part.previous else None, card_of(part.next) if part.next else None)
 
 
 def _hint(err: Exception) -> str:

@@ -1,34 +1,29 @@
 """What search engines, feed readers and social platforms read in a page's head: description, canonical URL,
-feed links, OpenGraph and Twitter tags, JSON-LD. Pure functions of the config and the explainers; no I/O."""
+feed links, OpenGraph and Twitter tags, JSON-LD (written by `jsonld`). Pure functions of the config and the
+explainers; no I/O."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
 from .. import languages
 from ..config import SiteConfig
-from ..model import Explainer, SiteImages, Term
+from ..model import Author, Explainer, SiteImages, Term
+from . import jsonld
+from .paging import Pagination
+from .snippets import describe, rfc3339, trim_at_word, url_path
 
-DESCRIPTION_LIMIT = 160
 FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none
 CARD_FILE = "social-card.png"
 CARD_SIZE = (1200, 630)
 FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
-# CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
-LEDE_SELECTOR = ".lede"
-BIG_PICTURE = "the-big-picture"      # an axiom key: `data-axiom-key`, the same in every language
 # Google may show large image previews (Discover, search) of every page, not only thumbnails.
 ROBOTS = "max-image-preview:large"
-_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +72,8 @@ class PageMeta:
     locale: str | None = None                       # og:locale, e.g. es_ES
     locale_alternates: tuple[str, ...] = ()         # og:locale:alternate: the translations' locales
     hreflang: tuple[Hreflang, ...] = ()             # every version of the page, itself included
+    previous: str | None = None                     # a list's page before and after this one, site-relative
+    next: str | None = None
 
     @property
     def twitter_card(self) -> str:
@@ -93,30 +90,10 @@ class ThisPage:
         return self.meta
 
 
-def trim_at_word(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """`text` on one line, cut at a word boundary with an ellipsis so that it is at most `limit` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    if text[limit - 1] != " " and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]          # drop the word that was cut in half
-    return cut.rstrip(" ,;:.\u2013\u2014-") + "\u2026"
-
-
-def describe(explainer: Explainer) -> str:
-    """The summary, else the lede (or the first section when there is no lede) trimmed for a snippet."""
-    if explainer.summary:
-        return " ".join(explainer.summary.split())
-    text = explainer.body.lede_text
-    if not text.strip() and explainer.body.sections:
-        text = Markup(explainer.body.sections[0].html).striptags()
-    return trim_at_word(text or explainer.title)
-
-
-def front_page_description(site_title: str, newest_first: tuple[Explainer, ...]) -> str:
-    """The home page's description when site.yml has none: the site's name and its newest headlines, in the
-    site's own words and language (a fixed English sentence would be wrong on a French site)."""
+def front_page_description(site_title: str, newest_first: tuple[Any, ...]) -> str:
+    """The home page's description when site.yml has none: the site's name and the headlines at the top of
+    the page, in the site's own words and language (a fixed English sentence would be wrong on a French
+    site)."""
     headlines = "; ".join(" ".join(e.title.split()) for e in newest_first[:FRONT_PAGE_HEADLINES])
     return trim_at_word(f"{site_title}: {headlines}" if headlines else site_title)
 
@@ -131,15 +108,6 @@ def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
     if config.social_cards == "always":
         return True
     return config.social_cards == "auto" and explainer.image is None
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-def url_path(relative: str) -> str:
-    """A site-relative path as it goes into an absolute URL: non-ASCII slugs percent-encoded."""
-    return quote(relative, safe="/")
 
 
 def base_url_warning(config: SiteConfig) -> str | None:
@@ -174,12 +142,16 @@ class Discovery:
         return PageMeta(title=gettext("Page not found"), description=None, canonical=None, og_type="website",
                         image=None, feeds=self.feeds(), robots="noindex", locale=locale)
 
-    def list_page(self, url: str, kind: str, term: Term | None, explainers: tuple[Explainer, ...],
+    def list_page(self, pagination: Pagination, kind: str, term: Term | None, cards: tuple[Any, ...],
                   gettext: Callable[..., str], language_feed: FeedLink | None, locale: str | None,
-                  alternates: tuple) -> PageMeta:
-        """A list page's meta: the home page, a language's front page, the categories or tags, one of them."""
-        meta = self.listing(url, kind, term, explainers, gettext, language_feed)
-        return dataclasses.replace(meta, locale=locale, hreflang=self.hreflang(alternates))
+                  alternates: tuple, author: Author | None = None) -> PageMeta:
+        """A list page's meta: the home page, a language's front page, the categories, tags, authors or series,
+        one of them; each page of a list is its own canonical URL, with the pages before and after it."""
+        meta = self.listing(pagination.url, kind, term, cards, gettext, language_feed, author)
+        if pagination.number > 1:
+            meta = dataclasses.replace(meta, json_ld=None)     # an author's profile is their first page
+        return dataclasses.replace(meta, locale=locale, hreflang=self.hreflang(alternates) if pagination.number == 1
+                                   else (), previous=pagination.previous, next=pagination.next)
 
     def hreflang(self, alternates: tuple) -> tuple[Hreflang, ...]:
         """Absolute hreflang links (search engines take no relative ones): none without an absolute base_url."""
@@ -198,11 +170,26 @@ class Discovery:
                                   f"category/{category.slug}/{FEED_FILE}"))
         return tuple(links)
 
-    def listing(self, url: str, kind: str | None, term: Term | None, explainers: tuple[Explainer, ...] = (),
-                gettext: Callable[..., str] | None = None, language_feed: FeedLink | None = None) -> PageMeta:
+    def listing(self, url: str, kind: str | None, term: Term | None, explainers: tuple[Any, ...] = (),
+                gettext: Callable[..., str] | None = None, language_feed: FeedLink | None = None,
+                author: Author | None = None) -> PageMeta:
         site = self.config
         _ = gettext or _same
-        if kind == "category" and term:
+        if kind == "author" and author:
+            title = author.name
+            description = trim_at_word(author.bio) if author.bio else \
+                _("%(site)s: explainers by %(author)s.", site=site.title, author=author.name)
+            return PageMeta(title=title, description=description, canonical=self.url(url), og_type="profile",
+                            image=None, feeds=self.feeds(None, language_feed), json_ld=self.profile(author),
+                            robots=ROBOTS)
+        if kind == "series" and term:
+            title = term.name
+            description = _("%(site)s: every part of the series %(series)s.", site=site.title, series=term.name)
+        elif kind == "author":
+            title, description = _("Authors"), _("%(site)s: every author.", site=site.title)
+        elif kind == "series":
+            title, description = _("Series"), _("%(site)s: every series.", site=site.title)
+        elif kind == "category" and term:
             title = term.name
             description = _("%(site)s: explainers filed under %(category)s.", site=site.title, category=term.name)
         elif kind == "tag" and term:
@@ -216,6 +203,11 @@ class Discovery:
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
                         image=None, feeds=self.feeds(term if kind == "category" else None, language_feed),
                         robots=ROBOTS)
+
+    def profile(self, author: Author) -> Markup | None:
+        """schema.org ProfilePage of an author's page, safe to write between <script> tags."""
+        url = self.url(author.page)
+        return jsonld.script(jsonld.profile_page(author, self.config, url, self.images)) if url else None
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -257,80 +249,13 @@ class Discovery:
         url = self.url(explainer.url)
         if not url:
             return None
-        data = news_article(explainer, self.config, url, self.article_images(explainer, image), self.logo())
-        return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
-
-    def article_images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
-        """The hero's 16:9, 4:3 and 1:1 crops (what Google asks for), or the social card; the link-preview
-        picture first when it is another one (a drawn card with `social_cards: always`)."""
-        crops = self.images.social.get(explainer.slug)
-        urls = [share.url] if share else []
-        if crops is not None:
-            card = urls if wants_card(explainer, self.config) else []
-            return card + [url for url in (self.url(r.url) for r in crops.article) if url]
-        hero_url = self.url(explainer.image.url) if explainer.image else None
-        return urls + [hero_url] if hero_url and hero_url not in urls else urls
-
-    def logo(self) -> dict[str, Any] | None:
-        """JSON-LD `publisher.logo`: the logo file (a PNG, JPEG or SVG) with its size."""
-        logo = self.images.logo_url
-        url = self.url(logo.url) if logo else None
-        if logo is None or not url:
-            return None
-        return {"@type": "ImageObject", "url": url, "width": logo.width, "height": logo.height}
-
-
-def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str],
-                 logo: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The fields Google's article structured-data guidelines ask for, plus speakable."""
-    publisher: dict[str, Any] = {"@type": "Organization", "name": config.author or config.title,
-                                 "url": config.absolute_base}
-    if logo:
-        publisher["logo"] = logo
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "url": url,
-        "headline": explainer.title,
-        "description": describe(explainer),
-        "datePublished": rfc3339(explainer.date),
-        "dateModified": rfc3339(explainer.last_modified),
-        "inLanguage": explainer.language,
-        "author": [_author(name, config) for name in explainer.authors] or [publisher],
-        "publisher": publisher,
-        "wordCount": explainer.body.words,
-    }
-    if images:
-        data["image"] = images
-    if explainer.category:
-        data["articleSection"] = explainer.category.name
-    if explainer.tags:
-        data["keywords"] = [t.name for t in explainer.tags]
-    corrections = [u for u in explainer.updates if u.is_correction]
-    if corrections:        # schema.org's CreativeWork.correction, newest first, as the page lists them
-        data["correction"] = [{"@type": "CorrectionComment", "text": u.note, "datePublished": rfc3339(u.date)}
-                              for u in corrections]
-    selectors = speakable_selectors(explainer)
-    if selectors:
-        data["speakable"] = {"@type": "SpeakableSpecification", "cssSelector": selectors}
-    return data
-
-
-def speakable_selectors(explainer: Explainer) -> list[str]:
-    """The lede and *The big picture*, when the explainer has them."""
-    selectors = [LEDE_SELECTOR] if explainer.body.lede_text.strip() else []
-    if any(s.key == BIG_PICTURE for s in explainer.body.sections):
-        selectors.append(f'section[data-axiom-key="{BIG_PICTURE}"]')
-    return selectors
+        images = jsonld.article_images(explainer, self.config, self.images.social.get(explainer.slug),
+                                       image.url if image else None, wants_card(explainer, self.config))
+        return jsonld.script(jsonld.news_article(explainer, self.config, url, images,
+                                                 jsonld.publisher_logo(self.config, self.images.logo_url),
+                                                 self.images))
 
 
 def _same(text: str, **variables: str) -> str:
     """gettext where a page has no language: the English text, variables filled in."""
     return text % variables if variables else text
-
-
-def _author(name: str, config: SiteConfig) -> dict[str, str]:
-    """The site's own `author` is the newsroom (an Organization); bylines are people."""
-    kind = "Organization" if name in (config.author, config.title) else "Person"
-    return {"@type": kind, "name": name}
