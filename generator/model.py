@@ -29,12 +29,6 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class FactBox:
-    title: str | None        # None: the theme's own words for "Key facts", in the page's language
-    facts: tuple[Fact, ...]
-
-
-@dataclass(frozen=True)
 class Image:
     src: str                 # as written in front matter
     path: Path               # the file in the content folder
@@ -44,6 +38,63 @@ class Image:
     height: int
     caption: str | None = None
     credit: str | None = None
+
+
+DATE_PRECISIONS = ("year", "month", "day", "time")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated line of a timeline box."""
+    date: datetime
+    precision: str           # one of DATE_PRECISIONS: how much of `date` was written (`1969`, `2020-03`, …)
+    text: str
+    source: Source | None
+    where: Place
+
+    @property
+    def iso(self) -> str:
+        """For `<time datetime>`: as much of the date as was written (`1969`, `2020-03`, `2020-03-11`, a time)."""
+        if self.precision == "time":
+            return self.date.isoformat()
+        return self.date.date().isoformat()[:{"year": 4, "month": 7}.get(self.precision, 10)]
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of a people box; the image is a small portrait (alt text may be empty: the name is beside it)."""
+    name: str
+    role: str | None
+    image: Image | None
+    where: Place
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One term of a glossary box."""
+    term: str
+    definition: str
+    where: Place
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """A box beside the explainer: key facts, a timeline, big numbers, people or a glossary. Which items each
+    kind holds, and how they are read, is content/sidebars.py's KINDS; the theme shows one with
+    `partials/sidebar-<kind>.html`. `facts` and `numbers` hold Facts (a number's `value` is the big figure)."""
+    title: str | None        # None: the theme's own words for the kind ("Key facts"), in the page's language
+    items: tuple[Fact | Event | Person | Definition, ...]
+    kind: str = "facts"
+    id: str = "facts"        # unique among the page's boxes: the first facts box is `facts` (its heading
+                             # `facts-title`), the others their kind, then `<kind>-2` …
+
+    @property
+    def facts(self) -> tuple:
+        """The items, by the name the facts box has always given them (`explainer.facts.facts`)."""
+        return self.items
+
+
+FactBox = Sidebar            # the key facts box: a Sidebar of kind `facts`, `FactBox(title, facts)`
 
 
 UPDATE_KINDS = ("update", "correction")
@@ -189,7 +240,7 @@ class Explainer:
     language: str
     draft: bool
     image: Image | None
-    facts: FactBox | None
+    sidebars: tuple[Sidebar, ...]                 # in the order written; the first facts box is `facts`
     updates: tuple[Update, ...]
     body: Body
     files: tuple[Path, ...] = field(default=())   # bundle files copied next to the page
@@ -210,6 +261,11 @@ class Explainer:
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.date
+
+    @property
+    def facts(self) -> Sidebar | None:
+        """The (first) key facts box, if any."""
+        return next((box for box in self.sidebars if box.kind == "facts"), None)
 
     @property
     def latest_correction(self) -> Update | None:
