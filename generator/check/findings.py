@@ -21,8 +21,10 @@ RULES: dict[str, tuple[str, str]] = {
     "images/missing": (ERROR, "an image in the text points at no file"),
     "images/credit": (WARNING, "the hero image has no credit"),
     "images/size": (WARNING, "an image file is larger than `image_kb` (default 1 MB)"),
-    "facts/source": (WARNING, "a key fact has no source"),
-    "facts/duplicate": (WARNING, "two key facts have the same label"),
+    "facts/source": (WARNING, "a key fact (or a big number of a numbers box) has no source"),
+    "facts/duplicate": (WARNING, "two key facts in one box have the same label"),
+    "sidebars/timeline-order": (WARNING, "a timeline's events are out of date order (oldest or newest first, "
+                                         "one way)"),
     "brevity/lede-length": (WARNING, "the lede is longer than `lede_words` (default 50)"),
     "brevity/paragraph-length": (WARNING, "a paragraph in a section is longer than `paragraph_words` (60)"),
     "brevity/explainer-length": (WARNING, "the explainer is longer than `explainer_words` (1,200)"),
