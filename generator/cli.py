@@ -341,8 +341,9 @@ def _add_email(commands) -> None:
                                 "with the theme's email templates. Needs an absolute base_url. Writes nothing into "
                                 "the site. See docs/email.md.")
     email.add_argument("slug", metavar="SLUG", help="the explainer's slug (its folder's or file's name)")
-    email.add_argument("--out", type=Path, metavar="FILE",
-                       help="the HTML file (default: ./SLUG.email.html; a folder: SLUG.email.html in it)")
+    email.add_argument("--out", metavar="FILE",
+                       help="the HTML file (default: ./SLUG.email.html; a folder, or a path ending in /: "
+                       "SLUG.email.html in it)")
     email.add_argument("--text", type=Path, metavar="FILE",
                        help="the plain-text file (default: beside the HTML, with .txt for its suffix)")
     email.add_argument("--base-url", metavar="URL", help="public URL of the site (overrides site.yml)")

@@ -7,6 +7,7 @@ site's output folder or the content folder.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,15 +32,21 @@ class EmailReport:
     warnings: tuple[str, ...] = ()
 
 
-def default_paths(slug: str, out: Path | None, text: Path | None) -> tuple[Path, Path]:
-    """`<slug>.email.html` in the current folder (or in `--out` when that is a folder) unless `--out` names a
-    file; the text beside it, `.txt` for `.html`, unless `--text`."""
+def default_paths(slug: str, out: str | Path | None, text: Path | None) -> tuple[Path, Path]:
+    """`<slug>.email.html` in the current folder (or in `--out` when that is a folder, or ends with a slash)
+    unless `--out` names a file; the text beside it, `.txt` for `.html`, unless `--text`."""
     name = f"{slug}.email.html"
-    html_path = out / name if out is not None and out.is_dir() else out or Path(name)
+    if out is None:
+        html_path = Path(name)
+    elif str(out).endswith(("/", os.sep)) or Path(out).is_dir():
+        html_path = Path(out) / name
+    else:
+        html_path = Path(out)
     return html_path, text or html_path.with_suffix(".txt")
 
 
-def write_email(config: SiteConfig, slug: str, out: Path | None = None, text: Path | None = None) -> EmailReport:
+def write_email(config: SiteConfig, slug: str, out: str | Path | None = None,
+                text: Path | None = None) -> EmailReport:
     """Render explainer `slug` as an email and write its HTML and text files."""
     html_path, text_path = default_paths(slug, out, text)
     require_absolute_base(config)

@@ -196,6 +196,9 @@ def test_out_may_be_a_folder_and_text_a_file_of_its_own(make_site, make_photo, c
                  "--text", site.root / "plain.txt", cwd=site.root)
     assert result.code == 0, result.err
     assert (site.root / "letters" / "launch.email.html").is_file() and (site.root / "plain.txt").is_file()
+    result = cli("email", "launch", "--content", site.content, "--out", "new/", cwd=site.root)
+    assert result.code == 0, result.err
+    assert (site.root / "new" / "launch.email.html").is_file() and (site.root / "new" / "launch.email.txt").is_file()
 
 
 def test_an_unknown_slug_says_which_one_was_meant(make_site, make_photo, cli):
