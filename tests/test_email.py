@@ -255,6 +255,25 @@ def test_the_sample_explainers_fit_in_gmail(tmp_path, cli, slug):
     assert (tmp_path / "e.html").stat().st_size <= 102_000
 
 
+def test_converting_only_its_own_body_makes_the_same_email(make_site, make_photo):
+    """email converts the Markdown of the explainer it shows and no other: the same email as a full load."""
+    from generator import content, edition
+    from generator.config import load_config
+    from generator.newsletter import email_of
+    from generator.render import themes
+    from generator.render.mail import render_email
+    from generator.selection import select
+    site = newsroom(make_site, make_photo, **{"uno.md": article("Uno", language="es", translation_key="k"),
+                                              "one.md": article("One", translation_key="k", category="Space")})
+    config = load_config(site.content)
+    explainers, tree = content.load_all(config)
+    published = select(explainers, config).published
+    renderer = edition.prepare(config, themes.load(themes.resolve(config)), tree, published).renderer
+    for slug in ("launch", "one"):
+        full = render_email(renderer, next(e for e in published if e.slug == slug))
+        assert email_of(config, slug) == full
+
+
 # ---------------------------------------------------------------- the inliner and the text, piece by piece
 
 def test_the_cascade_more_specific_then_later_then_the_elements_own():
