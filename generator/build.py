@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import content, edition, outfolder, parallel, write
 from .config import SiteConfig
-from .images import cards
+from .images import cards, publish
 from .incremental import loading, pageskip, stamps
 from .incremental.bodies import BodyStore
 from .incremental.cache import digest_of
@@ -32,7 +32,7 @@ from .render import seo, themes
 from .search import site as search
 from .selection import Selection, select
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]     # (done, total), or (done, total, stage) while encoding images
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class BuildReport:
     rendered: int = 0                     # pages rendered by this build
     changed_paths: tuple[str, ...] = ()   # output files written or deleted, relative to the output folder
     cards_drawn: int = 0                  # social cards drawn (the others came from .explainer-cache/cards)
+    images_encoded: int = 0               # image files encoded (the others came from .explainer-cache/images)
     warnings: tuple[str, ...] = ()        # printed by the CLI; the build still succeeded
     indexed: int = 0                      # pages put in the search index by this build (0: none, or it was kept)
     search_pages: tuple[str, ...] = ()    # with search on: the pages the index is made of (the preview's indexer)
@@ -98,15 +99,19 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
     chosen = select(explainers, config)                                              # select
     laps("load")
+    images = publish.publish_images(chosen.published, config,                       # images
+                                    session.images_folder(opened, config.out_dir), opened is not None,
+                                    progress, start_method)
+    laps("images")
     drawn = cards.make_cards(chosen.published, config, snap.chain.folders,          # social cards
-                             session.cards_folder(opened, config.out_dir), start_method)
+                             session.cards_folder(opened, config.out_dir), start_method, images.logo_bytes())
     laps("cards")
     theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
     bodies = BodyStore(functools.partial(_convert_again, config, converter))
-    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full)   # render…
+    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full, images.plan)   # render…
     rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
                                                   everything, in_place=not (everything or forced), laps=laps,
-                                                  search_index=search_index)
+                                                  search_index=search_index, images=images)
     state.take_bodies(bodies.rebuilt)               # cached bodies found damaged, converted again
     changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
@@ -118,7 +123,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
                        loaded=loaded, rendered=rendered, changed_paths=report.changed_paths,
-                       cards_drawn=drawn.drawn, warnings=tuple(filter(None, [
+                       cards_drawn=drawn.drawn, images_encoded=images.encoded, warnings=tuple(filter(None, [
                            cache_warning, seo.base_url_warning(config), *drawn.warnings, *site.warnings,
                            indexed.warning if indexed else None])),
                        indexed=indexed.pages if indexed and indexed.rebuilt else 0, search_pages=site.index)
@@ -152,11 +157,12 @@ class Builder:
 
 
 def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: BuildState, out_dir: Path,
-               everything: bool, in_place: bool, laps: Laps, search_index: bool = True
+               everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
+               images: publish.ImageReport | None = None
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
-    rendered), unchanged pages carried over, then the search index of the explainer pages as written; the
-    state takes the new manifest."""
+    rendered), unchanged pages carried over, then the search index of the explainer pages as written, and
+    the encoded images; the state takes the new manifest."""
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
     indexed = None
     try:
@@ -171,6 +177,8 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
             writer.file(rel, cards_drawn[rel])
         for rel, path in site.copies.items():
             writer.file(rel, path)
+        if images is not None:
+            images.publish(writer)
         report = writer.finish()
     except BaseException:
         writer.abort()

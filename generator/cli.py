@@ -207,6 +207,8 @@ def _print_build(report, config: SiteConfig, verbose: bool = False) -> None:
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
           f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
+    if report.images_encoded:
+        print(f"  {report.images_encoded} image file{'s' * (report.images_encoded != 1)} encoded")
     if report.drafts_skipped:
         print(f"  {report.drafts_skipped} draft{'s' * (report.drafts_skipped != 1)} left out "
               "(--drafts to include)")
@@ -246,11 +248,11 @@ def run_deploy(args: argparse.Namespace, shown: Formatter) -> int:
 
 def _progress_bar():
     """A one-line bar on the terminal for long builds; CI logs (not a terminal) never see it."""
-    def show(done: int, total: int) -> None:
+    def show(done: int, total: int, stage: str = "converting") -> None:
         width = 30
         filled = width * done // total
         end = "\n" if done >= total else ""
-        print(f"\r  converting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+        print(f"\r  {stage} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
               file=sys.stderr, flush=True)
     return show
 

@@ -14,6 +14,7 @@ import markdown
 
 from . import contentfiles, languages, yamlfile
 from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
+from .imageconfig import ImageSettings, image_settings, logo_path
 from .problems import Place
 
 SITE_FILE = "site.yml"
@@ -34,6 +35,8 @@ KNOWN_KEYS = {
     "embeds": "embed providers to add or change (docs/embeds.md)",
     "deploy": "deploy targets",
     "check": "settings for `explainer check`",
+    "images": "responsive image settings: widths, max_width, formats, quality, originals (docs/images.md)",
+    "logo": "the site's logo, a file in the content folder (header, JSON-LD publisher, social cards)",
 }
 
 
@@ -55,6 +58,8 @@ class SiteConfig:
     # Extra Python-Markdown extensions: (name, options) in site.yml's order; checked when site.yml is read.
     markdown_extensions: tuple[tuple[str, dict], ...] = ()
     search: bool = False
+    images: ImageSettings = field(default_factory=ImageSettings)
+    logo: str | None = None                   # content-relative path of the logo file
     drafts: bool = False
     future: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -141,6 +146,16 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             continue
         if key in ("deploy", "check", "embeds"):
             continue   # validated by the stage that uses it
+        if key == "images":
+            settings = image_settings(value, raw, site_file, errors)
+            if settings is not None:
+                values[key] = settings
+            continue
+        if key == "logo":
+            logo = logo_path(value, site_file.parent, where(key), errors)
+            if logo is not None:
+                values[key] = logo
+            continue
         if key in ("title", "base_url", "language", "author", "description", "theme"):
             if not isinstance(value, str) or not value.strip():
                 errors.append(ConfigError(f"'{key}' must be text", where(key)))
@@ -197,6 +212,7 @@ def _validate(raw: dict, site_file: Path) -> tuple[dict, list[ExplainerError]]:
             values[key] = extensions
             errors.extend(problems)
     return values, errors
+
 
 
 def base_url_problem(url: str) -> tuple[str, str] | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import SiteConfig
 from .content import SourceTree
 from .images import cards
+from .images.publish import ImagePlan
 from .model import Explainer
 from .outfolder import MARKER
 from .render import Page, Renderer, Theme, i18n, listing, site_pages
@@ -34,16 +35,18 @@ class Edition:
     copies: dict[str, Path]        # output path → the file copied there: theme assets, content files, bundles
     warnings: tuple[str, ...] = () # languages the theme has no interface catalog for
     index: tuple[str, ...] = ()    # the pages the search index is made of (search: true), in `pagefind/`
+    images: tuple[str, ...] = ()   # the pictures' derivatives and crops (images/publish encodes them)
 
     @property
     def paths(self) -> list[str]:
         """Every file the site is made of, the build's marker aside."""
-        return [*(page.path for page in self.pages), *self.generated, *self.cards, *self.copies]
+        return [*(page.path for page in self.pages), *self.generated, *self.cards, *self.copies, *self.images]
 
 
 def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[Explainer],
-            full: Callable[[Explainer], Explainer] = as_it_is) -> Edition:
-    """The site of these published explainers; `full` gives an explainer with its body in memory.
+            full: Callable[[Explainer], Explainer] = as_it_is, images: ImagePlan | None = None) -> Edition:
+    """The site of these published explainers; `full` gives an explainer with its body in memory; `images`
+    is what the site publishes of its pictures (images/publish; check plans it without encoding).
 
     Raises what a build would: a bundle file named like its card, an explainer named like the search page,
     a broken message catalog, two spellings of one term, a content file that would replace a generated one.
@@ -51,12 +54,15 @@ def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[
     cards.check_names(published, config)
     search.check_names(published, config)
     interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language)
-    renderer = Renderer(config, theme.env, theme.assets, listing(published, config.language), interface, full)
+    renderer = Renderer(config, theme.env, theme.assets, listing(published, config.language), interface, full,
+                        images.images if images else None)
+    image_files = tuple(images.files) if images else ()
     pages = tuple(site_pages(renderer))
     generated = {HEADERS_FILE: headers_file(config.base_path, theme.assets.values()).encode("utf-8")}
     card_paths = tuple(sorted(f"{e.slug}/{CARD_FILE}" for e in published if wants_card(e, config)))
     copies = files_to_copy(config, theme.static, theme.assets, tree, published,
-                           generated=[*(page.path for page in pages), *generated, *card_paths, MARKER,
-                                      *search.generated_paths(config)])
+                           generated=[*(page.path for page in pages), *generated, *card_paths, *image_files, MARKER,
+                                      *search.generated_paths(config)],
+                           withheld=images.withheld if images else frozenset())
     return Edition(renderer, pages, generated, card_paths, copies, interface.warnings,
-                   search.page_paths(config, renderer.listing.explainers))
+                   search.page_paths(config, renderer.listing.explainers), image_files)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .problems import Place
 
@@ -38,6 +38,8 @@ class Image:
     height: int
     caption: str | None = None
     credit: str | None = None
+    focus: tuple[float, float] | None = None   # focal point, percent from the left and from the top
+    where: Place | None = None         # the front matter line that names the file
 
 
 DATE_PRECISIONS = ("year", "month", "day", "time")
@@ -216,6 +218,8 @@ class Body:
     words: int
     outline: Outline = field(default_factory=Outline)
     embeds: tuple[Embed, ...] = ()
+    pictures: tuple[str, ...] = ()    # content-relative files of the pictures the HTML shows, by marker number
+    links: tuple[str, ...] = ()       # content-relative targets of the links and raw HTML references
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,8 @@ class Explainer:
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     date_has_time: bool = False                   # `date` was written with a time of day
     updated_has_time: bool = False                # so was `updated` (or the update it comes from)
+    pictures: tuple[str, ...] = ()     # body.pictures, kept here so the images stage never loads a body
+    links: tuple[str, ...] = ()        # body.links, likewise
 
     @property
     def url(self) -> str:
@@ -298,3 +304,78 @@ def text_direction(language: str) -> str:
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One published image file: a derivative, a crop, or an original passed through as it is."""
+    url: str                 # output path relative to the site root, e.g. "slug/hero-800.1a2b3c4d5e.avif"
+    width: int
+    height: int
+    type: str                # MIME type: image/avif, image/webp, image/jpeg, image/png, image/gif, image/svg+xml
+
+    @property
+    def href(self) -> str:
+        """`url` as it goes into an attribute: spaces, commas and other letters percent-encoded (srcset splits
+        candidates at commas and spaces)."""
+        return quote(self.url, safe="/")
+
+
+@dataclass(frozen=True)
+class ResponsiveImage:
+    """How the site publishes one picture from content/: the same image at several widths in each format."""
+    path: str                               # content-relative source file
+    width: int                              # upright pixel size of the original
+    height: int
+    sources: tuple[tuple[str, tuple[Rendition, ...]], ...]   # modern formats, best first: (MIME type, by width)
+    fallback: tuple[Rendition, ...]         # JPEG or PNG by width; the original itself when passed through
+
+    @property
+    def passthrough(self) -> bool:
+        """An animated image (or anything not re-encoded): one file, the original."""
+        return not self.sources and len(self.fallback) == 1 and self.fallback[0].url == self.path
+
+    @property
+    def src(self) -> Rendition:
+        """The fallback for browsers that read neither `srcset` nor `<source>`: the widest up to 1200 px."""
+        fitting = [r for r in self.fallback if r.width <= DEFAULT_SRC_WIDTH]
+        return fitting[-1] if fitting else self.fallback[0]
+
+    @property
+    def largest(self) -> Rendition:
+        return self.fallback[-1]
+
+    def at_least(self, width: int) -> Rendition:
+        """The narrowest fallback (JPEG or PNG, which every mail client and feed reader shows) at least `width`
+        pixels wide, or the widest there is: e.g. for an email edition 600 px wide, `at_least(1200)` on sharp
+        screens."""
+        return next((r for r in self.fallback if r.width >= width), self.largest)
+
+
+@dataclass(frozen=True)
+class SocialImages:
+    """Crops of a hero for link previews and search: og:image, and the 16:9, 4:3 and 1:1 images of JSON-LD."""
+    preview: Rendition                      # 1200×630 JPEG for og:image and twitter:image
+    article: tuple[Rendition, ...]          # 16:9, 4:3, 1:1, each 1200 px wide
+
+
+@dataclass(frozen=True)
+class SiteImages:
+    """Every image the build publishes from content/, as the templates and the head metadata use them."""
+    pictures: dict[str, ResponsiveImage] = field(default_factory=dict)   # by content-relative path
+    social: dict[str, SocialImages] = field(default_factory=dict)        # by explainer slug
+    logo: ResponsiveImage | None = None
+    logo_url: Rendition | None = None        # a PNG, JPEG or SVG of the logo for JSON-LD `publisher.logo`
+
+    def of(self, path: str) -> ResponsiveImage | None:
+        return self.pictures.get(path)
+
+    def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
+        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order
+        (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        paths = [explainer.image.url] if explainer.image else []
+        found = (self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures]))
+        return tuple(image for image in found if image is not None)
+
+
+DEFAULT_SRC_WIDTH = 1200

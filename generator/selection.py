@@ -33,8 +33,10 @@ def select(explainers: list[Explainer], config: SiteConfig) -> Selection:
 
 
 def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str, str],
-                  tree: content.SourceTree, published: list[Explainer], generated=()) -> dict[str, Path]:
-    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles.
+                  tree: content.SourceTree, published: list[Explainer], generated=(),
+                  withheld: frozenset[str] = frozenset()) -> dict[str, Path]:
+    """Output path → source file: theme assets, content files outside bundles, published explainers' bundles,
+    except the `withheld` pictures (published as derivatives only, see images/publish.py).
 
     A content file whose output path is one of the `generated` files (or a folder of them, or inside one)
     would silently replace a page: that is an error at the file.
@@ -47,6 +49,7 @@ def files_to_copy(config: SiteConfig, static: dict[str, Path], assets: dict[str,
         for path in explainer.files:
             assert explainer.bundle is not None   # only a page bundle has files of its own
             from_content[f"{explainer.slug}/{path.relative_to(explainer.bundle).as_posix()}"] = path
+    from_content = {rel: path for rel, path in from_content.items() if rel not in withheld}
     raise_all(write.clashes(from_content, [*generated, *files]))
     files.update(from_content)
     return dict(sorted(files.items()))

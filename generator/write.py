@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,15 @@ class SiteWriter:
             raise ContentError(f"cannot read this file: {err.strerror or err}", Place(source),
                                hint="check that it is a readable file") from None
         self._put(rel, digest(data), data)
+
+    def known_file(self, rel: str, data_digest: str, read: Callable[[], bytes]) -> None:
+        """A file whose digest is known without reading it (an encoded image, named by it in the cache):
+        the previous build's copy is kept when it is that file, else `read` gives the bytes."""
+        entry = self._previous_entry(rel)
+        if entry is not None and data_digest and entry[0] == data_digest:
+            self._reuse(rel, entry)
+        else:
+            self.page(rel, read())
 
     def keep(self, rel: str) -> bool:
         """Carry the previous build's file over without re-rendering it; False when it cannot be trusted."""

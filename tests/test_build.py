@@ -36,10 +36,12 @@ def test_build_prints_a_summary_and_writes_pretty_urls(make_site, cli):
                       "other.md": article("Other", date="2021-01-01", category="Science")})
     result = cli("build", check=True, cwd=site.root)
     assert re.search(r"Built 2 explainers, \d+ pages: \d+ files written", result.out)
-    for rel in ("index.html", "story/index.html", "story/hero.png", "other/index.html", "404.html",
+    for rel in ("index.html", "story/index.html", "other/index.html", "404.html",
                 "category/technology/index.html", "category/science/index.html", "tag/ai/index.html",
                 "tag/privacy/index.html", "category/index.html", "tag/index.html"):
         assert (site.out / rel).is_file(), rel
+    assert sorted(p.name for p in (site.out / "story").glob("hero-640.*")) != []   # the hero, as derivatives
+    assert not (site.out / "story/hero.png").exists()                          # and not the original
 
 
 def test_explainer_page_follows_the_markup_contract(make_site, cli):
@@ -70,7 +72,7 @@ def test_explainer_page_follows_the_markup_contract(make_site, cli):
     figure = page.select_one("figure")
     img = figure.img
     assert (img["alt"], img["width"], img["height"]) == ("A camera lens", "640", "360")
-    assert (site.out / "story" / img["src"]).resolve() == (site.out / "story/hero.png").resolve()
+    assert (site.out / "story" / img["src"]).is_file() and img["fetchpriority"] == "high"
     caption = figure.figcaption.get_text(" ", strip=True)
     assert "The lens." in caption and "Photo: Desk" in caption
 
@@ -154,10 +156,11 @@ def test_single_file_explainer_with_facts_in_front_matter(make_site, cli):
 
 def test_content_files_outside_bundles_are_copied(make_site, cli):
     site = make_site({"a.md": article("A", body="![Chart of x](images/chart.png)\n"),
-                      "images/chart.png": png()})
+                      "images/chart.png": png(), "images/unused.png": png(), "images/notes.txt": "n"})
     cli("build", check=True, cwd=site.root)
     img = soup(site, "a/index.html").select_one(".lede img")
-    assert (site.out / "a" / img["src"]).resolve() == (site.out / "images/chart.png").resolve()
+    assert (site.out / "a" / img["src"]).resolve().parent == (site.out / "images").resolve()   # a derivative
+    assert (site.out / "images/unused.png").is_file() and (site.out / "images/notes.txt").is_file()
 
 
 def test_building_twice_gives_identical_bytes_and_keeps_unchanged_files(make_site, cli):

@@ -88,7 +88,7 @@ def test_a_deploy_that_stops_midway_leaves_no_page_pointing_at_a_missing_file(ma
 
     (site.content / "old.md").unlink()
     site.write("zebra/index.md", article("Zebra", date="2024-02-01",
-                                         body="Lede.\n\n![Stripes](stripes.png)" + SECTIONS))
+                                         body="Lede.\n\n[![Stripes](stripes.png)](stripes.png)" + SECTIONS))
     site.write("zebra/stripes.png", photo(64, 48, "PNG"))
     (www / blocked).mkdir(parents=True)
     (www / blocked / "keep").write_text("a folder where the file should go: writing it fails")

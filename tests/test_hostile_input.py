@@ -271,7 +271,7 @@ def test_site_yml_and_facts_yml_must_not_lead_out_of_content(make_site, capsys, 
 
 
 def test_links_inside_content_are_followed_and_published_under_their_own_name(make_site, capsys):
-    site = make_site({"h/index.md": article("H", body="![Chart](alias.png)\n"), "h/chart.png": png(30, 20),
+    site = make_site({"h/index.md": article("H", body="[![Chart](alias.png)](alias.png)\n"), "h/chart.png": png(30, 20),
                       "images/logo.txt": "logo\n", "a.md": article()})
     (site.content / "h" / "alias.png").symlink_to("chart.png")
     (site.content / "latest.txt").symlink_to("images/logo.txt")

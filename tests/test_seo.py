@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -145,8 +146,12 @@ def test_explainer_page_has_description_canonical_and_opengraph(built):
     assert page.one("og:description") == description
     assert page.one("og:url") == canonical
     assert page.one("og:site_name") == "Test Desk"
-    assert page.one("og:image") == BASE + "lights/hero.png"          # a hero image beats the card
-    assert (page.one("og:image:width"), page.one("og:image:height")) == ("640", "360")
+    og_image = page.one("og:image")                                  # a hero image beats the card: its crop
+    assert re.fullmatch(re.escape(BASE) + r"lights/hero-1200x630\.[0-9a-f]{10}\.jpg", og_image), og_image
+    assert (page.one("og:image:width"), page.one("og:image:height")) == ("1200", "630")
+    assert page.one("og:image:type") == "image/jpeg" and page.one("twitter:image") == og_image
+    with Image.open(site.out / og_image.removeprefix(BASE)) as preview:
+        assert (preview.format, preview.size) == ("JPEG", (1200, 630))
     assert page.one("og:image:alt") == "A street at night under white lights"
     assert page.one("article:published_time") == "2024-03-01T00:00:00+00:00"
     assert page.one("article:modified_time") == "2024-03-05T00:00:00+00:00"
@@ -222,7 +227,9 @@ def test_json_ld_is_a_news_article_with_the_fields_google_asks_for(built):
     data = page.json_ld()
     assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
     assert data["headline"] == "The city switches its streetlights to LEDs"
-    assert data["image"] == [BASE + "lights/hero.png"]
+    shapes = [re.fullmatch(re.escape(BASE) + r"lights/hero-(16x9|4x3|1x1)\.[0-9a-f]{10}\.jpg", url)
+              for url in data["image"]]
+    assert [shape.group(1) for shape in shapes if shape] == ["16x9", "4x3", "1x1"]      # what Google asks for
     assert data["datePublished"] == "2024-03-01T00:00:00+00:00"
     assert data["dateModified"] == "2024-03-05T00:00:00+00:00"
     assert data["author"] == [{"@type": "Person", "name": "Ana Example"}]
@@ -283,8 +290,8 @@ def test_atom_feed_parses_with_absolute_links_full_content_and_dates(built):
     assert content.type == "text/html"
     assert LONG_LEDE.split(",")[0] in content.value
     assert "Lighting is the second-biggest bill." in content.value
-    assert f'src="{BASE}lights/hero.png"' in content.value
-    assert f'src="{BASE}lights/chart.png"' in content.value
+    assert re.search(f'src="{re.escape(BASE)}' + r'lights/hero-640\.[0-9a-f]{10}\.png"', content.value)
+    assert re.search(f'src="{re.escape(BASE)}' + r'lights/chart-200\.[0-9a-f]{10}\.png"', content.value)
     assert f'href="{BASE}hostile/"' in content.value
     assert feed.entries[0].author == "Test Desk"       # no byline: the feed's author
 
@@ -426,8 +433,9 @@ def test_social_cards_always_and_never(make_site, tmp_path):
     site = make_site(sample_files(social_cards="always"))
     build_site(site)
     assert head(site, "lights/index.html").one("og:image") == BASE + "lights/" + seo.CARD_FILE
-    assert head(site, "lights/index.html").json_ld()["image"] == [BASE + "lights/" + seo.CARD_FILE,
-                                                                    BASE + "lights/hero.png"]
+    images = head(site, "lights/index.html").json_ld()["image"]
+    assert images[0] == BASE + "lights/" + seo.CARD_FILE and [url.split("-")[1].split(".")[0]
+                                                               for url in images[1:]] == ["16x9", "4x3", "1x1"]
     site.write("site.yml", sample_files(social_cards="never")["site.yml"])
     build_site(site)
     assert not list(site.out.rglob(seo.CARD_FILE))

@@ -285,8 +285,12 @@ def test_missing_pages_get_the_404_page_with_status_404(server):
 def test_content_types(server):
     expected = {"/explainers/tides/": "text/html; charset=utf-8",
                 "/explainers/static/style.css": "text/css; charset=utf-8",
-                "/explainers/tides/wave.png": "image/png",
                 "/livereload.js": "application/javascript"}
+    page = server.get("/explainers/tides/")[2].decode()
+    for kind, extension in (("image/avif", "avif"), ("image/webp", "webp"), ("image/png", "png")):
+        found = re.search(rf'(wave-\d+\.[0-9a-f]{{10}}\.{extension}) \d+w', page)
+        assert found, f"no {extension} derivative of the hero on the page"
+        expected["/explainers/tides/" + found.group(1)] = kind
     for path, kind in expected.items():
         status, headers, _ = server.get(path)
         assert (status, headers["content-type"]) == (200, kind), path

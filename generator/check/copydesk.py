@@ -15,10 +15,11 @@ from pathlib import Path
 from .. import yamlfile
 from ..content.fields import FACTS_FILE
 from ..errors import ExplainerError, did_you_mean
+from ..images.crops import crop_warning
 from ..markdown.axioms import label_in, normalise_label, spellings, vocabulary
 from ..markdown.providers import PROVIDERS, Provider
 from ..markdown.sections import UNSAFE_SCHEMES, url_scheme
-from ..model import Event, Explainer, Fact, Sidebar
+from ..model import Event, Explainer, Fact, Sidebar, SiteImages
 from ..problems import Problem
 from . import frames
 from .findings import CheckSettings, finding
@@ -41,8 +42,9 @@ _CLOSE_ENOUGH = 0.8   # difflib ratio: "The Big Pictures" → "The big picture" 
 
 def check_explainer(explainer: Explainer, settings: CheckSettings, axioms: tuple[str, ...],
                     now: datetime, tz: tzinfo, raw_html: bool = True,
-                    providers: tuple[Provider, ...] = PROVIDERS) -> Iterator[Problem]:
-    yield from image_findings(explainer, settings)
+                    providers: tuple[Provider, ...] = PROVIDERS,
+                    images: SiteImages | None = None) -> Iterator[Problem]:
+    yield from image_findings(explainer, settings, images or SiteImages())
     yield from fact_findings(explainer)
     yield from brevity_findings(explainer, settings, axioms)
     yield from metadata_findings(explainer, now, tz)
@@ -123,7 +125,10 @@ def link_scheme_findings(explainer: Explainer, raw_html: bool) -> Iterator[Probl
                       f"{_excerpt(url, 40)} uses {scheme}: ({why}; use an http(s) or relative link)")
 
 
-def image_findings(explainer: Explainer, settings: CheckSettings) -> Iterator[Problem]:
+HERO_WIDTH = 1200      # pixels: Google Discover's large previews and the platforms' large cards need this
+
+
+def image_findings(explainer: Explainer, settings: CheckSettings, images: SiteImages) -> Iterator[Problem]:
     image = explainer.image
     if image is None:
         return
@@ -131,7 +136,18 @@ def image_findings(explainer: Explainer, settings: CheckSettings) -> Iterator[Pr
         yield finding(explainer.source, explainer.line_of("image"), "images/credit",
                       "the hero image has no credit (add `credit:` under image, e.g. "
                       "\"Photo: Jane Doe/Agency\")")
-    yield from size_findings(image.path, image.src, explainer.source, explainer.line_of("image", "src"), settings)
+    line = explainer.line_of("image", "src")
+    published = images.of(image.url)
+    if published is None or published.passthrough:       # readers download this very file
+        yield from size_findings(image.path, image.src, explainer.source, line, settings)
+    if image.width < HERO_WIDTH:
+        yield finding(explainer.source, line, "images/hero-width",
+                      f"the hero image {image.src} is {image.width} px wide: Google Discover and large link "
+                      f"previews need at least {HERO_WIDTH:,} px (the build enlarges its crops to that, blurred); "
+                      "use a larger original")
+    problem = crop_warning(image.width, image.height, image.focus)
+    if problem:
+        yield finding(explainer.source, line, "images/crop", problem)
 
 
 def fact_findings(explainer: Explainer) -> Iterator[Problem]:

@@ -20,7 +20,12 @@ RULES: dict[str, tuple[str, str]] = {
     "images/alt": (ERROR, "an image in the text has no alt text"),
     "images/missing": (ERROR, "an image in the text points at no file"),
     "images/credit": (WARNING, "the hero image has no credit"),
-    "images/size": (WARNING, "an image file is larger than `image_kb` (default 1 MB)"),
+    "images/size": (WARNING, "an image published as it is (not as resized derivatives: an animated GIF, an SVG) "
+                             "is larger than `image_kb` (default 1 MB)"),
+    "images/hero-width": (WARNING, "the hero image is narrower than 1,200 px (Google Discover and large link "
+                                   "previews need that)"),
+    "images/crop": (WARNING, "the link-preview and search crops of a portrait hero keep little of it and no "
+                             "focal point says which part"),
     "facts/source": (WARNING, "a key fact (or a big number of a numbers box) has no source"),
     "facts/duplicate": (WARNING, "two key facts in one box have the same label"),
     "sidebars/timeline-order": (WARNING, "a timeline's events are out of date order (oldest or newest first, "

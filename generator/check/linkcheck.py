@@ -101,14 +101,22 @@ class Site:
     files: dict[str, Path]        # site path → the file copied there
     not_published: dict[str, str]  # explainer slug → why it is not part of the checked site
     generated: frozenset[str] = frozenset()   # other files the build writes: social cards, _headers
+    pictures: frozenset[str] = frozenset()   # pictures shown (as derivatives, which the page's markup names)
+    derived: frozenset[str] = frozenset()    # the derivatives the build makes
 
     def find(self, path: str) -> str | None:
         """The page or file a site path is served from: `a/` and `a` mean `a/index.html`."""
         path = path.strip("/")
         for candidate in (path, f"{path}/index.html" if path else "index.html"):
-            if candidate in self.pages or candidate in self.files or candidate in self.generated:
+            if (candidate in self.pages or candidate in self.files or candidate in self.generated
+                    or candidate in self.derived):
                 return candidate
         return None
+
+    def shows(self, path: str) -> bool:
+        """A picture in the text the page shows through derivatives (its `<img>` in the Markdown names the
+        original, which need not be published)."""
+        return path.strip("/") in self.pictures
 
     def suggestion(self, written: str, folder: str) -> str:
         """A near miss for a URL path as written, relative to `folder`."""
@@ -151,11 +159,23 @@ def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer]) -> Iter
                 if left[occurrence.link] > 0:
                     left[occurrence.link] -= 1
                     yield occurrence
+                elif _shown_as_picture(occurrence.link, page_path, explainer):
+                    yield occurrence     # on the page as a <picture> of its derivatives, named by the theme
         for link in page.links:
             if left[link] > 0:
                 left[link] -= 1
                 yield Occurrence(link, page_path, page_path, None, from_theme=True,
                                  folder=posixpath.dirname(page_path))
+
+
+def _shown_as_picture(link: Link, page: str, explainer: Explainer) -> bool:
+    """A picture of the body that the page shows through the theme's picture markup, not as written."""
+    if link.tag != "img":
+        return False
+    parts = urlsplit(link.url)
+    if parts.scheme or parts.netloc or parts.path.startswith("/"):
+        return False
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path))) in explainer.pictures
 
 
 def _body_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
@@ -216,8 +236,13 @@ def _problems(occurrence: Occurrence, target: Target, site: Site,
               config: SiteConfig) -> Iterator[tuple[str, str]]:
     link, url = occurrence.link, occurrence.shown
     is_image = link.tag == "img"
-    if is_image and not (link.alt or "").strip():
+    # The theme's `alt=""` is a decision (the logo beside the site's name, a picture whose alt text the
+    # Markdown gave and is reported at its own line); only one without the attribute is the theme's mistake.
+    no_alt = link.alt is None if occurrence.from_theme else not (link.alt or "").strip()
+    if is_image and no_alt:
         yield "images/alt", f"the image {url} has no alt text (write ![what the picture shows]({url}))"
+    if is_image and not occurrence.from_theme and target.kind == "internal" and site.shows(target.path):
+        return
     missing_rule = "images/missing" if is_image else "links/internal"
     if target.kind == "outside":
         yield missing_rule, (f"{url} points outside the site (served at {config.base_path}): "

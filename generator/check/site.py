@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import content, edition
 from ..config import SiteConfig
 from ..errors import ExplainerError, problems
+from ..images import publish
 from ..markdown.embedconfig import site_providers
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
@@ -43,7 +44,8 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     try:
         explainers, tree = content.load_all(config)
         chosen = select(explainers, config)
-        site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published)
+        images = publish.plan_images(chosen.published, config)      # what build would encode, named, not made
+        site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
         html = dict(sorted((page.path, page.render()) for page in site.pages))
     except ExplainerError as err:
         return CheckReport(tuple(problems(err)))
@@ -52,14 +54,15 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
     providers = site_providers(config)
     for explainer in chosen.published:
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
-                                              config.raw_html, providers))
+                                              config.raw_html, providers, images.images))
     found.extend(thirdparty.findings(html, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
     pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
     published = linkcheck.Site(pages, site.copies,
                                {e.slug: "a draft: it is not on the site until it has `draft: false`"
                                 for e in explainers if e.draft and not config.drafts},
-                               generated=frozenset([*site.generated, *site.cards]))
+                               generated=frozenset([*site.generated, *site.cards]),
+                               pictures=frozenset(images.images.pictures), derived=frozenset(site.images))
     links = list(linkcheck.occurrences(pages, chosen.published))
     found.extend(linkcheck.internal_findings(links, published, config, settings))
     outside = _outside_links(links, config)

@@ -19,7 +19,13 @@ from .pictures import picture_size
 FACTS_FILE = "facts.yml"
 TITLE_LIMIT = 300          # characters; a headline is rarely a third of that, so more is a paste gone wrong
 TERM_LIMIT = 100           # characters in a category or tag name (its slug names a folder)
-IMAGE_KEYS = ("src", "alt", "caption", "credit")
+IMAGE_KEYS = ("src", "alt", "caption", "credit", "focus")
+# A focal point by name: percent from the left, percent from the top.
+FOCUS_WORDS = {
+    "center": (50.0, 50.0), "centre": (50.0, 50.0), "top": (50.0, 0.0), "bottom": (50.0, 100.0),
+    "left": (0.0, 50.0), "right": (100.0, 50.0), "top left": (0.0, 0.0), "top right": (100.0, 0.0),
+    "bottom left": (0.0, 100.0), "bottom right": (100.0, 100.0),
+}
 SOURCE_KEYS = ("name", "url")
 UPDATE_KEYS = ("date", "note", "kind")
 
@@ -328,4 +334,28 @@ def read_picture(fields: Fields, value: dict, source: Path, content_dir: Path, a
     return Image(src=src, path=path, url=path.relative_to(root).as_posix(),
                  alt=smarten(alt.strip()), width=size[0], height=size[1],
                  caption=smarten(caption) if caption else None,
-                 credit=smarten(credit) if credit else None)
+                 credit=smarten(credit) if credit else None,
+                 focus=read_focus(fields, value), where=fields.where("src", value))
+
+
+def read_focus(fields: Fields, image: dict) -> tuple[float, float] | None:
+    """`focus: [x, y]` in percent from the left and the top, or a word such as `top` or `bottom left`."""
+    value = image.get("focus")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        word = " ".join(value.replace("-", " ").split()).casefold()
+        flipped = " ".join(reversed(word.split()))      # `left top` is `top left`
+        found = FOCUS_WORDS.get(word) or FOCUS_WORDS.get(flipped)
+        if found is None:
+            fields.fail(f"focus is not a focal point: {value!r}", "focus", data=image,
+                        hint="write focus: [x, y] in percent from the left and the top, e.g. [50, 30], "
+                             "or one of " + ", ".join(w for w in FOCUS_WORDS if w != "centre"))
+        return found
+    if (isinstance(value, list) and len(value) == 2
+            and all(isinstance(n, (int, float)) and not isinstance(n, bool) and 0 <= n <= 100 for n in value)):
+        return float(value[0]), float(value[1])
+    fields.fail(f"focus must be two numbers from 0 to 100: {value!r}", "focus", data=image,
+                hint="focus: [x, y] in percent from the left and from the top, e.g. focus: [50, 30]")
+    return None
+

@@ -160,6 +160,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         image=image, sidebars=sidebars, updates=updates, body=body,
         files=read.files, translation_key=translation_key or None, lines=key_lines(front),
         date_has_time=with_time_of_day(front.data.get("date")), updated_has_time=updated_has_time,
+        pictures=body.pictures, links=body.links,
     )
 
 

@@ -40,7 +40,8 @@ def _is_picture(path: Path) -> bool:
 
 
 def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
-    """Pixel size of a JPEG, PNG, WebP, GIF or AVIF file, after checking that the whole file decodes.
+    """Pixel size of a JPEG, PNG, WebP, GIF or AVIF file as it is shown (upright: a portrait phone photo
+    stored on its side with an EXIF orientation is taller than wide), after checking that the whole file decodes.
 
     Raises ContentError (without a place: the caller knows where the file was named; `shown` is the name
     written there) for an empty, unknown, damaged or cut-short file, and for one with more than PIXEL_LIMIT
@@ -58,7 +59,11 @@ def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
                 size = picture.size
                 if size[0] * size[1] > PIXEL_LIMIT:
                     raise _too_many_pixels(name, f"{size[0]:,}×{size[1]:,} pixels")
+                turned = upright_turn(picture)
+            with PILImage.open(path) as picture:     # afresh: a PNG's checksums are read right after opening
                 _decode(picture)
+            if turned:
+                size = (size[1], size[0])
     except PILImage.DecompressionBombError:     # Pillow refuses to open twice its limit at all
         raise _too_many_pixels(name, f"over {2 * (PILImage.MAX_IMAGE_PIXELS or 0):,} pixels") from None
     except UnidentifiedImageError:
@@ -70,6 +75,18 @@ def picture_size(path: Path, shown: str | None = None) -> tuple[int, int]:
         raise ContentError(f"image file is damaged or cut short: {name}",
                            hint=f"copy or export the picture again; Pillow reads: {err}") from None
     return size
+
+
+EXIF_ORIENTATION = 0x0112
+TURNED = frozenset({5, 6, 7, 8})     # EXIF orientations that swap width and height
+
+
+def upright_turn(picture) -> bool:
+    """Whether the picture's EXIF orientation turns it a quarter (so it shows with width and height swapped)."""
+    try:
+        return picture.getexif().get(EXIF_ORIENTATION) in TURNED
+    except Exception:       # unreadable EXIF: the picture shows as stored, as browsers do
+        return False
 
 
 def _too_many_pixels(name: str, pixels: str) -> ContentError:

@@ -104,8 +104,8 @@ class Typesetter:
         return {"direction": "rtl" if self.rtl else "ltr"} if self.bidi else {}
 
 
-def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
-    """The card as PNG bytes."""
+def draw_card(text: CardText, fonts: Fonts, bidi: bool, logo: bytes | None = None) -> bytes:
+    """The card as PNG bytes; the site's logo (the bytes of a checked picture), when given, at the top."""
     from PIL import Image, ImageDraw
     width, _ = CARD_SIZE
     image = Image.new("RGB", CARD_SIZE, BACKGROUND)
@@ -113,9 +113,11 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     bold, regular = Typesetter(fonts.bold, text.rtl, bidi), Typesetter(fonts.regular, text.rtl, bidi)
     left, right = MARGIN, width - MARGIN
     canvas.rectangle((0, 0, width, 12), fill=ACCENT)
+    logo_width = _draw_logo(image, logo, text.rtl) if logo else 0
+    label_room = right - left - (logo_width + LOGO_GAP if logo_width else 0)
 
     if text.category:
-        label = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, right - left)
+        label = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, label_room)
         bold.draw(canvas, left, right, 72, label, 32, ACCENT)
 
     title = drawable(clip(text.title), bold.font(TITLE_SIZES[0])) or clip(text.site)
@@ -133,10 +135,36 @@ def draw_card(text: CardText, fonts: Fonts, bidi: bool) -> bytes:
     canvas.text(date_at, text.date, font=regular.font(30), fill=MUTED, anchor=anchor)
 
     out = io.BytesIO()
+    if logo:        # the logo's own colours: no palette of the card's would keep them
+        image.save(out, format="PNG", compress_level=PNG_COMPRESSION)
+        return out.getvalue()
     # A fixed palette of the card's own colours: a third of the RGB file's size, and quicker to compress.
     image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG",
                                                                        compress_level=PNG_COMPRESSION)
     return out.getvalue()
+
+
+LOGO_BOX = (280, 64)       # the logo fits in this, on a white plate with LOGO_PADDING around it
+LOGO_PADDING = 12
+LOGO_GAP = 32
+LOGO_TOP = 48
+
+
+def _draw_logo(card, data: bytes, rtl: bool) -> int:
+    """Paste the logo in the top corner where the reader does not start (right, or left for RTL text);
+    returns the width it takes."""
+    from PIL import Image, ImageOps
+    with Image.open(io.BytesIO(data)) as picture:
+        logo = (ImageOps.exif_transpose(picture) or picture).convert("RGBA")
+    scale = min(LOGO_BOX[0] / logo.width, LOGO_BOX[1] / logo.height, 1.0)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    logo = logo.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
+    plate = (size[0] + 2 * LOGO_PADDING, size[1] + 2 * LOGO_PADDING)
+    width = CARD_SIZE[0]
+    x = MARGIN if rtl else width - MARGIN - plate[0]
+    card.paste((255, 255, 255), (x, LOGO_TOP, x + plate[0], LOGO_TOP + plate[1]))
+    card.paste(logo, (x + LOGO_PADDING, LOGO_TOP + LOGO_PADDING), logo)
+    return plate[0]
 
 
 def clip(text: str) -> str:

@@ -48,11 +48,13 @@ def cache_folder(config: SiteConfig) -> Path:
 
 
 def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folders: Iterable[Path] = (),
-               folder: Path | None = None, start_method: str | None = parallel.PLATFORM_DEFAULT) -> CardReport:
+               folder: Path | None = None, start_method: str | None = parallel.PLATFORM_DEFAULT,
+               logo: bytes | None = None) -> CardReport:
     """A card for each explainer that wants one: a checked one from `folder`, or drawn into it.
 
     `folder` is the cache's cards folder (the default), or one of the build's own when it has no cache;
-    `start_method` starts the drawing pool (see parallel).
+    `start_method` starts the drawing pool (see parallel); `logo` is the site's logo (a raster picture the
+    images stage has checked), drawn in a corner.
     """
     wanted = [e for e in explainers if wants_card(e, config)]
     if not wanted:
@@ -60,7 +62,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
     check_names(wanted, config)
     fonts = find_fonts(theme_folders)
     bidi = has_bidi_layout()
-    version = _code_version(fonts, bidi)
+    version = _code_version(fonts, bidi) + (f"/logo {write.digest(logo)}" if logo else "")
     folder = folder or cache_folder(config)
     stored = _stored_cards(folder)
     keys: dict[str, str] = {}
@@ -75,7 +77,7 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
                 to_draw[key] = text
             else:
                 found[key] = path
-    jobs = [(folder, key, text, fonts, bidi) for key, text in to_draw.items()]
+    jobs = [(folder, key, text, fonts, bidi, logo) for key, text in to_draw.items()]
     workers = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and workers > 1:
         found.update(_draw_in_pool(jobs, workers, start_method))
@@ -91,9 +93,9 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
     return CardReport(dict(sorted(files.items())), drawn, warnings)
 
 
-def _draw_job(job: tuple[Path, str, CardText, Fonts, bool]) -> tuple[str, Path]:
-    folder, key, text, fonts, bidi = job
-    data = draw_card(text, fonts, bidi)
+def _draw_job(job: tuple[Path, str, CardText, Fonts, bool, bytes | None]) -> tuple[str, Path]:
+    folder, key, text, fonts, bidi, logo = job
+    data = draw_card(text, fonts, bidi, logo)
     path = folder / f"{key}-{write.digest(data)}.png"
     write.atomic_write(path, data)
     return key, path

@@ -41,6 +41,7 @@ from . import codec
 CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"
 CARDS = "cards"
+IMAGES = "images"
 TAG = (f"explainer {__version__} python {sys.version_info[0]}.{sys.version_info[1]} "
        f"markdown {markdown.__version__} schema {codec.SCHEMA}")
 
@@ -58,7 +59,7 @@ def open_folder(content_dir: Path) -> Path:
     folder = folder_of(content_dir)
     try:
         folder.mkdir(exist_ok=True)
-        for path in (folder, folder / BODIES, folder / CARDS):
+        for path in (folder, folder / BODIES, folder / CARDS, folder / IMAGES):
             if (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir()):
                 raise CacheUnavailable(f"{path} is not a folder")
             if path.exists() and not os.access(path, os.R_OK | os.W_OK | os.X_OK):

@@ -63,6 +63,7 @@ def _exactly(python_type: type, name: str) -> Kind:
 
 TEXT = _exactly(str, "text")
 INT = _exactly(int, "int")
+NUMBER = _exactly(float, "number")
 FLAG = _exactly(bool, "flag")
 
 
@@ -243,7 +244,7 @@ OUTLINE = record(Outline, first_line=INT,
 EMBED = record(Embed, provider=TEXT, name=TEXT, kind=TEXT, url=TEXT, src=TEXT, play=TEXT, ratio=optional(TEXT),
                height=optional(INT), title=optional(TEXT), sandbox=optional(TEXT), allow=TEXT, line=optional(INT))
 BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION), words=INT, outline=OUTLINE,
-              embeds=tuple_of(EMBED))
+              embeds=tuple_of(EMBED), pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 
 def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
@@ -260,7 +261,8 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
     source = share(record(Source, name=TEXT, url=optional(TEXT), where=optional(where)))
     fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
-                   caption=optional(TEXT), credit=optional(TEXT))
+                   caption=optional(TEXT), credit=optional(TEXT), focus=optional(row(NUMBER, NUMBER)),
+                   where=optional(where))
     # Each class of item a sidebar kind holds (content/sidebars.py KINDS; several kinds may share one).
     item = one_of({Fact: fact,
                    Event: record(Event, date=MOMENT, precision=TEXT, text=TEXT, source=optional(source), where=where),
@@ -274,7 +276,7 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
                   updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where), kind=TEXT,
                                           has_time=FLAG)), body=body,
                   files=tuple_of(path), translation_key=optional(TEXT), lines=tuple_of(row(TEXT, INT)),
-                  date_has_time=FLAG, updated_has_time=FLAG)
+                  date_has_time=FLAG, updated_has_time=FLAG, pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches

@@ -91,6 +91,10 @@ class Session:
         """Social cards are kept in the cache (the preview's too), or in a folder of our own."""
         return cache.cards if cache is not None else self.scratch_folder(out_dir) / "cards"
 
+    def images_folder(self, cache: BuildCache | None, out_dir: Path) -> Path:
+        """Encoded images are kept in the cache (the preview's too), or in a folder of our own."""
+        return cache.images if cache is not None else self.scratch_folder(out_dir) / "images"
+
     def scratch_folder(self, out_dir: Path) -> Path:
         if self.scratch is None:
             # Beside the output, named like a staging folder: the next build removes it if this one is killed.

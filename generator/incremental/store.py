@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import SiteConfig
-from .cache import CARDS, CacheUnavailable, bodies_folder, open_folder, record_path, state_path
+from .cache import CARDS, IMAGES, CacheUnavailable, bodies_folder, open_folder, record_path, state_path
 from .codec import CacheDataError
 from .record import Record, forget_record, load_record, save_record
 from .state import BuildState, load_state, save_state
@@ -35,6 +35,10 @@ class BuildCache:
     @property
     def cards(self) -> Path:
         return self.folder / CARDS
+
+    @property
+    def images(self) -> Path:
+        return self.folder / IMAGES
 
     def unchanged(self, inputs: str, now: datetime) -> Record | None:
         """The record of the previous build when nothing it read has changed, the clock is still in the

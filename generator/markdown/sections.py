@@ -22,6 +22,7 @@ from .axioms import DEFAULT_AXIOMS as DEFAULT_AXIOMS  # the label table lives in
 from .axioms import axiom_slug, normalise_label, vocabulary
 from .embeds import EmbedExtension, EmbedFinder
 from .lines import LineMap
+from .media import PICTURE_ATTRIBUTE, local_target, picture_marker, raw_references
 from .providers import PROVIDERS, Provider
 from .pullquotes import PullQuoteExtension
 from .record import Recorder
@@ -176,7 +177,8 @@ class UrlRewriter(Treeprocessor):
     """Makes relative links and images work from the page's URL, and turns links to .md files into page links.
 
     Local images also get their pixel `width` and `height` (when `size_of` can read the file), so the
-    page does not shift as they load, and `loading="lazy"`.
+    page does not shift as they load, and `loading="lazy"`. A picture it can read is noted in `pictures`
+    and marked (the page shows it through the theme's picture markup); local links are noted in `links`.
     """
 
     def __init__(self, md: markdown.Markdown, lines: LineMap):
@@ -186,6 +188,8 @@ class UrlRewriter(Treeprocessor):
         self.page_dir = ""     # folder of the built page, relative to the site root
         self.size_of: ImageSizer | None = None
         self.image_errors: list[tuple[int, ExplainerError]] = []   # (line of the image, what is wrong with it)
+        self.pictures: list[str] = []     # content-relative files shown as pictures, by marker number
+        self.links: list[str] = []        # content-relative targets of local links
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -194,6 +198,10 @@ class UrlRewriter(Treeprocessor):
             if attribute and value:
                 if element.tag == "img":
                     self.add_size(element)
+                else:
+                    target = local_target(value, self.source_dir)
+                    if target:
+                        self.links.append(target)
                 element.set(attribute, self.rewrite(value))
 
     def add_size(self, img: etree.Element) -> None:
@@ -211,6 +219,9 @@ class UrlRewriter(Treeprocessor):
             img.set("width", str(size[0]))
             img.set("height", str(size[1]))
         img.set("loading", img.get("loading") or "lazy")
+        if size:
+            img.set(PICTURE_ATTRIBUTE, picture_marker(len(self.pictures)))
+            self.pictures.append(target)
 
     def rewrite(self, url: str) -> str:
         parts = urlsplit(url)
@@ -349,8 +360,10 @@ class Converter:
         self.recorder.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
         self.urls.size_of = size_of
-        self.urls.image_errors = []
+        self.urls.image_errors, self.urls.pictures, self.urls.links = [], [], []
         html = self.md.convert(text)
+        raw = [block for block in self.md.htmlStash.rawHtmlBlocks if isinstance(block, str)]
+        links = self.urls.links + raw_references(raw, page_dir)
         parts = html.split(_SPLIT)
         lede_html = _unwrap(parts[0], "div")
         ids = unique_ids(label for label, _, _ in self.splitter.sections)
@@ -368,7 +381,8 @@ class Converter:
         outline = Outline(first_line, tuple(self.splitter.blocks), self.finish.links, self.recorder.definitions(),
                           self.recorder.html(), tuple(self.recorder.handlers))
         return Body(lede_html=Markup(lede_html), lede_text=lede_text, sections=tuple(sections), words=words,
-                    outline=outline, embeds=tuple(self.embeds.embeds))
+                    outline=outline, embeds=tuple(self.embeds.embeds), pictures=tuple(self.urls.pictures),
+                    links=tuple(dict.fromkeys(links)))
 
 
 def _unwrap(html: str, tag: str) -> str:

@@ -83,7 +83,8 @@ def discovery_pages(renderer: Renderer) -> list[Page]:
                   language: translations.SiteLanguage | None = None) -> Page:
         path = page + FEED_FILE
         return Page(path, shown, lambda: render_feed(renderer, path, feed(renderer, links, page, category, shown,
-                                                                          [entry(e) for e in shown], language)))
+                                                                          [entry(e) for e in shown], language)),
+                    tuple(renderer.images_key(e) for e in shown))     # entries show the pictures too
 
     pages = [feed_page("", None, listing.explainers[:FEED_SIZE])]
     pages += [feed_page(f"category/{group.term.slug}/", group.term, group.explainers[:FEED_SIZE])
@@ -134,8 +135,9 @@ def make_entry(explainer: Explainer, links: Discovery, html: str) -> Entry:
 
 def entry_html(renderer: Renderer, explainer: Explainer, page_url: str) -> str:
     """The whole explainer as feed readers show it: theme partial, every link and image absolute."""
-    html = renderer.render_explainer(explainer, "partials/feed-entry.html", explainer.url + "index.html",
-                                     root=renderer.config.absolute_base, language=explainer.language,
+    path, root = explainer.url + "index.html", renderer.config.absolute_base
+    shown = renderer.with_pictures(explainer, path, root, "partials/feed-image.html")
+    html = renderer.render_explainer(shown, "partials/feed-entry.html", path, root=root, language=explainer.language,
                                      embed_template=FEED_TEMPLATE)
     return absolute_links(html, page_url)
 

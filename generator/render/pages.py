@@ -11,7 +11,7 @@ from .renderer import Page, Renderer
 def site_pages(renderer: Renderer) -> list[Page]:
     """The explainers' pages (newest first), then every page that lists them."""
     pages = [Page(f"{e.slug}/index.html", (e,), functools.partial(renderer.explainer_page, e),
-                  renderer.translations_key(e)) for e in renderer.listing.explainers]
+                  (renderer.translations_key(e), renderer.images_key(e))) for e in renderer.listing.explainers]
     return pages + list_pages(renderer)
 
 

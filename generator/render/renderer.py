@@ -5,19 +5,23 @@ template and line. Also what list pages are made of, and `Page`, a file to rende
 from __future__ import annotations
 
 import dataclasses
+import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .. import languages
 from ..config import SiteConfig
 from ..content import fields
 from ..errors import ExplainerError, TemplateError
-from ..model import Explainer, Term, text_direction
+from ..markdown.media import PICTURE_ATTRIBUTE, PICTURE_TAG
+from ..model import Body, Explainer, SiteImages, Term, text_direction
 from ..problems import Place
 from . import embeds, i18n, seo, translations
 from .translations import SiteLanguage
@@ -90,11 +94,12 @@ class Renderer:
 
     def __init__(self, config: SiteConfig, env: jinja2.Environment, assets: dict[str, str],
                  listing_: Listing, interface: i18n.Interface | None = None,
-                 full: Callable[[Explainer], Explainer] = as_it_is):
+                 full: Callable[[Explainer], Explainer] = as_it_is, images: SiteImages | None = None):
         self.config, self.env, self.assets, self.listing, self.full = config, env, assets, listing_, full
         self.interface = interface or i18n.load((), (), config.language)
+        self.images = images or SiteImages()
         self.site = self.site_context()
-        self.discovery = seo.Discovery(config)
+        self.discovery = seo.Discovery(config, self.images)
 
     def site_context(self) -> dict[str, Any]:
         c = self.config
@@ -107,9 +112,15 @@ class Renderer:
 
     def site_wide_key(self) -> tuple:
         """What every page shows of the rest of the site (the category menu, whether there are tags to link
-        to): when it changes, all pages change."""
+        to, the logo): when it changes, all pages change."""
         return (tuple((group.term.slug, group.term.name) for group in self.listing.categories),
-                bool(self.listing.tags), tuple(lang.tag for lang in self.listing.languages))
+                bool(self.listing.tags), tuple(lang.tag for lang in self.listing.languages), self.images.logo,
+                self.images.logo_url)
+
+    def images_key(self, explainer: Explainer) -> tuple:
+        """The published images an explainer's page and feed entry show: a picture in another folder can
+        change without the explainer's own files changing."""
+        return self.images.shown_by(explainer), self.images.social.get(explainer.slug)
 
     def translations_key(self, explainer: Explainer) -> tuple:
         """What an explainer's page shows of its translations: when it changes, the page changes."""
@@ -145,7 +156,8 @@ class Renderer:
                 page={"path": path, "root": root, "url": path.removesuffix("index.html"), "language": speaks.tag},
                 root=root, asset=lambda name: root + self.assets[f"static/{name}"], lang=speaks.tag,
                 dir=speaks.direction, language_home=root + self.language_home(speaks.tag),
-                language_feed=self.language_feed(speaks.tag), **speaks.template_context(), **context)
+                language_feed=self.language_feed(speaks.tag), images=self.images, **speaks.template_context(),
+                **context)
         except jinja2.TemplateSyntaxError as err:
             raise TemplateError(f"template syntax error: {err.message}",
                                 Place(Path(err.filename or err.name or template), err.lineno),
@@ -172,10 +184,11 @@ class Renderer:
 
     def explainer_page(self, explainer: Explainer) -> str:
         speaks = self.interface.page(explainer.language)
-        shown = i18n.localised_permalinks(self.full(explainer), speaks)
+        path = f"{explainer.slug}/index.html"
+        shown = i18n.localised_permalinks(self.with_pictures(self.full(explainer), path), speaks)
         alternates = self.alternates(explainer)
         meta = self.discovery.explainer(shown, alternates, self.language_feed(speaks.tag))
-        return self.render_explainer(shown, "explainer.html", f"{explainer.slug}/index.html",
+        return self.render_explainer(shown, "explainer.html", path,
                                      language=explainer.language, meta=meta, alternates=alternates,
                                      translations=[a for a in alternates
                                                    if a.hreflang not in (explainer.language, translations.X_DEFAULT)])
@@ -224,6 +237,62 @@ class Renderer:
         speaks = self.interface.page(self.config.language)
         meta = self.discovery.not_found(speaks.gettext, languages.og_locale(speaks.tag))
         return self.render("404.html", "404.html", root=self.config.base_path, meta=meta)
+
+    def with_pictures(self, explainer: Explainer, path: str, root: str | None = None,
+                      template: str = "partials/body-image.html") -> Explainer:
+        """The explainer with each picture of its body in the theme's markup (`template`), for the page at
+        `path` (or, with `root`, for a feed: absolute URLs)."""
+        body = explainer.body
+        if not body.pictures:
+            return explainer
+
+        def substituted(html: str) -> Markup:
+            return Markup(PICTURE_TAG.sub(lambda tag: self._body_picture(tag, body, path, root, template), html))
+
+        sections = tuple(dataclasses.replace(s, html=substituted(s.html),
+                                             html_with_permalink=substituted(s.html_with_permalink))
+                         for s in body.sections)
+        # Made field by field: the body may be the cache's stand-in for one, which reads its file when asked.
+        whole = {f.name: getattr(body, f.name) for f in dataclasses.fields(Body)}
+        return dataclasses.replace(explainer, body=Body(**{**whole, "lede_html": substituted(body.lede_html),
+                                                             "sections": sections}))
+
+    def _body_picture(self, tag: re.Match, body: Body, path: str, root: str | None, template: str) -> str:
+        number = int(tag.group(1))
+        image = self.images.of(body.pictures[number]) if number < len(body.pictures) else None
+        attributes = _attributes(tag.group(0))
+        attributes.pop(PICTURE_ATTRIBUTE, None)
+        if image is None:                          # rendered without the images stage: the file as it is
+            return _start_tag("img", attributes)
+        alt = attributes.pop("alt", "") or ""
+        loading = attributes.pop("loading", "lazy") or "lazy"
+        for name in ("src", "width", "height"):
+            attributes.pop(name, None)
+        return self.render(template, path, root=root, image=image, alt=alt, loading=loading,
+                           attributes=sorted(attributes.items())).strip()
+
+
+class _Tag(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attributes: dict[str, str | None] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes = dict(attrs)
+
+    handle_startendtag = handle_starttag
+
+
+def _attributes(tag: str) -> dict[str, str | None]:
+    parser = _Tag()
+    parser.feed(tag)
+    parser.close()
+    return parser.attributes
+
+
+def _start_tag(name: str, attributes: dict[str, str | None]) -> str:
+    parts = "".join(f" {key}" if value is None else f' {key}="{escape(value)}"' for key, value in attributes.items())
+    return f"<{name}{parts}>"
 
 
 def _hint(err: Exception) -> str:

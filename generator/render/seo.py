@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from .. import languages
 from ..config import SiteConfig
-from ..model import Explainer, Term
+from ..model import Explainer, SiteImages, Term
 
 DESCRIPTION_LIMIT = 160
 FRONT_PAGE_HEADLINES = 3     # in the home page's description when site.yml has none
@@ -25,6 +25,8 @@ SITEMAP_FILE = "sitemap.xml"
 # CSS selectors of what a voice assistant should read aloud; they must match the explainer template's markup.
 LEDE_SELECTOR = ".lede"
 BIG_PICTURE = "the-big-picture"      # an axiom key: `data-axiom-key`, the same in every language
+# Google may show large image previews (Discover, search) of every page, not only thumbnails.
+ROBOTS = "max-image-preview:large"
 _JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                  "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -153,8 +155,9 @@ class Discovery:
     """What a page tells search engines and link previews, worked out in Python before it is rendered (the
     renderer passes it to the template as `meta`), and the absolute URLs feeds and the sitemap use."""
 
-    def __init__(self, config: SiteConfig):
+    def __init__(self, config: SiteConfig, images: SiteImages | None = None):
         self.config = config
+        self.images = images or SiteImages()
 
     def url(self, relative: str) -> str | None:
         """Absolute URL of a site-relative path, or None when base_url is not absolute."""
@@ -211,7 +214,8 @@ class Discovery:
         else:
             title, description = site.title, site.description or front_page_description(site.title, explainers)
         return PageMeta(title=title, description=description, canonical=self.url(url), og_type="website",
-                        image=None, feeds=self.feeds(term if kind == "category" else None, language_feed))
+                        image=None, feeds=self.feeds(term if kind == "category" else None, language_feed),
+                        robots=ROBOTS)
 
     def share_image(self, explainer: Explainer) -> ShareImage | None:
         if wants_card(explainer, self.config):
@@ -222,6 +226,11 @@ class Discovery:
         image = explainer.image
         if image is None:
             return None
+        crops = self.images.social.get(explainer.slug)
+        if crops is not None:
+            preview = crops.preview
+            url = self.url(preview.url)
+            return ShareImage(url, preview.width, preview.height, image.alt, preview.type) if url else None
         url = self.url(image.url)
         if not url:
             return None
@@ -241,25 +250,43 @@ class Discovery:
                         feeds=self.feeds(explainer.category, language_feed), article=times,
                         json_ld=self.json_ld(explainer, image), locale=languages.og_locale(explainer.language),
                         locale_alternates=tuple(languages.og_locale(tag) for tag in others),
-                        hreflang=self.hreflang(alternates))
+                        hreflang=self.hreflang(alternates), robots=ROBOTS)
 
     def json_ld(self, explainer: Explainer, image: ShareImage | None) -> Markup | None:
         """schema.org NewsArticle, safe to write between <script> tags."""
         url = self.url(explainer.url)
         if not url:
             return None
-        data = news_article(explainer, self.config, url, self.images(explainer, image))
+        data = news_article(explainer, self.config, url, self.article_images(explainer, image), self.logo())
         return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
 
-    def images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
+    def article_images(self, explainer: Explainer, share: ShareImage | None) -> list[str]:
+        """The hero's 16:9, 4:3 and 1:1 crops (what Google asks for), or the social card; the link-preview
+        picture first when it is another one (a drawn card with `social_cards: always`)."""
+        crops = self.images.social.get(explainer.slug)
         urls = [share.url] if share else []
-        hero = self.url(explainer.image.url) if explainer.image else None
-        return urls + [hero] if hero and hero not in urls else urls
+        if crops is not None:
+            card = urls if wants_card(explainer, self.config) else []
+            return card + [url for url in (self.url(r.url) for r in crops.article) if url]
+        hero_url = self.url(explainer.image.url) if explainer.image else None
+        return urls + [hero_url] if hero_url and hero_url not in urls else urls
+
+    def logo(self) -> dict[str, Any] | None:
+        """JSON-LD `publisher.logo`: the logo file (a PNG, JPEG or SVG) with its size."""
+        logo = self.images.logo_url
+        url = self.url(logo.url) if logo else None
+        if logo is None or not url:
+            return None
+        return {"@type": "ImageObject", "url": url, "width": logo.width, "height": logo.height}
 
 
-def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str]) -> dict[str, Any]:
+def news_article(explainer: Explainer, config: SiteConfig, url: str, images: list[str],
+                 logo: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fields Google's article structured-data guidelines ask for, plus speakable."""
-    publisher = {"@type": "Organization", "name": config.author or config.title, "url": config.absolute_base}
+    publisher: dict[str, Any] = {"@type": "Organization", "name": config.author or config.title,
+                                 "url": config.absolute_base}
+    if logo:
+        publisher["logo"] = logo
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
