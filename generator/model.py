@@ -274,6 +274,12 @@ class Explainer:
         return next((box for box in self.sidebars if box.kind == "facts"), None)
 
     @property
+    def portraits(self) -> tuple[Image, ...]:
+        """The pictures of its people boxes, in the order written (published as small derivatives)."""
+        return tuple(item.image for box in self.sidebars for item in box.items
+                     if isinstance(item, Person) and item.image is not None)
+
+    @property
     def latest_correction(self) -> Update | None:
         """The newest update of kind `correction` (the page shows it at the top), if any."""
         return next((u for u in self.updates if u.is_correction), None)
@@ -364,17 +370,23 @@ class SiteImages:
     """Every image the build publishes from content/, as the templates and the head metadata use them."""
     pictures: dict[str, ResponsiveImage] = field(default_factory=dict)   # by content-relative path
     social: dict[str, SocialImages] = field(default_factory=dict)        # by explainer slug
+    portraits: dict[str, ResponsiveImage] = field(default_factory=dict)  # people boxes' pictures, small: by path
     logo: ResponsiveImage | None = None
     logo_url: Rendition | None = None        # a PNG, JPEG or SVG of the logo for JSON-LD `publisher.logo`
 
     def of(self, path: str) -> ResponsiveImage | None:
         return self.pictures.get(path)
 
+    def portrait(self, path: str) -> ResponsiveImage | None:
+        """A people box's picture, at the small widths of a portrait (PORTRAIT_WIDTHS in images/derivatives)."""
+        return self.portraits.get(path)
+
     def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
-        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order
-        (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order,
+        then its people's portraits (what a page, a feed entry or an email edition of it needs; not the logo)."""
         paths = [explainer.image.url] if explainer.image else []
-        found = (self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures]))
+        found = [self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures])]
+        found += [self.portraits.get(path) for path in dict.fromkeys(image.url for image in explainer.portraits)]
         return tuple(image for image in found if image is not None)
 
 
