@@ -1,8 +1,9 @@
 """`explainer email SLUG`: the newsletter edition of one explainer, an email-safe HTML file and a plain-text one.
 
-It goes the way build goes — load, select (drafts and scheduled explainers only when asked), the edition's
-Renderer with the site's theme — and renders the theme's `email/` templates instead of the page
-(render/email.py). It writes the two files it is asked for, atomically, and nothing else: never into the
+It goes the way build goes — load, select (drafts and scheduled explainers only when asked), the images
+stage's plan (named, not encoded: what build publishes of this explainer's pictures depends on nothing else),
+the edition's Renderer with the site's theme — and renders the theme's `email/` templates instead of the page
+(render/mail.py). It writes the two files it is asked for, atomically, and nothing else: never into the
 site's output folder or the content folder.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from . import content, edition
 from .config import SiteConfig
 from .errors import ConfigError, ContentError, ExplainerError, did_you_mean, flatten, raise_all
+from .images import publish
 from .model import Body, Explainer
 from .render import themes
 from .render.mail import CLIP_BYTES, Email, render_email
@@ -71,7 +73,8 @@ def email_of(config: SiteConfig, slug: str) -> Email:
     explainers, tree = load_for(config, slug)
     chosen = select(explainers, config)
     explainer = find(slug, explainers, chosen.published, config)
-    site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published)
+    images = publish.plan_images([explainer], config)      # the files build publishes of its pictures, named
+    site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
     return render_email(site.renderer, site.renderer.full(explainer))
 
 

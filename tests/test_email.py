@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from conftest import article, sample_copy
 
@@ -99,7 +100,8 @@ def test_every_address_is_absolute_and_nothing_runs(launch):
     page = BeautifulSoup(html, "html.parser")
     addresses = [a["href"] for a in page.find_all("a")] + [img["src"] for img in page.find_all("img")]
     assert addresses and all(urlsplit(url).scheme in ("https", "mailto") for url in addresses), addresses
-    assert f"{BASE}other/" in addresses and f"{BASE}launch/chart.png" in addresses
+    assert f"{BASE}other/" in addresses
+    assert not page.find_all(["picture", "source"]) and not page.find_all("img", srcset=True), "one plain file each"
     assert not page.find_all(["script", "iframe", "form", "object", "embed"])
     assert not any(name.startswith("on") for tag in page.find_all(True) for name in tag.attrs)
     assert "https://www.youtube.com/watch?v=dQw4w9WgXcQ" in addresses, "the embed is a link to its original"
@@ -129,6 +131,12 @@ def test_pictures_fit_the_column_and_portraits_are_small(launch):
     assert (chart["width"], chart["height"]) == ("552", "276")
     portrait = page.select_one(".sidebar-people img")
     assert (portrait["width"], portrait["height"]) == ("48", "64")
+    # Published files a mail client reads (JPEG or PNG), twice the column wide where the original has the
+    # pixels (the 800 px chart is as wide as it gets); the portrait twice its 48 px.
+    files = [re.fullmatch(rf"{BASE}launch/(\w+)-(\d+)\.[0-9a-f]{{10}}\.(jpg|png)", img["src"])
+             for img in (hero, chart, portrait)]
+    assert all(files), [img["src"] for img in (hero, chart, portrait)]
+    assert [(m.group(1), m.group(2)) for m in files if m] == [("hero", "1200"), ("chart", "800"), ("jane", "96")]
 
 
 def test_the_html_has_the_sections_the_boxes_and_the_correction(launch):
@@ -256,9 +264,11 @@ def test_the_sample_explainers_fit_in_gmail(tmp_path, cli, slug):
 
 
 def test_converting_only_its_own_body_makes_the_same_email(make_site, make_photo):
-    """email converts the Markdown of the explainer it shows and no other: the same email as a full load."""
+    """email converts the Markdown of the explainer it shows and plans the pictures of no other: the same email
+    as a full load and the whole site's images give."""
     from generator import content, edition
     from generator.config import load_config
+    from generator.images.publish import plan_images
     from generator.newsletter import email_of
     from generator.render import themes
     from generator.render.mail import render_email
@@ -268,7 +278,8 @@ def test_converting_only_its_own_body_makes_the_same_email(make_site, make_photo
     config = load_config(site.content)
     explainers, tree = content.load_all(config)
     published = select(explainers, config).published
-    renderer = edition.prepare(config, themes.load(themes.resolve(config)), tree, published).renderer
+    images = plan_images(published, config)        # the whole site's pictures: the email plans only its own
+    renderer = edition.prepare(config, themes.load(themes.resolve(config)), tree, published, images=images).renderer
     for slug in ("launch", "one"):
         full = render_email(renderer, next(e for e in published if e.slug == slug))
         assert email_of(config, slug) == full
@@ -317,6 +328,7 @@ def emails(tmp_path_factory):
     """Emails of the sample explainers, of the longest of 40 corpus explainers, of the newsroom's launch
     explainer and of its Arabic twin, each beside the site built from the same content."""
     from conftest import photo
+    from test_images import tagged_photo
     made: dict[str, tuple[Path, Path, str]] = {}
     sample = tmp_path_factory.mktemp("sample")
     content = sample_copy(sample)
@@ -342,6 +354,13 @@ def emails(tmp_path_factory):
     for folder in ("launch", "qamar"):
         for name, size in (("hero.png", (1600, 900)), ("chart.png", (800, 400)), ("jane.png", (300, 400))):
             (news / "content" / folder / name).write_bytes(photo(*size, "PNG"))
+    # launch's hero and portrait are camera JPEGs as a newsroom gets them: photo-sized, with EXIF and GPS
+    # (the site withholds such originals and publishes derivatives without them).
+    launch = news / "content" / "launch"
+    (launch / "index.md").write_text(LAUNCH.replace("src: hero.png", "src: hero.jpg"))
+    (launch / "facts.yml").write_text(FACTS.replace("image: jane.png", "image: jane.jpg"))
+    (launch / "hero.jpg").write_bytes(tagged_photo(3000, 2000))
+    (launch / "jane.jpg").write_bytes(tagged_photo(600, 800, seed=2))
     for slug, path in _build_and_email(news, news / "content", ["launch", "qamar"]).items():
         made[slug] = (path, news / "site", BASE)
     return made
@@ -408,6 +427,28 @@ def test_every_link_is_absolute_and_resolves_in_the_built_site(emails, name):
             target = site / rel / "index.html" if rel.endswith("/") or not rel else site / rel
             assert target.is_file(), f"{name}: {url} is no file of the built site"
     assert internal >= 2, "the page and the site's home at least"
+    for img in page.find_all("img"):             # what a mail client can show: a JPEG, PNG or GIF, no EXIF
+        with Image.open(site / img["src"][len(base):]) as picture:
+            assert picture.format in ("JPEG", "PNG", "GIF"), f"{name}: {img['src']} is {picture.format}"
+            assert not dict(picture.getexif()), f"{name}: {img['src']} keeps EXIF"
+
+
+@pytest.mark.slow
+def test_a_camera_photo_is_emailed_as_a_published_derivative(emails):
+    """A photo-sized camera JPEG as the hero and as a portrait: the email names derivatives of the built site
+    (the originals are withheld), the hero's at least twice the 600 px column wide, the portrait's small."""
+    path, site, base = emails["launch"]
+    page = BeautifulSoup(path.read_text(), "html.parser")
+    assert not (site / "launch" / "hero.jpg").exists() and not (site / "launch" / "jane.jpg").exists()
+    hero, portrait = page.select_one(".email-figure img"), page.select_one(".sidebar-people img")
+    assert (hero["width"], hero["height"]) == ("552", "368")
+    with Image.open(site / hero["src"][len(base):]) as picture:
+        assert picture.format == "JPEG" and picture.size == (1200, 800)
+    with Image.open(site / portrait["src"][len(base):]) as picture:
+        assert picture.format == "JPEG" and picture.size == (96, 128)
+    shown = BeautifulSoup((site / "launch" / "index.html").read_text(), "html.parser")
+    assert portrait["src"].removeprefix(f"{base}launch/") in shown.select_one(".sidebar-people img")["srcset"], \
+        "the page's portrait and the email's are the same published files"
 
 
 @pytest.mark.slow

@@ -2,7 +2,9 @@
 the theme's `email/` templates through the same Renderer as the page (its language, its words, its embeds).
 
 The HTML is a table layout at EMAIL_WIDTH pixels whose CSS (`email/style.css`, in the template's `<style>`) is
-inlined element by element (render/inline.py), with every address absolute. Nothing is written here.
+inlined element by element (render/inline.py), with every address absolute. Its pictures are the published
+JPEG or PNG derivatives the Renderer's images name (the hero and the body's at least twice the column wide,
+portraits small), never an original the site may withhold. Nothing is written here.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ CLIP_BYTES = 102_000     # Gmail cuts a message's HTML off after about 102 kB ("
 HTML_TEMPLATE = "email/explainer.html"
 TEXT_TEMPLATE = "email/explainer.txt"
 EMBED_TEMPLATE = "email/embed.html"
+PICTURE_TEMPLATE = "email/body-image.html"
 _MARKER = re.compile(r"^((?:> )*\s*)(- |\d+\. )?")     # a quote's and a list item's prefix
 
 
@@ -47,9 +50,9 @@ def render_email(renderer: Renderer, explainer: Explainer) -> Email:
     """The explainer as an email; the site's base_url must be absolute."""
     base = renderer.config.absolute_base
     assert base, "an email needs an absolute base_url (newsletter.py says so before it gets here)"
-    explainer = renderer.full(explainer)
     url = base + explainer.url
     path = explainer.url + "index.html"
+    explainer = renderer.with_pictures(renderer.full(explainer), path, base, PICTURE_TEMPLATE)
     context: dict[str, Any] = {"root": base, "language": explainer.language, "page_url": url,
                                "email": {"width": EMAIL_WIDTH, "gutter": GUTTER, "content_width": CONTENT_WIDTH}}
     html = renderer.render_explainer(explainer, HTML_TEMPLATE, path, EMBED_TEMPLATE, **context)
