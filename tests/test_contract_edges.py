@@ -191,14 +191,12 @@ class _Slow(BaseHTTPRequestHandler):
         with state["lock"]:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
-        try:
-            time.sleep(0.3)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        finally:
-            with state["lock"]:
-                state["now"] -= 1
+        time.sleep(0.3)
+        with state["lock"]:     # before the answer: the client may start its next request as soon as it has one
+            state["now"] -= 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def log_message(self, *args) -> None:
         pass
