@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _deploy_parser(commands)
     _add_new(commands)
     _add_check(commands)
+    _add_email(commands)
     return parser
 
 
@@ -333,6 +334,36 @@ def run_check(args: argparse.Namespace, shown: Formatter) -> int:
         report = check_site(config, check_external=args.external)
     print(format_json(report, shown) if args.format == "json" else format_text(report, shown))
     return 1 if report.failed(strict=args.strict) else 0
+
+
+def _add_email(commands) -> None:
+    email = commands.add_parser("email", help="write the newsletter edition of an explainer (HTML and text)",
+                                description="Render one explainer as an email: an email-safe HTML file (inline "
+                                "CSS, a table layout, absolute addresses, light and dark) and a plain-text one, "
+                                "with the theme's email templates. Needs an absolute base_url. Writes nothing into "
+                                "the site. See docs/email.md.")
+    email.add_argument("slug", metavar="SLUG", help="the explainer's slug (its folder's or file's name)")
+    email.add_argument("--out", metavar="FILE",
+                       help="the HTML file (default: ./SLUG.email.html; a folder, or a path ending in /: "
+                       "SLUG.email.html in it)")
+    email.add_argument("--text", type=Path, metavar="FILE",
+                       help="the plain-text file (default: beside the HTML, with .txt for its suffix)")
+    email.add_argument("--base-url", metavar="URL", help="public URL of the site (overrides site.yml)")
+    _site_options(email)
+    email.set_defaults(run=run_email)
+
+
+def run_email(args: argparse.Namespace, shown: Formatter) -> int:
+    from .newsletter import write_email
+    report = write_email(config_from(args), args.slug, out=args.out, text=args.text)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stderr.flush()
+    email = report.email
+    print(f"Wrote the email of {report.slug}: {shown.path(report.html_path)} ({email.html_bytes / 1000:.1f} kB "
+          f"HTML) and {shown.path(report.text_path)} ({len(email.text.encode('utf-8')) / 1000:.1f} kB text); "
+          f"web page: {email.url}")
+    return 0
 
 
 if __name__ == "__main__":

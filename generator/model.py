@@ -31,12 +31,6 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class FactBox:
-    title: str | None        # None: the theme's own words for "Key facts", in the page's language
-    facts: tuple[Fact, ...]
-
-
-@dataclass(frozen=True)
 class Image:
     src: str                 # as written in front matter
     path: Path               # the file in the content folder
@@ -48,6 +42,63 @@ class Image:
     credit: str | None = None
     focus: tuple[float, float] | None = None   # focal point, percent from the left and from the top
     where: Place | None = None         # the front matter line that names the file
+
+
+DATE_PRECISIONS = ("year", "month", "day", "time")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated line of a timeline box."""
+    date: datetime
+    precision: str           # one of DATE_PRECISIONS: how much of `date` was written (`1969`, `2020-03`, …)
+    text: str
+    source: Source | None
+    where: Place
+
+    @property
+    def iso(self) -> str:
+        """For `<time datetime>`: as much of the date as was written (`1969`, `2020-03`, `2020-03-11`, a time)."""
+        if self.precision == "time":
+            return self.date.isoformat()
+        return self.date.date().isoformat()[:{"year": 4, "month": 7}.get(self.precision, 10)]
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of a people box; the image is a small portrait (alt text may be empty: the name is beside it)."""
+    name: str
+    role: str | None
+    image: Image | None
+    where: Place
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One term of a glossary box."""
+    term: str
+    definition: str
+    where: Place
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """A box beside the explainer: key facts, a timeline, big numbers, people or a glossary. Which items each
+    kind holds, and how they are read, is content/sidebars.py's KINDS; the theme shows one with
+    `partials/sidebar-<kind>.html`. `facts` and `numbers` hold Facts (a number's `value` is the big figure)."""
+    title: str | None        # None: the theme's own words for the kind ("Key facts"), in the page's language
+    items: tuple[Fact | Event | Person | Definition, ...]
+    kind: str = "facts"
+    id: str = "facts"        # unique among the page's boxes: the first facts box is `facts` (its heading
+                             # `facts-title`), the others their kind, then `<kind>-2` …
+
+    @property
+    def facts(self) -> tuple:
+        """The items, by the name the facts box has always given them (`explainer.facts.facts`)."""
+        return self.items
+
+
+FactBox = Sidebar            # the key facts box: a Sidebar of kind `facts`, `FactBox(title, facts)`
 
 
 UPDATE_KINDS = ("update", "correction")
@@ -240,7 +291,7 @@ class Explainer:
     language: str
     draft: bool
     image: Image | None
-    facts: FactBox | None
+    sidebars: tuple[Sidebar, ...]                 # in the order written; the first facts box is `facts`
     updates: tuple[Update, ...]
     body: Body
     files: tuple[Path, ...] = field(default=())   # bundle files copied next to the page
@@ -267,6 +318,17 @@ class Explainer:
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.date
+
+    @property
+    def facts(self) -> Sidebar | None:
+        """The (first) key facts box, if any."""
+        return next((box for box in self.sidebars if box.kind == "facts"), None)
+
+    @property
+    def portraits(self) -> tuple[Image, ...]:
+        """The pictures of its people boxes, in the order written (published as small derivatives)."""
+        return tuple(item.image for box in self.sidebars for item in box.items
+                     if isinstance(item, Person) and item.image is not None)
 
     @property
     def latest_correction(self) -> Update | None:
@@ -359,17 +421,23 @@ class SiteImages:
     """Every image the build publishes from content/, as the templates and the head metadata use them."""
     pictures: dict[str, ResponsiveImage] = field(default_factory=dict)   # by content-relative path
     social: dict[str, SocialImages] = field(default_factory=dict)        # by explainer slug
+    portraits: dict[str, ResponsiveImage] = field(default_factory=dict)  # people boxes' pictures, small: by path
     logo: ResponsiveImage | None = None
     logo_url: Rendition | None = None        # a PNG, JPEG or SVG of the logo for JSON-LD `publisher.logo`
 
     def of(self, path: str) -> ResponsiveImage | None:
         return self.pictures.get(path)
 
+    def portrait(self, path: str) -> ResponsiveImage | None:
+        """A people box's picture, at the small widths of a portrait (PORTRAIT_WIDTHS in images/derivatives)."""
+        return self.portraits.get(path)
+
     def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
-        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order
-        (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        """Every published picture an explainer shows, each once: its hero, then its body's pictures in order,
+        then its people's portraits (what a page, a feed entry or an email edition of it needs; not the logo)."""
         paths = [explainer.image.url] if explainer.image else []
-        found = (self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures]))
+        found = [self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures])]
+        found += [self.portraits.get(path) for path in dict.fromkeys(image.url for image in explainer.portraits)]
         return tuple(image for image in found if image is not None)
 
 

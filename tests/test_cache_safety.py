@@ -395,7 +395,21 @@ def full_explainer(tmp_path: Path):
     from markupsafe import Markup
 
     from generator.incremental import bodies
-    from generator.model import Body, Explainer, Fact, FactBox, Image, Section, Source, Term, Update
+    from generator.model import (
+        Body,
+        Definition,
+        Event,
+        Explainer,
+        Fact,
+        FactBox,
+        Image,
+        Person,
+        Section,
+        Sidebar,
+        Source,
+        Term,
+        Update,
+    )
     from generator.problems import Place
     new_york = ZoneInfo("America/New_York")
     body = Body(lede_html=Markup("<p>Lede &amp; more</p>"), lede_text="Lede & more", words=42, sections=(
@@ -404,6 +418,14 @@ def full_explainer(tmp_path: Path):
     facts = FactBox("Key facts", (Fact("Rate", "4 %", Source("Agency", "https://example.com/"),
                                        Place(tmp_path / "a" / "facts.yml", 2)),
                                   Fact("Plain", "x", None, Place(tmp_path / "a" / "facts.yml"))))
+    where = Place(tmp_path / "a" / "facts.yml", 9)
+    boxes = (Sidebar("Timeline", (Event(datetime(1969, 1, 1, tzinfo=new_york), "year", "Moon", None, where),
+                                  Event(datetime(2020, 3, 11, 9, 30, tzinfo=new_york), "time", "Now",
+                                        Source("Wire"), where)), "timeline", "timeline"),
+             Sidebar(None, (Person("Ann", None, Image("ann.png", tmp_path / "a" / "ann.png", "a/ann.png", "", 64, 80),
+                                   where), Person("Bo", "Role", None, where)), "people", "people"),
+             Sidebar(None, (Definition("Term", "Meaning", where),), "glossary", "glossary"),
+             Sidebar(None, (Fact("1 in 3", "adults", None, where),), "numbers", "numbers"))
     explainer = Explainer(
         slug="a", source=tmp_path / "a" / "index.md", bundle=tmp_path / "a", title="Ünïcode \ud800 title",
         date=datetime(2024, 11, 3, 1, 30, tzinfo=new_york, fold=1),                 # the second 01:30
@@ -411,7 +433,7 @@ def full_explainer(tmp_path: Path):
         category=Term("C++", "c"), tags=(Term("a", "a"), Term("b", "b")), authors=("Ann", "Bo"),
         summary=None, language="ar", draft=True,
         image=Image("hero.jpg", tmp_path / "a" / "hero.jpg", "a/hero.jpg", "Alt", 1200, 800, None, "Credit"),
-        facts=facts, updates=(Update(datetime(2024, 1, 1, tzinfo=timezone.utc), "First"),
+        sidebars=(facts, *boxes), updates=(Update(datetime(2024, 1, 1, tzinfo=timezone.utc), "First"),
                               Update(datetime(2024, 1, 2, tzinfo=timezone(timedelta(hours=-3), "BRT")), "Named")),
         body=body, files=(tmp_path / "a" / "hero.jpg",), translation_key="rates-2024")
     return explainer, bodies

@@ -93,5 +93,5 @@ def test_the_stylesheet_styles_pull_quotes_and_prints_fact_sources(built_sample)
     css = next(built_sample.rglob("style.*.css")).read_text(encoding="utf-8")
     assert "blockquote.pullquote {" in css
     print_rules = css[css.index("@media print"):]
-    assert ".facts .source a[href^=\"http\"]::after" in print_rules and "attr(href)" in print_rules
+    assert ":is(.facts, .sidebar) .source a[href^=\"http\"]::after" in print_rules and "attr(href)" in print_rules
     assert ".share, .embed-frame { display: none; }" in print_rules

@@ -1,10 +1,12 @@
-"""What a copy desk checks in one explainer: images, facts, brevity, metadata, placeholders, raw HTML and links.
+"""What a copy desk checks in one explainer: images, facts (and the other sidebar boxes), brevity, metadata,
+placeholders, raw HTML and links.
 
 Everything about the body comes from what the converter recorded while it converted (`Body.outline`: blocks,
 section starts, links and HTML with their lines), so the Markdown is never parsed again here.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
@@ -17,7 +19,7 @@ from ..images.crops import crop_warning
 from ..markdown.axioms import label_in, normalise_label, spellings, vocabulary
 from ..markdown.providers import PROVIDERS, Provider
 from ..markdown.sections import UNSAFE_SCHEMES, url_scheme
-from ..model import Author, Explainer, SiteImages
+from ..model import Author, Event, Explainer, Fact, Sidebar, SiteImages
 from ..problems import Problem
 from . import frames
 from .findings import CheckSettings, finding
@@ -149,20 +151,45 @@ def image_findings(explainer: Explainer, settings: CheckSettings, images: SiteIm
 
 
 def fact_findings(explainer: Explainer) -> Iterator[Problem]:
-    if explainer.facts is None:
-        return
+    """Each key fact and big number has a source; no label twice in one facts box; a timeline in date order."""
+    for box in explainer.sidebars:
+        if box.kind in ("facts", "numbers"):
+            yield from _facts_box_findings(box)
+        elif box.kind == "timeline":
+            yield from _timeline_findings(box)
+
+
+def _facts_box_findings(box: Sidebar) -> Iterator[Problem]:
     seen: dict[str, int | None] = {}
-    for fact in explainer.facts.facts:
+    for fact in box.items:
+        if not isinstance(fact, Fact):
+            continue
         if fact.source is None:
+            what = f"the number '{fact.value}'" if box.kind == "numbers" else f"the fact '{fact.label}'"
             yield finding(fact.where.path, fact.where.line, "facts/source",
-                          f"the fact '{fact.label}' has no source (add `source:` with a name, or {{name, url}})")
+                          f"{what} has no source (add `source:` with a name, or {{name, url}})")
         key = normalise_label(fact.label)
-        if key in seen:
+        if key in seen and box.kind == "facts":
             yield finding(fact.where.path, fact.where.line, "facts/duplicate",
                           f"the label '{fact.label}' is used twice (also on line {seen[key]}); "
                           "merge the facts or tell them apart")
         else:
-            seen[key] = fact.where.line
+            seen.setdefault(key, fact.where.line)
+
+
+def _timeline_findings(box: Sidebar) -> Iterator[Problem]:
+    """Events oldest first or newest first, either way, but one way: the first step decides which."""
+    events = [e for e in box.items if isinstance(e, Event)]
+    direction = 0
+    for before, event in itertools.pairwise(events):
+        step = (event.date > before.date) - (event.date < before.date)
+        if step and direction and step != direction:
+            order = "oldest first" if direction > 0 else "newest first"
+            yield finding(event.where.path, event.where.line, "sidebars/timeline-order",
+                          f"the timeline goes {order}, but {event.iso} comes after {before.iso} "
+                          "(move the event to its place in time)")
+            return
+        direction = direction or step
 
 
 def brevity_findings(explainer: Explainer, settings: CheckSettings, axioms: tuple[str, ...]) -> Iterator[Problem]:

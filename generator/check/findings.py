@@ -26,8 +26,10 @@ RULES: dict[str, tuple[str, str]] = {
                                    "previews need that)"),
     "images/crop": (WARNING, "the link-preview and search crops of a portrait hero keep little of it and no "
                              "focal point says which part"),
-    "facts/source": (WARNING, "a key fact has no source"),
-    "facts/duplicate": (WARNING, "two key facts have the same label"),
+    "facts/source": (WARNING, "a key fact (or a big number of a numbers box) has no source"),
+    "facts/duplicate": (WARNING, "two key facts in one box have the same label"),
+    "sidebars/timeline-order": (WARNING, "a timeline's events are out of date order (oldest or newest first, "
+                                         "one way)"),
     "brevity/lede-length": (WARNING, "the lede is longer than `lede_words` (default 50)"),
     "brevity/paragraph-length": (WARNING, "a paragraph in a section is longer than `paragraph_words` (60)"),
     "brevity/explainer-length": (WARNING, "the explainer is longer than `explainer_words` (1,200)"),

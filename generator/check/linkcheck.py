@@ -199,12 +199,13 @@ def _body_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
 
 
 def _fact_occurrences(explainer: Explainer, page: str) -> Iterator[Occurrence]:
-    if explainer.facts is None:
-        return
-    for fact in explainer.facts.facts:
-        if fact.source and fact.source.url:
-            where = fact.source.where or fact.where
-            yield Occurrence(Link("a", fact.source.url), page, where.path, where.line, folder=explainer.slug)
+    """The source links of the sidebar boxes (facts, numbers, timeline events)."""
+    for box in explainer.sidebars:
+        for item in box.items:
+            source = getattr(item, "source", None)
+            if source and source.url:
+                where = source.where or item.where
+                yield Occurrence(Link("a", source.url), page, where.path, where.line, folder=explainer.slug)
 
 
 def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,

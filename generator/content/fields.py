@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import contentfiles, languages, yamlfile
-from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
+from ..errors import ContentError, ExplainerError, did_you_mean, raise_all
 from ..markdown.typography import smarten
-from ..model import UPDATE_KINDS, Explainer, Fact, FactBox, Image, Source, Term, Update
+from ..model import UPDATE_KINDS, Explainer, Image, Term, Update
 from ..problems import Place, Text, joined
 from .pictures import picture_size
 
@@ -26,10 +26,8 @@ FOCUS_WORDS = {
     "left": (0.0, 50.0), "right": (100.0, 50.0), "top left": (0.0, 0.0), "top right": (100.0, 0.0),
     "bottom left": (0.0, 100.0), "bottom right": (100.0, 100.0),
 }
-FACT_KEYS = ("label", "value", "source")
 SOURCE_KEYS = ("name", "url")
 UPDATE_KEYS = ("date", "note", "kind")
-FACTS_FILE_KEYS = ("title", "facts")
 
 
 class Fields:
@@ -174,7 +172,10 @@ _KINDS = {"category": "category", "tags": "tag", "series": "series"}
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
+    for kind, name in ((bool, "true/false"), (dict, "a mapping"), (list, "a list")):   # YAML's are subclasses
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def parse_moment(value: Any, tz: tzinfo) -> datetime | None:
@@ -302,21 +303,38 @@ def update_kind(fields: Fields, entry: dict) -> str | None:
 
 
 def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
+    """The hero: `image: {src, alt, caption, credit}` (or just its path, then missing its alt text)."""
     value = fields.data.get("image")
     if value is None:
         return None
     if isinstance(value, str):
-        value = {"src": value}
+        value = path_only(value, fields.data, "image")
     if not isinstance(value, dict):
         fields.fail("image must be a mapping with src and alt", "image")
         return None
     fields.unknown_keys(value, IMAGE_KEYS, "image")
-    src = fields.text("src", data=value, required=True)
     alt = value.get("alt")
     if not isinstance(alt, str) or not alt.strip():
         fields.fail("the image has no alt text", "alt" if "alt" in value else "image", data=value
                     if "alt" in value else None,
                     hint="add `alt:` describing the picture for readers who cannot see it")
+    caption, credit = fields.text("caption", data=value), fields.text("credit", data=value)
+    return read_picture(fields, value, source, content_dir, alt=alt if isinstance(alt, str) else "",
+                        caption=caption, credit=credit)
+
+
+def path_only(src: str, parent: dict, key: str) -> dict:
+    """`image: photo.jpg` as `{src: photo.jpg}`, at the line of `key` in `parent` (for its errors)."""
+    mapping = yamlfile.LineDict(src=src)
+    mapping.lines = {"src": parent.lines.get(key, 0)} if isinstance(parent, yamlfile.LineDict) else {}
+    return mapping
+
+
+def read_picture(fields: Fields, value: dict, source: Path, content_dir: Path, alt: str,
+                 caption: str | None = None, credit: str | None = None) -> Image | None:
+    """The picture `value["src"]` names, relative to the explainer's file: inside the content folder, a whole
+    JPEG, PNG, WebP, GIF or AVIF file (its pixel size read); None, with the problem noted at its line, if not."""
+    src = fields.text("src", data=value, required=True)
     if not src:
         return None
     root = content_dir.resolve()
@@ -340,10 +358,8 @@ def read_image(fields: Fields, source: Path, content_dir: Path) -> Image | None:
     except ContentError as err:
         fields.fail(err.message, "src", data=value, hint=err.hint)
         return None
-    caption, credit = fields.text("caption", data=value), fields.text("credit", data=value)
     return Image(src=src, path=path, url=path.relative_to(root).as_posix(),
-                 alt=smarten(alt.strip()) if isinstance(alt, str) else "",
-                 width=size[0], height=size[1],
+                 alt=smarten(alt.strip()), width=size[0], height=size[1],
                  caption=smarten(caption) if caption else None,
                  credit=smarten(credit) if credit else None,
                  focus=read_focus(fields, value), where=fields.where("src", value))
@@ -370,82 +386,3 @@ def read_focus(fields: Fields, image: dict) -> tuple[float, float] | None:
                 hint="focus: [x, y] in percent from the left and from the top, e.g. focus: [50, 30]")
     return None
 
-
-def read_facts(fields: Fields, source: Path, bundle: Path | None) -> FactBox | None:
-    facts_file = bundle / FACTS_FILE if bundle else None
-    in_front = fields.data.get("facts")
-    if facts_file and facts_file.is_file():
-        if in_front is not None:
-            fields.fail(f"facts are given twice: in front matter and in {FACTS_FILE}", "facts",
-                        hint="keep one of them")
-            return None
-        try:
-            data = yamlfile.load(facts_file)
-        except ExplainerError as err:      # reported with the front matter's problems, not instead of them
-            fields.errors.extend(flatten(err))
-            return None
-        facts = Fields(data if isinstance(data, dict) else {}, facts_file, 1)
-        box = parse_facts(data, facts, None)
-        fields.errors.extend(facts.errors)
-        return box
-    if in_front is None:
-        return None
-    return parse_facts(in_front, fields, "facts")
-
-
-def parse_facts(data: Any, fields: Fields, key: str | None) -> FactBox | None:
-    """facts.yml's shape: {title, facts: [...]} or a bare list of {label, value, source?}."""
-    title = None
-    if isinstance(data, dict):
-        fields.unknown_keys(data, FACTS_FILE_KEYS, "the facts" if key else FACTS_FILE)
-        title = fields.text("title", data=data) or title
-        items = data.get("facts")
-        if not isinstance(items, list):
-            fields.fail("facts must have a list under `facts:`", key, hint="facts: [{label: …, value: …}]")
-            return None
-    elif isinstance(data, list):
-        items = data
-    elif data is None:
-        return None
-    else:
-        fields.fail("facts must be a list of {label, value, source}", key)
-        return None
-    facts = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            fields.fail_item("each fact needs a label and a value", items, index,
-                             hint="- label: Fine\n  value: $5 million")
-            continue
-        fields.unknown_keys(item, FACT_KEYS, "a fact")
-        label = fields.text("label", data=item, required=True)
-        value = item.get("value")
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
-            fields.fail("a fact's value must be text or a number", "value" if "value" in item else "label",
-                        data=item)
-            continue
-        if isinstance(value, (int, float)):
-            value = f"{value:,}" if abs(value) >= 10000 else str(value)
-        source = _fact_source(item, fields)
-        if label:
-            facts.append(Fact(smarten(label), smarten(str(value).strip()), source,
-                              fields.where("label", item)))
-    return FactBox(title=smarten(title) if title else None, facts=tuple(facts))
-
-
-def _fact_source(item: dict, fields: Fields) -> Source | None:
-    value = item.get("source")
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip():
-        return Source(smarten(value.strip()), where=fields.where("source", item))
-    if isinstance(value, dict):
-        fields.unknown_keys(value, SOURCE_KEYS, "a fact's source")
-        name = fields.text("name", data=value, required=True)
-        url = fields.text("url", data=value)
-        if url and not re.match(r"^(https?://|/|\.{0,2}/|#)", url):
-            fields.fail(f"source url must be a web address: {url}", "url", data=value,
-                        hint="start it with https://")
-            url = None
-        return Source(smarten(name), url, fields.where("url" if url else "name", value)) if name else None
-    fields.fail("a fact's source must be text or {name, url}", "source", data=item)
-    return None

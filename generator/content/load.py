@@ -14,8 +14,9 @@ from ..markdown.typography import smarten
 from ..model import Body, Explainer
 from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
-from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_facts, read_image, read_updates, term, with_time_of_day
+from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_image, read_updates, term, with_time_of_day
 from .pictures import image_size
+from .sidebars import read_sidebars
 
 FRONT_MATTER_KEYS = ("title", "date", "updated", "category", "tags", "authors", "summary",
                      "language", "translation_key", "draft", "image", "facts", "updates",
@@ -99,7 +100,7 @@ def image_stamps(source: Path) -> str:
 
 def load_explainer(slug: str, source: Path, bundle: Path | None, config: SiteConfig,
                    converter: Converter, bodies: dict[str, Body] | None = None) -> Explainer:
-    """Read one explainer: front matter, facts, hero image, and the body cut into sections.
+    """Read one explainer: front matter, sidebar boxes, hero image, and the body cut into sections.
 
     `bodies` is a cache of converted bodies by `body_cache_key`; a hit skips Markdown entirely.
     """
@@ -151,7 +152,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
     elif correction and updated and correction.date > updated:   # a later correction changed the page then
         updated, updated_has_time = correction.date, correction.has_time
     image = read_image(fields, source, config.content_dir)
-    facts = read_facts(fields, source, bundle)
+    sidebars = read_sidebars(fields, source, bundle, config.content_dir, config.timezone)
     raise_all(fields.errors)
 
     if body is None:
@@ -166,7 +167,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         category=term(category) if category else None, tags=tags,
         authors=authors or ((config.author,) if config.author else ()),
         summary=smarten(summary) if summary else None, language=language, draft=bool(draft),
-        image=image, facts=facts, updates=updates, body=body,
+        image=image, sidebars=sidebars, updates=updates, body=body,
         files=read.files, translation_key=translation_key or None,
         series=term(series) if series else None, series_order=series_order, related=related, extra=custom,
         lines=key_lines(front),

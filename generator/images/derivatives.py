@@ -23,7 +23,8 @@ from .crops import Box
 PHOTO, GRAPHIC, ANIMATED = "photo", "graphic", "animated"
 FEW_COLOURS = 8192          # at most this many colours (and no photo's JPEG): a chart, a diagram, a screenshot
 LOGO_WIDTHS = (120, 240, 360, 480, 600)   # a header logo is small; JSON-LD's publisher logo is at most 600 wide
-PORTRAIT_WIDTHS = (96, 192, 288, 600)     # an author's picture: 6rem at 1×–3×, and 600 for JSON-LD's Person
+AUTHOR_WIDTHS = (96, 192, 288, 600)       # an author's picture: 6rem at 1×–3×, and 600 for JSON-LD's Person
+PORTRAIT_WIDTHS = (96, 192, 384)        # a people box's portrait: 48 px in the default theme, sharp at 2× to 8×
 WEBP_METHOD = 4             # libwebp's effort 0–6
 PNG_LEVEL = 9
 # Shrink by whole factors first (box filter) while the picture is still 3× the target, then Lanczos: what

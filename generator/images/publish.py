@@ -1,11 +1,12 @@
 """Which images the site publishes from content/, and how: the images stage of a build.
 
 Every raster picture a published page shows — a hero, a picture in the Markdown body (from the explainer's
-folder or any other folder of the content), the site's logo, an author's portrait — is published as
-derivatives: several widths in each modern format (AVIF, WebP) and a fallback every browser reads (JPEG for
-photos, PNG for graphics), plus, for a hero, a link-preview crop and the three crops of the article's
-structured data. SVG files and animated pictures are published as they are. The original of a picture is
-published only when the Markdown links to the file itself (site.yml `images: originals:` says otherwise).
+folder or any other folder of the content), the site's logo, an author's portrait, a portrait in a people
+box — is published as derivatives: several widths in each modern format (AVIF, WebP) and a fallback every
+browser reads (JPEG for photos, PNG for graphics; portraits at small widths of their own), plus, for a hero, a
+link-preview crop and the three crops of the article's structured data. SVG files and animated pictures are
+published as they are. The original of a picture is published only when the Markdown links to the file itself
+(site.yml `images: originals:` says otherwise).
 
 `plan_images` says what every file will be called and how large it is, without encoding anything (`check`
 uses it as it is); `make_images` encodes what `.explainer-cache/images/` does not hold yet, in parallel.
@@ -31,6 +32,7 @@ from .derivatives import (
     ANIMATED,
     LOGO_WIDTHS,
     MIME,
+    AUTHOR_WIDTHS,
     PORTRAIT_WIDTHS,
     Analysis,
     Output,
@@ -114,8 +116,12 @@ def plan_images(explainers: Iterable[Explainer], config: SiteConfig, memo: Path 
     pictures = {rel: namer.responsive(rel) for rel in sorted(shown) if rel in sources}
     for rel in _portraits(config):          # small, unless an explainer shows the same picture
         if rel in sources and rel not in pictures:
-            pictures[rel] = namer.responsive(rel, PORTRAIT_WIDTHS)
+            pictures[rel] = namer.responsive(rel, AUTHOR_WIDTHS)
     pictures = dict(sorted(pictures.items()))
+    # A portrait's files are its own (other widths, other names), whatever else shows the same file: what an
+    # explainer's pages and its email name never depends on the other explainers.
+    drawn = {image.url for e in explainers for image in e.portraits}
+    portraits = {rel: namer.responsive(rel, PORTRAIT_WIDTHS) for rel in sorted(drawn) if rel in sources}
     social = {}
     if config.absolute_base:        # link previews and JSON-LD need absolute URLs: without them, no crops
         for explainer in explainers:
@@ -125,7 +131,7 @@ def plan_images(explainers: Iterable[Explainer], config: SiteConfig, memo: Path 
                 social[explainer.slug] = SocialImages(namer.published(image.url, preview),
                                                       tuple(namer.published(image.url, o) for o in article))
     logo = namer.responsive(config.logo, LOGO_WIDTHS) if config.logo in sources else svg_logo
-    images = SiteImages(pictures, dict(sorted(social.items())), logo, logo.largest if logo else None)
+    images = SiteImages(pictures, dict(sorted(social.items())), portraits, logo, logo.largest if logo else None)
     return ImagePlan(images, dict(sorted(namer.files.items())), _withheld(explainers, config, sources), sources,
                      uses, namer.encoder)
 
@@ -173,7 +179,7 @@ def _read_sources(uses: dict[str, Use], config: SiteConfig,
 
 
 def _uses(explainers: list[Explainer], config: SiteConfig) -> dict[str, Use]:
-    """Every picture shown, with the first place that names it: heroes, then body pictures, then the logo."""
+    """Every picture shown, with the first place that names it: heroes, body pictures, portraits, the logo."""
     uses: dict[str, Use] = {}
     for explainer in explainers:
         image = explainer.image
@@ -183,6 +189,10 @@ def _uses(explainers: list[Explainer], config: SiteConfig) -> dict[str, Use]:
     for explainer in explainers:
         for rel in explainer.pictures:
             uses.setdefault(rel, Use(rel, explainer.source, in_body=True))
+    for explainer in explainers:
+        for image in explainer.portraits:
+            where = image.where or Place(explainer.source)
+            uses.setdefault(image.url, Use(image.url, where.path, where.line))
     if config.logo:
         where = config.line_of("logo")
         uses.setdefault(config.logo, Use(config.logo, where.path, where.line))

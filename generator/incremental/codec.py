@@ -22,16 +22,19 @@ from ..model import (
     Block,
     Body,
     BodyLink,
+    Definition,
     Embed,
+    Event,
     Explainer,
     Extra,
     Fact,
-    FactBox,
     Handler,
     Image,
     LinkDefinition,
     Outline,
+    Person,
     Section,
+    Sidebar,
     Source,
     Term,
     Update,
@@ -114,6 +117,23 @@ def row(*kinds: Kind) -> Kind:
             raise CacheDataError(f"expected a tuple of {len(kinds)}")
         return [kind.encode(x) for kind, x in zip(kinds, value)]
     return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode)
+
+
+def one_of(kinds: dict[type, Kind]) -> Kind:
+    """A value of one of several dataclasses, as [its class's name, its value]: a sidebar box's items."""
+    by_name = {cls.__name__: kind for cls, kind in kinds.items()}
+
+    def encode(value: Any) -> list:
+        kind = kinds.get(type(value))
+        if kind is None:
+            raise CacheDataError(f"expected one of {', '.join(by_name)}, found {type(value).__name__}")
+        return [type(value).__name__, kind.encode(value)]
+
+    def decode(value: Any) -> Any:
+        if type(value) is not list or len(value) != 2 or type(value[0]) is not str or value[0] not in by_name:
+            raise CacheDataError(f"expected one of {', '.join(by_name)}")
+        return by_name[value[0]].decode(value[1])
+    return Kind("|".join(f"{name}: {kind.name}" for name, kind in by_name.items()), encode, decode)
 
 
 PLAIN = {TEXT: str, INT: int, FLAG: bool}
@@ -298,10 +318,16 @@ def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
                    caption=optional(TEXT), credit=optional(TEXT), focus=optional(row(NUMBER, NUMBER)),
                    where=optional(where))
+    # Each class of item a sidebar kind holds (content/sidebars.py KINDS; several kinds may share one).
+    item = one_of({Fact: fact,
+                   Event: record(Event, date=MOMENT, precision=TEXT, text=TEXT, source=optional(source), where=where),
+                   Person: record(Person, name=TEXT, role=optional(TEXT), image=optional(image), where=where),
+                   Definition: record(Definition, term=TEXT, definition=TEXT, where=where)})
+    sidebar = record(Sidebar, title=optional(TEXT), items=tuple_of(item), kind=TEXT, id=TEXT)
     return record(Explainer, slug=TEXT, source=path, bundle=optional(path), title=TEXT, date=MOMENT,
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
-                  image=optional(image), facts=optional(record(FactBox, title=optional(TEXT), facts=tuple_of(fact))),
+                  image=optional(image), sidebars=tuple_of(sidebar),
                   updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where), kind=TEXT,
                                           has_time=FLAG)), body=body,
                   files=tuple_of(path), translation_key=optional(TEXT), series=optional(term),

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from .formats import isodate
 from .i18n import bdi_filter, date_long_filter, language_name_filter, number_filter
+from .plaintext import html_to_text
 from .share import share_links
 
 FILTERS: Mapping[str, Callable] = MappingProxyType({
@@ -20,4 +21,5 @@ FILTERS: Mapping[str, Callable] = MappingProxyType({
     "bdi": bdi_filter,                      # a name isolated from the text around it
     "language_name": language_name_filter,  # "es" → Español
     "share_links": share_links,             # the page's share links, from its absolute URL and its title
+    "email_text": html_to_text,             # HTML as plain text (an email's text part); links made absolute
 })

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_datetime, format_time, get_timezone_gmt
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_timezone_gmt
 
 from .. import languages
 
@@ -24,6 +24,15 @@ def datetime_long(moment: datetime, language: str = "en") -> str:
         zone = get_timezone_gmt(moment, width="long", locale=locale)     # GMT+01:00, in the language
     joined = str(locale.datetime_formats["long"]).replace("'", "")
     return joined.replace("{1}", day).replace("{0}", f"{clock} {zone}")
+
+
+def date_as_written(moment: datetime, language: str = "en", precision: str = "day") -> str:
+    """As much of a date as was written (a timeline's `1969`, `2020-03`), in the language: `1969`, `March 2020`,
+    `marzo de 2020`, `2020年3月`; a day or a time as `date_long` and `datetime_long` write them."""
+    locale = languages.locale_of(language)
+    if precision in ("year", "month"):
+        return format_skeleton("y" if precision == "year" else "yMMMM", moment, locale=locale)
+    return datetime_long(moment, language) if precision == "time" else date_long(moment, language)
 
 
 def isodate(moment: datetime, time: bool = False) -> str:

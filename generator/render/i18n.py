@@ -33,7 +33,7 @@ from ..errors import ExplainerError, TemplateError, raise_all
 from ..markdown.sections import permalink
 from ..model import Explainer, Section
 from ..problems import Place
-from .formats import date_long, datetime_long
+from .formats import date_as_written, date_long, datetime_long
 
 LOCALES = "locales"
 DOMAIN = "messages"
@@ -247,14 +247,17 @@ def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str) -> In
 
 @jinja2.pass_context
 def date_long_filter(context: jinja2.runtime.Context, moment: datetime, tag: str | None = None,
-                     time: bool = False) -> str:
+                     time: bool = False, precision: str | None = None) -> str:
     """`{{ date | date_long }}` in the page's language, `date_long(item.language)` in another one (English
     where no language is given); `date_long(time=True)` adds the time of day and zone, in the site's time zone
-    (`site.timezone`)."""
+    (`site.timezone`); `date_long(precision=event.precision)` writes as much as a timeline event has (a year,
+    a month, a day or a time)."""
     language = context.get("i18n")
     if tag is None and isinstance(language, PageLanguage):
         tag = language.tag
-    if time:
+    if precision in ("year", "month"):
+        return date_as_written(moment, tag or SOURCE_LANGUAGE, precision)
+    if time or precision == "time":
         site = context.get("site")
         zone = site.get("timezone") if isinstance(site, dict) else None
         return datetime_long(moment.astimezone(zone) if zone else moment, tag or SOURCE_LANGUAGE)
