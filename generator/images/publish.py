@@ -30,9 +30,9 @@ from ..model import Explainer, Rendition, ResponsiveImage, SiteImages, SocialIma
 from ..problems import Place
 from .derivatives import (
     ANIMATED,
+    AUTHOR_WIDTHS,
     LOGO_WIDTHS,
     MIME,
-    AUTHOR_WIDTHS,
     PORTRAIT_WIDTHS,
     Analysis,
     Output,
