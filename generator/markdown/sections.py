@@ -24,6 +24,7 @@ from .embeds import EmbedExtension, EmbedFinder
 from .lines import LineMap
 from .media import PICTURE_ATTRIBUTE, local_target, picture_marker, raw_references
 from .providers import PROVIDERS, Provider
+from .pruning import Pruner
 from .pullquotes import PullQuoteExtension
 from .record import Recorder
 from .typography import TypographyTreeprocessor
@@ -327,11 +328,14 @@ class Converter:
     `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text; `extensions`
     (site.yml `markdown_extensions`) are more Python-Markdown extensions with their options, or options for
     the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them; `embeds` are the
-    providers whose addresses become embeds (markdown/providers.py, with site.yml's `embeds:`).
+    providers whose addresses become embeds (markdown/providers.py, with site.yml's `embeds:`). `prune=False`
+    converts every document with all of Python-Markdown's processors (markdown/pruning.py), as the tests'
+    reference.
     """
 
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True,
-                 extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS):
+                 extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS,
+                 prune: bool = True):
         extension = SmartBrevityExtension(axioms, raw_html)
         extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
         self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension, EmbedExtension(embeds),
@@ -344,6 +348,7 @@ class Converter:
         self.splitter, self.urls, self.finish, self.embeds = splitter, urls, finish, finder
         self.lines, self.recorder = extension.lines, extension.recorder
         finder.lines = self.lines
+        self.pruner = Pruner(self.md, prune)
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
         self.extensions = tuple(extensions)
@@ -355,7 +360,7 @@ class Converter:
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None, first_line: int = 1) -> Body:
         """The body of an explainer; `first_line` is the file line the text starts on (for the outline)."""
-        self.md.reset()
+        self.pruner.reset(text)     # md.reset(), and the processors this text can need
         self.lines.reset(first_line)
         self.recorder.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
