@@ -12,7 +12,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import ExplainerError
 from ..model import Block, Body, BodyLink, Outline, Section
@@ -170,8 +170,9 @@ def mark_permalink_place(section: etree.Element) -> None:
 
 
 def permalink(label: str, section_id: str) -> Markup:
-    return Markup('<a class="permalink" href="#{}" aria-label="Link to this section: {}">#</a>').format(
-        section_id, label)
+    # escape() and an f-string: what Markup.format does, for a tenth of its cost (string.Formatter)
+    return Markup(f'<a class="permalink" href="#{escape(section_id)}" aria-label="Link to this section: '
+                  f'{escape(label)}">#</a>')
 
 
 class UrlRewriter(Treeprocessor):
