@@ -10,6 +10,11 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
@@ -31,6 +36,10 @@ from .typography import TypographyTreeprocessor
 
 BODY_FORMAT = 6      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
+# The same five as classes: given a name, Python-Markdown first reads every installed package's entry points.
+_ALWAYS: dict[str, type[Extension]] = {"tables": TableExtension, "fenced_code": FencedCodeExtension,
+                                       "footnotes": FootnoteExtension, "attr_list": AttrListExtension,
+                                       "sane_lists": SaneListExtension}
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
@@ -338,10 +347,11 @@ class Converter:
                  extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS,
                  prune: bool = True):
         extension = SmartBrevityExtension(axioms, raw_html)
-        extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension, EmbedExtension(embeds),
+        options = {name: dict(given) for name, given in extensions}
+        always = [_ALWAYS[name](**options.pop(name, {})) for name in MARKDOWN_EXTENSIONS]
+        self.md = markdown.Markdown(extensions=[*always, *options, extension, EmbedExtension(embeds),
                                                 PullQuoteExtension()], output_format="html",
-                                    extension_configs={name: dict(options) for name, options in extensions})
+                                    extension_configs=options)
         splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
         finish, finder = self.md.treeprocessors["explainer-record-finish"], self.md.treeprocessors["explainer-embeds"]
         assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
