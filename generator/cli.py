@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import os
 import signal
@@ -10,6 +11,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config import SiteConfig, load_config
@@ -19,12 +21,27 @@ from .problems import Formatter
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 
 
-def main(argv: list[str] | None = None) -> int:
+def console() -> NoReturn:
+    """The `explainer` command and `python -m generator`: `main` in a process of its own, which a successful
+    build ends without tearing the interpreter down (freeing every object of a big site one by one takes a
+    tenth of a second and changes nothing)."""
+    sys.exit(main(one_shot=True))
+
+
+def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
+    """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    code = _run(args)
+    if one_shot and code == 0 and args.run is run_build:
+        _end_without_teardown()
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     # Problems name files relative to the folder the command was started in, as editors and CI logs expect.
     shown = Formatter(Path.cwd())
     try:
@@ -58,6 +75,22 @@ def _os_error_text(err: OSError, shown: Formatter) -> str:
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return text + " (free some space on that disk)"
     return text
+
+
+def _end_without_teardown() -> None:
+    """Ends the process now, with status 0, as a normal exit would but without freeing the interpreter's
+    objects: after the output is flushed and Python's exit handlers (temporary folders, multiprocessing)
+    have run. Returns instead, for the normal exit, while another thread runs or the output cannot be flushed.
+    Every file the build wrote is closed by then (the writer and the cache close their own)."""
+    if any(thread is not threading.main_thread() and not thread.daemon for thread in threading.enumerate()):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()
+    os._exit(0)
 
 
 class Terminated(KeyboardInterrupt):
