@@ -80,8 +80,11 @@ def _os_error_text(err: OSError, shown: Formatter) -> str:
 def _end_without_teardown() -> None:
     """Ends the process now, with status 0, as a normal exit would but without freeing the interpreter's
     objects: after the output is flushed and Python's exit handlers (temporary folders, multiprocessing)
-    have run. Returns instead, for the normal exit, while another thread runs or the output cannot be flushed.
+    have run. Returns instead, for the normal exit, while another thread runs, the output cannot be flushed or
+    a profiler or debugger watches (`python -m cProfile -m generator build` writes its figures after `main`).
     Every file the build wrote is closed by then (the writer and the cache close their own)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return
     if any(thread is not threading.main_thread() and not thread.daemon for thread in threading.enumerate()):
         return
     try:

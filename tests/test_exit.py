@@ -63,6 +63,15 @@ def test_a_failed_build_and_other_commands_exit_the_normal_way(tmp_path):
     assert "interpreter teardown" in checked.stderr
 
 
+def test_a_profiled_build_exits_the_normal_way_so_the_profile_is_written(tmp_path):
+    root = site(tmp_path, count=2)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "build.prof"), "-m", "generator",
+                           "build"], cwd=root, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "build.prof").stat().st_size > 0
+
+
 def test_the_in_process_cli_returns_after_a_build(cli, tmp_path):
     site(tmp_path, count=1)
     assert cli("build").code == 0          # returned: the tests' runner is never ended by a build
