@@ -63,12 +63,14 @@ RULES: Rules = {
         "backtick": ("`",),
         "escape": ("\\",),
         "footnote": ("[^",),
-        "reference": ("[",),
+        # A reference link needs its definition (`[label]: URL`, the reference block processor's): without
+        # one, the reference patterns leave the text as it is.
+        "reference": ("]:",),
         "link": ("[",),
         "image_link": ("![",),
-        "image_reference": ("![",),
-        "short_reference": ("[",),
-        "short_image_ref": ("![",),
+        "image_reference": ("]:",),
+        "short_reference": ("]:",),
+        "short_image_ref": ("]:",),
         "autolink": ("<",),
         "automail": ("<",),
         "linebreak": ("  \n",),
