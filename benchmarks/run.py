@@ -3,7 +3,7 @@
 
     python3 benchmarks/run.py --sizes 1000 --runs 5                 # explainer + whichever peers are installed
     python3 benchmarks/run.py --sizes 100,1000,10000 --runs 3 --peers hugo
-    python3 benchmarks/run.py --base ../base --runs 7           # + cold builds interleaved with another checkout's
+    python3 benchmarks/run.py --base ../base --runs 7                # cold, in turn with another checkout and Hugo
     bash ../shared/bench/peers/setup.sh                              # installs Hugo, Pelican, MkDocs, Eleventy
 
 Every figure is a median over --runs runs after one untimed warm-up, timed from outside as a whole
@@ -12,9 +12,9 @@ measured in the same run, so ratios compare like with like on a noisy machine.
   cold      explainer build --no-cache into an empty output folder (peers: output and caches removed)
   warm      explainer build again, nothing changed, cache present (a new process)
   one-edit  one explainer's Markdown changed, then explainer build (a new process)
-With --base CHECKOUT (another checkout of explainer with its own .venv, e.g. main before a change), cold builds
-of this checkout, of that one and of Hugo run in turn, run by run, and the ratios are taken run by run (the
-median of those): wall and CPU seconds (user + system of the build and its workers).
+With --base CHECKOUT (another checkout of explainer, e.g. main before a change; its own .venv, or this one),
+cold builds of this checkout, of that one and of Hugo run in turn, run by run, and the ratios are taken run by
+run (the median of those): wall and CPU seconds (user + system of the build and its workers).
 """
 from __future__ import annotations
 
@@ -103,8 +103,12 @@ def measure_cold_against(bench, work: Path, n: int, runs: int, shared: Path, bas
         subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
                                "--format", "explainer", "--out", str(site)], stdout=subprocess.DEVNULL)
     content = site / "content"
+    # The base's own environment when it has one; else this one, run in the base's folder (which puts its
+    # `generator` first on the path): a `git archive` of any commit will do.
+    python = base / ".venv" / "bin" / "python"
     builds = {"this checkout": (explainer_cmd(content, site / "out", "--no-cache"), REPO, [site / "out"]),
-              "base": (explainer_cmd(content, site / "out-base", "--no-cache", python=str(base / ".venv/bin/python")),
+              "base": (explainer_cmd(content, site / "out-base", "--no-cache",
+                                     python=str(python) if python.exists() else sys.executable),
                        base, [site / "out-base"])}
     if bench.available("hugo"):
         fmt, argv, clean_paths = bench.PEERS["hugo"]
@@ -141,8 +145,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK", "/tmp/explainer-bench")))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared",
                         help="the shared folder with bench/corpus.py and bench/peers/ (default ../shared)")
-    parser.add_argument("--base", type=Path, help="another checkout (with its .venv): cold builds in turn with it "
-                                                  "and Hugo, instead of the table")
+    parser.add_argument("--base", type=Path, help="another checkout: cold builds in turn with it and Hugo, "
+                                                  "instead of the table")
     args = parser.parse_args()
     bench = shared_bench(args.shared)
     args.work.mkdir(parents=True, exist_ok=True)
