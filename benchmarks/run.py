@@ -3,6 +3,7 @@
 
     python3 benchmarks/run.py --sizes 1000 --runs 5                 # explainer + whichever peers are installed
     python3 benchmarks/run.py --sizes 100,1000,10000 --runs 3 --peers hugo
+    python3 benchmarks/run.py --base ../base --runs 7                # cold, in turn with another checkout and Hugo
     bash ../shared/bench/peers/setup.sh                              # installs Hugo, Pelican, MkDocs, Eleventy
 
 Every figure is a median over --runs runs after one untimed warm-up, timed from outside as a whole
@@ -11,6 +12,9 @@ measured in the same run, so ratios compare like with like on a noisy machine.
   cold      explainer build --no-cache into an empty output folder (peers: output and caches removed)
   warm      explainer build again, nothing changed, cache present (a new process)
   one-edit  one explainer's Markdown changed, then explainer build (a new process)
+With --base CHECKOUT (another checkout of explainer, e.g. main before a change; its own .venv, or this one),
+cold builds of this checkout, of that one and of Hugo run in turn, run by run, and the ratios are taken run by
+run (the median of those): wall and CPU seconds (user + system of the build and its workers).
 """
 from __future__ import annotations
 
@@ -31,8 +35,8 @@ def shared_bench(shared: Path):
     return bench
 
 
-def explainer_cmd(content: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out), *extra]
+def explainer_cmd(content: Path, out: Path, *extra: str, python: str = sys.executable) -> list[str]:
+    return [python, "-m", "generator", "build", "--content", str(content), "--out", str(out), *extra]
 
 
 def timed(bench, argv, cwd, runs: int, before=None) -> list[tuple[float, float, float]]:
@@ -92,6 +96,46 @@ def measure_peer(bench, peer: str, work: Path, n: int, runs: int, shared: Path):
     return timed(bench, argv, site, runs, clean)
 
 
+def measure_cold_against(bench, work: Path, n: int, runs: int, shared: Path, base: Path) -> None:
+    """Cold builds of this checkout, of `base` and of Hugo in turn; prints medians and run-by-run ratios."""
+    site = work / f"explainer-{n}"
+    if not (site / "content").is_dir():
+        subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
+                               "--format", "explainer", "--out", str(site)], stdout=subprocess.DEVNULL)
+    content = site / "content"
+    # The base's own environment when it has one; else this one, run in the base's folder (which puts its
+    # `generator` first on the path): a `git archive` of any commit will do.
+    python = base / ".venv" / "bin" / "python"
+    builds = {"this checkout": (explainer_cmd(content, site / "out", "--no-cache"), REPO, [site / "out"]),
+              "base": (explainer_cmd(content, site / "out-base", "--no-cache",
+                                     python=str(python) if python.exists() else sys.executable),
+                       base, [site / "out-base"])}
+    if bench.available("hugo"):
+        fmt, argv, clean_paths = bench.PEERS["hugo"]
+        hugo_site = work / f"hugo-{n}"
+        if not hugo_site.is_dir():
+            subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
+                                   "--format", fmt, "--out", str(hugo_site)], stdout=subprocess.DEVNULL)
+        builds["hugo"] = (argv, hugo_site, [hugo_site / rel for rel in clean_paths])
+    samples: dict[str, list] = {name: [] for name in builds}
+    for k in range(runs + 1):
+        for name, (argv, cwd, clean) in builds.items():
+            for path in clean:
+                shutil.rmtree(path, ignore_errors=True)
+            result = bench.one_run(argv, str(cwd), 3600)
+            if result is None:
+                raise SystemExit(f"build failed: {' '.join(map(str, argv))}")
+            if k:                  # the first round is the untimed warm-up
+                samples[name].append(result)
+    ours = samples["this checkout"]
+    print(f"\ncold builds of {n} explainers in turn, medians of {runs} (ratios: median of the run-by-run ratios)\n")
+    print("| build | wall s | CPU s | this ÷ it, wall | this ÷ it, CPU |\n|---|---|---|---|---|")
+    for name, theirs in samples.items():
+        ratios = [statistics.median(a[i] / b[i] for a, b in zip(ours, theirs)) for i in (0, 1)]
+        print(f"| {name} | {median(theirs, 0):.2f} | {median(theirs, 1):.2f} | {ratios[0]:.2f} | {ratios[1]:.2f} |",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000", help="comma-separated corpus sizes (default 1000)")
@@ -101,9 +145,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK", "/tmp/explainer-bench")))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared",
                         help="the shared folder with bench/corpus.py and bench/peers/ (default ../shared)")
+    parser.add_argument("--base", type=Path, help="another checkout: cold builds in turn with it and Hugo, "
+                                                  "instead of the table")
     args = parser.parse_args()
     bench = shared_bench(args.shared)
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.base:
+        for n in (int(s) for s in args.sizes.split(",")):
+            measure_cold_against(bench, args.work, n, args.runs, args.shared, args.base.resolve())
+        return
 
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs} runs\n")
     print("| N | tool | cold s | warm s | one-edit s | peak MiB | cold ÷ Hugo | warm ÷ Hugo cold | edit ÷ Hugo cold |")

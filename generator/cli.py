@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import os
 import signal
@@ -10,6 +11,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config import SiteConfig, load_config
@@ -17,14 +19,35 @@ from .errors import ExplainerError, flatten, problems
 from .problems import Formatter
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
+STOPPED = (130, 143)          # the exit status after Ctrl-C, after SIGTERM (128 + the signal, as shells say)
 
 
-def main(argv: list[str] | None = None) -> int:
+def console() -> NoReturn:
+    """The `explainer` command and `python -m generator`: `main` in a process of its own, which a successful
+    build ends without tearing the interpreter down (freeing every object of a big site one by one takes a
+    tenth of a second and changes nothing)."""
+    sys.exit(main(one_shot=True))
+
+
+def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
+    """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    code = _run(args)
+    if one_shot and code == 0 and args.run is run_build:
+        _end_without_teardown()
+    if one_shot and code in STOPPED:
+        # The workers are ended and the staging folder is gone. What is left for the interpreter's teardown is
+        # concurrent.futures' own exit hook, which may wake a pool manager through a pipe the stop has closed
+        # and print a traceback ("Bad file descriptor") under the "stopped" line.
+        _end_without_teardown(code, wait_for_threads=False)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     # Problems name files relative to the folder the command was started in, as editors and CI logs expect.
     shown = Formatter(Path.cwd())
     try:
@@ -36,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         # Cleaned up on the way here (staging folder removed, workers ended), as on Ctrl-C.
         print("\nstopped", file=sys.stderr)
-        return 143 if isinstance(stop, Terminated) else 130
+        return STOPPED[1] if isinstance(stop, Terminated) else STOPPED[0]
     except BrokenPipeError:
         # `explainer check | head` closed our output: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -58,6 +81,26 @@ def _os_error_text(err: OSError, shown: Formatter) -> str:
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return text + " (free some space on that disk)"
     return text
+
+
+def _end_without_teardown(code: int = 0, wait_for_threads: bool = True) -> None:
+    """Ends the process now, with status `code`, as a normal exit would but without freeing the interpreter's
+    objects: after the output is flushed and Python's exit handlers (temporary folders, multiprocessing)
+    have run. Returns instead, for the normal exit, while another thread runs, the output cannot be flushed or
+    a profiler or debugger watches (`python -m cProfile -m generator build` writes its figures after `main`).
+    Every file the build wrote is closed by then (the writer and the cache close their own)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return
+    if wait_for_threads and any(thread is not threading.main_thread() and not thread.daemon
+                                for thread in threading.enumerate()):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 class Terminated(KeyboardInterrupt):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -349,6 +348,9 @@ def _extension_problem(name: str, options: dict, at: Place) -> ConfigError | Non
 
 
 def _known_extensions() -> list[str]:
+    # Imported here, for a misspelt name only: importlib.metadata (and the email package it loads) is a
+    # tenth of a build's start-up.
+    from importlib.metadata import entry_points
     return sorted({entry.name for entry in entry_points(group="markdown.extensions")})
 
 

@@ -10,9 +10,14 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import ExplainerError
 from ..model import Block, Body, BodyLink, Outline, Section
@@ -24,12 +29,17 @@ from .embeds import EmbedExtension, EmbedFinder
 from .lines import LineMap
 from .media import PICTURE_ATTRIBUTE, local_target, picture_marker, raw_references
 from .providers import PROVIDERS, Provider
+from .pruning import Pruner
 from .pullquotes import PullQuoteExtension
 from .record import Recorder
 from .typography import TypographyTreeprocessor
 
 BODY_FORMAT = 6      # bump when the HTML a body converts to changes, so cached bodies are converted again
 MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "sane_lists")
+# The same five as classes: given a name, Python-Markdown first reads every installed package's entry points.
+_ALWAYS: dict[str, type[Extension]] = {"tables": TableExtension, "fenced_code": FencedCodeExtension,
+                                       "footnotes": FootnoteExtension, "attr_list": AttrListExtension,
+                                       "sane_lists": SaneListExtension}
 _SPLIT = "\x02explainer-split\x03"          # STX/ETX never survive from the source text
 _PERMALINK = "\x02explainer-permalink\x03"
 _STASH = re.compile(r"\x02[^\x03]*\x03")
@@ -169,8 +179,9 @@ def mark_permalink_place(section: etree.Element) -> None:
 
 
 def permalink(label: str, section_id: str) -> Markup:
-    return Markup('<a class="permalink" href="#{}" aria-label="Link to this section: {}">#</a>').format(
-        section_id, label)
+    # escape() and an f-string: what Markup.format does, for a tenth of its cost (string.Formatter)
+    return Markup(f'<a class="permalink" href="#{escape(section_id)}" aria-label="Link to this section: '
+                  f'{escape(label)}">#</a>')
 
 
 class UrlRewriter(Treeprocessor):
@@ -327,16 +338,20 @@ class Converter:
     `raw_html=False` (site.yml `raw_html: false`) shows HTML written in the Markdown as text; `extensions`
     (site.yml `markdown_extensions`) are more Python-Markdown extensions with their options, or options for
     the ones always used (MARKDOWN_EXTENSIONS), in the form site.yml's validation leaves them; `embeds` are the
-    providers whose addresses become embeds (markdown/providers.py, with site.yml's `embeds:`).
+    providers whose addresses become embeds (markdown/providers.py, with site.yml's `embeds:`). `prune=False`
+    converts every document with all of Python-Markdown's processors (markdown/pruning.py), as the tests'
+    reference.
     """
 
     def __init__(self, axioms: tuple[str, ...] = (), raw_html: bool = True,
-                 extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS):
+                 extensions: tuple[tuple[str, dict], ...] = (), embeds: tuple[Provider, ...] = PROVIDERS,
+                 prune: bool = True):
         extension = SmartBrevityExtension(axioms, raw_html)
-        extra = [name for name, _ in extensions if name not in MARKDOWN_EXTENSIONS]
-        self.md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, *extra, extension, EmbedExtension(embeds),
+        options = {name: dict(given) for name, given in extensions}
+        always = [_ALWAYS[name](**options.pop(name, {})) for name in MARKDOWN_EXTENSIONS]
+        self.md = markdown.Markdown(extensions=[*always, *options, extension, EmbedExtension(embeds),
                                                 PullQuoteExtension()], output_format="html",
-                                    extension_configs={name: dict(options) for name, options in extensions})
+                                    extension_configs=options)
         splitter, urls = self.md.treeprocessors["explainer-sections"], self.md.treeprocessors["explainer-urls"]
         finish, finder = self.md.treeprocessors["explainer-record-finish"], self.md.treeprocessors["explainer-embeds"]
         assert isinstance(splitter, SectionSplitter) and isinstance(urls, UrlRewriter)   # registered above
@@ -344,6 +359,7 @@ class Converter:
         self.splitter, self.urls, self.finish, self.embeds = splitter, urls, finish, finder
         self.lines, self.recorder = extension.lines, extension.recorder
         finder.lines = self.lines
+        self.pruner = Pruner(self.md, prune)
         self.axioms = tuple(axioms)
         self.raw_html = raw_html
         self.extensions = tuple(extensions)
@@ -355,7 +371,7 @@ class Converter:
     def convert(self, text: str, source_dir: str = "", page_dir: str = "",
                 size_of: ImageSizer | None = None, first_line: int = 1) -> Body:
         """The body of an explainer; `first_line` is the file line the text starts on (for the outline)."""
-        self.md.reset()
+        self.pruner.reset(text)     # md.reset(), and the processors this text can need
         self.lines.reset(first_line)
         self.recorder.reset()
         self.urls.source_dir, self.urls.page_dir = source_dir, page_dir
