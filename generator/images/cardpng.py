@@ -1,0 +1,82 @@
+"""PNG files of social cards, where each card compresses only the rows its own text changed.
+
+Every card of a site is the same background (the bar, the rule, the logo, the empty text bands) with a few
+lines of text on it: most of its 630 rows are the background's own. The picture data of a PNG is one zlib
+stream, and a deflate stream may be cut into pieces that each end byte-aligned and refer to nothing before
+them (a sync flush from a fresh compressor). So a run of background rows is compressed once, at zlib's best
+level, and spliced into every card that has it; only the rows with text are compressed per card. The zlib
+checksum is combined from the pieces' checksums. The same card gives the same bytes every time.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ZLIB_HEADER = b"\x78\x01"           # deflate with a 32 KiB window; the level field is only a hint
+FINAL_BLOCK = b"\x03\x00"           # an empty last block (fixed Huffman codes): the end of the stream
+NO_FILTER = b"\x00"                 # each row's filter type: palette rows are stored as they are
+ROWS_LEVEL = 2                      # zlib level for a card's own rows: see benchmarks/README.md
+BACKGROUND_LEVEL = 9                # for the background's runs, compressed once per painter
+ADLER_BASE = 65521
+
+
+class PaletteEncoder:
+    """Writes 8-bit palette PNGs of pictures the size of `background` (an "L" image of palette indices)."""
+
+    def __init__(self, background, palette: list[int]):
+        width, height = self.size = background.size
+        data = background.tobytes()
+        self.rows = [data[y * width:(y + 1) * width] for y in range(height)]
+        header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)     # 8 bits, palette, no interlace
+        self.head = SIGNATURE + chunk(b"IHDR", header) + chunk(b"PLTE", bytes(palette))
+        self._runs: dict[tuple[int, int], tuple[bytes, int]] = {}    # background rows → (deflate, adler-32)
+
+    def encode(self, picture) -> bytes:
+        """The PNG of `picture` (an "L" image of palette indices, the background's size)."""
+        if picture.size != self.size:
+            raise ValueError(f"a {picture.size} picture for an encoder of {self.size}")
+        width, height = self.size
+        data = picture.tobytes()
+        rows = [data[y * width:(y + 1) * width] for y in range(height)]
+        pieces, adler = [ZLIB_HEADER], 1
+        start = 0
+        while start < height:
+            plain = rows[start] == self.rows[start]
+            end = start + 1
+            while end < height and (rows[end] == self.rows[end]) == plain:
+                end += 1
+            if plain:
+                piece, piece_adler = self._background_run(start, end)
+            else:
+                raw = b"".join(NO_FILTER + row for row in rows[start:end])
+                piece, piece_adler = deflate_piece(raw, ROWS_LEVEL), zlib.adler32(raw)
+            pieces.append(piece)
+            adler = adler32_combine(adler, piece_adler, (end - start) * (width + 1))
+            start = end
+        pieces += [FINAL_BLOCK, struct.pack(">I", adler)]
+        return self.head + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b"")
+
+    def _background_run(self, start: int, end: int) -> tuple[bytes, int]:
+        if (start, end) not in self._runs:
+            raw = b"".join(NO_FILTER + row for row in self.rows[start:end])
+            self._runs[start, end] = deflate_piece(raw, BACKGROUND_LEVEL), zlib.adler32(raw)
+        return self._runs[start, end]
+
+
+def deflate_piece(raw: bytes, level: int) -> bytes:
+    """Deflate blocks of `raw` that end byte-aligned and refer to nothing before them, none of them the last."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from theirs (zlib's adler32_combine)."""
+    remainder = second_length % ADLER_BASE
+    low = (first & 0xFFFF) + (second & 0xFFFF) + ADLER_BASE - 1
+    high = remainder * (first & 0xFFFF) + (first >> 16) + (second >> 16) + ADLER_BASE - remainder
+    return (low % ADLER_BASE) | ((high % ADLER_BASE) << 16)
