@@ -168,7 +168,7 @@ class CardPainter:
 
     def _kept_line(self, band: Band, setter: Typesetter, y: int, text: str, size: int):
         """`band` with one line drawn, kept for the next card that has it (up to KEPT_LINES of them)."""
-        key = (band, setter.path, y, text, size)
+        key = (band, setter.path, setter.rtl, y, text, size)
         image = self._kept.get(key)
         if image is None:
             image = band.blank()
