@@ -354,6 +354,8 @@ def fit_line(text: str, setter: Typesetter, size: int, width: float, force: bool
 
 def drawable(text: str, font) -> str:
     """`text` without the characters the font has no glyph for (emoji, mostly), which would draw as boxes."""
+    if text.isascii():             # every font has these; nothing to strip
+        return " ".join(text.split())
     known: dict[str, bool] = {}
     notdef: list[tuple] = []     # the font's "no glyph" box, drawn only when a character needs checking
 

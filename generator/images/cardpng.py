@@ -15,10 +15,10 @@ import zlib
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_HEADER = b"\x78\x01"           # deflate with a 32 KiB window; the level field is only a hint
 FINAL_BLOCK = b"\x03\x00"           # an empty last block (fixed Huffman codes): the end of the stream
-NO_FILTER = b"\x00"                 # each row's filter type: palette rows are stored as they are
 ROWS_LEVEL = 2                      # zlib level for a card's own rows: see benchmarks/README.md
 BACKGROUND_LEVEL = 9                # for the background's runs, compressed once per painter
 ADLER_BASE = 65521
+COMPARED_ROWS = 16                  # rows compared with the background's at once
 
 
 class PaletteEncoder:
@@ -26,8 +26,8 @@ class PaletteEncoder:
 
     def __init__(self, background, palette: list[int]):
         width, height = self.size = background.size
-        data = background.tobytes()
-        self.rows = [data[y * width:(y + 1) * width] for y in range(height)]
+        self.row = width + 1                                      # the filter type, then the pixels
+        self.background = scanlines(background)
         header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)     # 8 bits, palette, no interlace
         self.head = SIGNATURE + chunk(b"IHDR", header) + chunk(b"PLTE", bytes(palette))
         self._runs: dict[tuple[int, int], tuple[bytes, int]] = {}    # background rows → (deflate, adler-32)
@@ -36,32 +36,51 @@ class PaletteEncoder:
         """The PNG of `picture` (an "L" image of palette indices, the background's size)."""
         if picture.size != self.size:
             raise ValueError(f"a {picture.size} picture for an encoder of {self.size}")
-        width, height = self.size
-        data = picture.tobytes()
-        rows = [data[y * width:(y + 1) * width] for y in range(height)]
+        data = scanlines(picture)
         pieces, adler = [ZLIB_HEADER], 1
-        start = 0
-        while start < height:
-            plain = rows[start] == self.rows[start]
-            end = start + 1
-            while end < height and (rows[end] == self.rows[end]) == plain:
-                end += 1
+        for start, end, plain in self._runs_of(data):
             if plain:
                 piece, piece_adler = self._background_run(start, end)
             else:
-                raw = b"".join(NO_FILTER + row for row in rows[start:end])
+                raw = data[start * self.row:end * self.row]
                 piece, piece_adler = deflate_piece(raw, ROWS_LEVEL), zlib.adler32(raw)
             pieces.append(piece)
-            adler = adler32_combine(adler, piece_adler, (end - start) * (width + 1))
-            start = end
+            adler = adler32_combine(adler, piece_adler, (end - start) * self.row)
         pieces += [FINAL_BLOCK, struct.pack(">I", adler)]
         return self.head + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b"")
 
+    def _runs_of(self, data: bytes) -> list[tuple[int, int, bool]]:
+        """(first row, row after the last, whether they are the background's) for runs of rows: compared a
+        block of rows at a time, and row by row only in blocks that differ."""
+        height, size, background = self.size[1], self.row, self.background
+        plain: list[bool] = []
+        for block in range(0, height, COMPARED_ROWS):
+            rows = range(block, min(block + COMPARED_ROWS, height))
+            if data[block * size:rows[-1] * size + size] == background[block * size:rows[-1] * size + size]:
+                plain += [True] * len(rows)
+            else:
+                plain += [data[y * size:(y + 1) * size] == background[y * size:(y + 1) * size] for y in rows]
+        runs, start = [], 0
+        for y in range(1, height + 1):
+            if y == height or plain[y] != plain[start]:
+                runs.append((start, y, plain[start]))
+                start = y
+        return runs
+
     def _background_run(self, start: int, end: int) -> tuple[bytes, int]:
         if (start, end) not in self._runs:
-            raw = b"".join(NO_FILTER + row for row in self.rows[start:end])
+            raw = self.background[start * self.row:end * self.row]
             self._runs[start, end] = deflate_piece(raw, BACKGROUND_LEVEL), zlib.adler32(raw)
         return self._runs[start, end]
+
+
+def scanlines(picture) -> bytes:
+    """The picture's rows as PNG stores them unfiltered: each after a 0 byte (a column of zeros on the left)."""
+    from PIL import Image
+    width, height = picture.size
+    framed = Image.new("L", (width + 1, height), 0)
+    framed.paste(picture, (1, 0))
+    return framed.tobytes()
 
 
 def deflate_piece(raw: bytes, level: int) -> bytes:
