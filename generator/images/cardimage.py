@@ -124,44 +124,53 @@ class CardPainter:
         self.palette = _palette(plate.colours if plate else [])
         self.logo_width = plate.image.width if plate else 0
         self.bands = {rtl: _bands(self.logo_width, rtl) for rtl in (False, True)}
-        self.backgrounds = {rtl: _background(plate, self.bands[rtl], rtl) for rtl in (False, True)}
-        self.encoders = {rtl: PaletteEncoder(self.backgrounds[rtl], self.palette) for rtl in (False, True)}
+        backgrounds = {rtl: _background(plate, self.bands[rtl], rtl) for rtl in (False, True)}
+        self.encoders = {rtl: PaletteEncoder(backgrounds[rtl], self.palette) for rtl in (False, True)}
+        # Drawn over and over, card after card: a fresh picture each time would cost the system more (page
+        # faults) than the drawing. Outside its bands a card is never touched.
+        self._cards = backgrounds
+        self._blanks = {band: band.blank() for bands in self.bands.values() for band in bands}
+        self._scratch = {band: band.blank() for bands in self.bands.values() for band in bands}
         self._kept: dict[tuple, Picture] = {}
 
     def draw(self, text: CardText) -> bytes:
         """The card as PNG bytes."""
-        return self.encoders[text.rtl].encode(self.indices(text))
+        return self.encoders[text.rtl].encode(self._paint(text))
 
     def image(self, text: CardText):
         """The card as a palette image (what `draw` encodes)."""
-        card = self.indices(text)
+        card = self._paint(text).copy()
         card.putpalette(self.palette)             # the indices become a palette image, pixels untouched
         return card
 
-    def indices(self, text: CardText):
-        """The card as an "L" image of palette indices."""
+    def _paint(self, text: CardText):
+        """The card as an "L" image of palette indices: the painter's own, until it paints the next card."""
         bold, regular = self.setters[text.rtl]
         label_band, title_band, footer_band = self.bands[text.rtl]
-        card = self.backgrounds[text.rtl].copy()
+        card = self._cards[text.rtl]
         room = CARD_SIZE[0] - 2 * MARGIN
 
+        label = self._blanks[label_band]
         if text.category:
             label_room = room - (self.logo_width + LOGO_GAP if self.logo_width else 0)
-            label = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, label_room)
-            card.paste(self._kept_line(label_band, bold, 72, label, 32), label_band.box)
+            line = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, label_room)
+            label = self._kept_line(label_band, bold, 72, line, 32)
+        card.paste(label, label_band.box)
 
         title = drawable(clip(text.title), bold.font(TITLE_SIZES[0])) or clip(text.site)
         size, lines = fit_title(title, bold, room, TITLE_BOTTOM - TITLE_TOP)
         line_height = round(size * LINE_HEIGHT)
         top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - line_height * len(lines)) // 2
-        band = title_band.blank()
+        band = self._scratch[title_band]
+        band.paste(self._blanks[title_band])
         for number, line in enumerate(lines):
             title_band.draw(band, bold, top + number * line_height, line, size)
         card.paste(band, title_band.box)
 
         date_width = regular.length(text.date, 30)
         site = fit_line(drawable(clip(text.site), bold.font(30)), bold, 30, room - date_width - 40)
-        band = self._kept_line(footer_band, bold, 552, site, 30).copy()    # the reader starts with the site
+        band = self._scratch[footer_band]
+        band.paste(self._kept_line(footer_band, bold, 552, site, 30))     # the reader starts with the site
         footer_band.draw(band, regular, 552, text.date, 30, reading_start=False)   # the date as given, at the end
         card.paste(band, footer_band.box)
         return card

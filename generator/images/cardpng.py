@@ -27,7 +27,8 @@ class PaletteEncoder:
     def __init__(self, background, palette: list[int]):
         width, height = self.size = background.size
         self.row = width + 1                                      # the filter type, then the pixels
-        self.background = scanlines(background)
+        self._framed = framed(background)         # pictures are pasted into it (a fresh one would cost more)
+        self.background = self._framed.tobytes()
         header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)     # 8 bits, palette, no interlace
         self.head = SIGNATURE + chunk(b"IHDR", header) + chunk(b"PLTE", bytes(palette))
         self._runs: dict[tuple[int, int], tuple[bytes, int]] = {}    # background rows → (deflate, adler-32)
@@ -36,16 +37,21 @@ class PaletteEncoder:
         """The PNG of `picture` (an "L" image of palette indices, the background's size)."""
         if picture.size != self.size:
             raise ValueError(f"a {picture.size} picture for an encoder of {self.size}")
-        data = scanlines(picture)
+        self._framed.paste(picture, (1, 0))
+        data = self._framed.tobytes()
         pieces, adler = [ZLIB_HEADER], 1
+        # One compressor for the card's own rows (a new one costs more than compressing a few rows): a full
+        # flush after each run leaves nothing for the next run to refer back to.
+        compressor = zlib.compressobj(ROWS_LEVEL, zlib.DEFLATED, -15)
         for start, end, plain in self._runs_of(data):
             if plain:
                 piece, piece_adler = self._background_run(start, end)
+                pieces.append(piece)
+                adler = adler32_combine(adler, piece_adler, (end - start) * self.row)
             else:
                 raw = data[start * self.row:end * self.row]
-                piece, piece_adler = deflate_piece(raw, ROWS_LEVEL), zlib.adler32(raw)
-            pieces.append(piece)
-            adler = adler32_combine(adler, piece_adler, (end - start) * self.row)
+                pieces += [compressor.compress(raw), compressor.flush(zlib.Z_FULL_FLUSH)]
+                adler = zlib.adler32(raw, adler)
         pieces += [FINAL_BLOCK, struct.pack(">I", adler)]
         return self.head + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b"")
 
@@ -74,19 +80,19 @@ class PaletteEncoder:
         return self._runs[start, end]
 
 
-def scanlines(picture) -> bytes:
-    """The picture's rows as PNG stores them unfiltered: each after a 0 byte (a column of zeros on the left)."""
+def framed(picture):
+    """The picture beside a column of zeros: its bytes are its rows as PNG stores them unfiltered."""
     from PIL import Image
     width, height = picture.size
-    framed = Image.new("L", (width + 1, height), 0)
-    framed.paste(picture, (1, 0))
-    return framed.tobytes()
+    frame = Image.new("L", (width + 1, height), 0)
+    frame.paste(picture, (1, 0))
+    return frame
 
 
 def deflate_piece(raw: bytes, level: int) -> bytes:
     """Deflate blocks of `raw` that end byte-aligned and refer to nothing before them, none of them the last."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return compressor.compress(raw) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
