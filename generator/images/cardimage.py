@@ -139,9 +139,13 @@ class CardPainter:
 
     def image(self, text: CardText):
         """The card as a palette image (what `draw` encodes)."""
-        card = self._paint(text).copy()
+        card = self.indices(text)
         card.putpalette(self.palette)             # the indices become a palette image, pixels untouched
         return card
+
+    def indices(self, text: CardText):
+        """The card as an "L" image of palette indices (what the encoder takes)."""
+        return self._paint(text).copy()
 
     def _paint(self, text: CardText):
         """The card as an "L" image of palette indices: the painter's own, until it paints the next card."""
