@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_HEADER = b"\x78\x01"           # deflate with a 32 KiB window; the level field is only a hint
@@ -18,17 +19,24 @@ FINAL_BLOCK = b"\x03\x00"           # an empty last block (fixed Huffman codes):
 ROWS_LEVEL = 2                      # zlib level for a card's own rows: see benchmarks/README.md
 BACKGROUND_LEVEL = 9                # for the background's runs, compressed once per painter
 ADLER_BASE = 65521
-COMPARED_ROWS = 16                  # rows compared with the background's at once
+COMPARED_ROWS = 32                  # rows read and compared with the background's at once
 
 
 class PaletteEncoder:
-    """Writes 8-bit palette PNGs of pictures the size of `background` (an "L" image of palette indices)."""
+    """Writes 8-bit palette PNGs of pictures the size of `background` (an "L" image of palette indices).
+
+    A card is read a block of rows at a time, never as a whole: a fresh buffer of the card's size on every
+    card costs more in page faults than the compressing.
+    """
 
     def __init__(self, background, palette: list[int]):
         width, height = self.size = background.size
         self.row = width + 1                                      # the filter type, then the pixels
         self._framed = framed(background)         # pictures are pasted into it (a fresh one would cost more)
-        self.background = self._framed.tobytes()
+        data = self._framed.tobytes()
+        self._rows = [data[y * self.row:(y + 1) * self.row] for y in range(height)]
+        self._blocks = [data[top * self.row:min(top + COMPARED_ROWS, height) * self.row]
+                        for top in range(0, height, COMPARED_ROWS)]
         header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)     # 8 bits, palette, no interlace
         self.head = SIGNATURE + chunk(b"IHDR", header) + chunk(b"PLTE", bytes(palette))
         self._runs: dict[tuple[int, int], tuple[bytes, int]] = {}    # background rows → (deflate, adler-32)
@@ -38,46 +46,56 @@ class PaletteEncoder:
         if picture.size != self.size:
             raise ValueError(f"a {picture.size} picture for an encoder of {self.size}")
         self._framed.paste(picture, (1, 0))
-        data = self._framed.tobytes()
         pieces, adler = [ZLIB_HEADER], 1
         # One compressor for the card's own rows (a new one costs more than compressing a few rows): a full
-        # flush after each run leaves nothing for the next run to refer back to.
+        # flush before each run of background rows leaves nothing after it to refer back past them.
         compressor = zlib.compressobj(ROWS_LEVEL, zlib.DEFLATED, -15)
-        for start, end, plain in self._runs_of(data):
-            if plain:
-                piece, piece_adler = self._background_run(start, end)
-                pieces.append(piece)
-                adler = adler32_combine(adler, piece_adler, (end - start) * self.row)
-            else:
-                raw = data[start * self.row:end * self.row]
-                pieces += [compressor.compress(raw), compressor.flush(zlib.Z_FULL_FLUSH)]
-                adler = zlib.adler32(raw, adler)
+        pending, plain_from = False, None
+        for start, data in self._changes():
+            if data is None:
+                if pending:
+                    pieces.append(compressor.flush(zlib.Z_FULL_FLUSH))
+                    pending = False
+                plain_from = start if plain_from is None else plain_from
+                continue
+            if plain_from is not None:
+                adler = self._add_background(pieces, adler, plain_from, start)
+                plain_from = None
+            pieces.append(compressor.compress(data))
+            adler, pending = zlib.adler32(data, adler), True
+        if pending:
+            pieces.append(compressor.flush(zlib.Z_FULL_FLUSH))
+        if plain_from is not None:
+            adler = self._add_background(pieces, adler, plain_from, self.size[1])
         pieces += [FINAL_BLOCK, struct.pack(">I", adler)]
         return self.head + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b"")
 
-    def _runs_of(self, data: bytes) -> list[tuple[int, int, bool]]:
-        """(first row, row after the last, whether they are the background's) for runs of rows: compared a
-        block of rows at a time, and row by row only in blocks that differ."""
-        height, size, background = self.size[1], self.row, self.background
-        plain: list[bool] = []
-        for block in range(0, height, COMPARED_ROWS):
-            rows = range(block, min(block + COMPARED_ROWS, height))
-            if data[block * size:rows[-1] * size + size] == background[block * size:rows[-1] * size + size]:
-                plain += [True] * len(rows)
-            else:
-                plain += [data[y * size:(y + 1) * size] == background[y * size:(y + 1) * size] for y in rows]
-        runs, start = [], 0
-        for y in range(1, height + 1):
-            if y == height or plain[y] != plain[start]:
-                runs.append((start, y, plain[start]))
-                start = y
-        return runs
+    def _changes(self) -> Iterator[tuple[int, bytes | None]]:
+        """Runs of rows in order, as (their first row, their scanlines or None where they are the
+        background's): compared a block of rows at a time, row by row only in a block that differs."""
+        width, height = self._framed.size
+        size = self.row
+        for number, top in enumerate(range(0, height, COMPARED_ROWS)):
+            bottom = min(top + COMPARED_ROWS, height)
+            block = self._framed.crop((0, top, width, bottom)).tobytes()
+            if block == self._blocks[number]:
+                yield top, None
+                continue
+            plain = [block[(y - top) * size:(y - top + 1) * size] == self._rows[y] for y in range(top, bottom)]
+            start = top
+            for y in range(top + 1, bottom + 1):
+                if y == bottom or plain[y - top] != plain[start - top]:
+                    yield start, None if plain[start - top] else block[(start - top) * size:(y - top) * size]
+                    start = y
 
-    def _background_run(self, start: int, end: int) -> tuple[bytes, int]:
+    def _add_background(self, pieces: list[bytes], adler: int, start: int, end: int) -> int:
+        """Splice in the background's rows start…end (compressed once), and return the checksum with them."""
         if (start, end) not in self._runs:
-            raw = self.background[start * self.row:end * self.row]
+            raw = b"".join(self._rows[start:end])
             self._runs[start, end] = deflate_piece(raw, BACKGROUND_LEVEL), zlib.adler32(raw)
-        return self._runs[start, end]
+        piece, piece_adler = self._runs[start, end]
+        pieces.append(piece)
+        return adler32_combine(adler, piece_adler, (end - start) * self.row)
 
 
 def framed(picture):
