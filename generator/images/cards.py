@@ -25,7 +25,7 @@ from ..model import Explainer
 from ..problems import Place
 from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
-from . import cardimage
+from . import cardimage, cardpng
 from .cardimage import CardPainter, CardText, Fonts, find_fonts, has_bidi_layout
 
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
@@ -174,7 +174,7 @@ def cache_key(text: CardText, version: str) -> str:
 def _code_version(fonts: Fonts, bidi: bool) -> str:
     """What changes every card's pixels: fonts, the drawing code, Pillow and its text layout."""
     import PIL
-    code = hashlib.sha256(Path(cardimage.__file__).read_bytes()).hexdigest()
+    code = hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in (cardimage, cardpng))).hexdigest()
     return f"{__version__}/{PIL.__version__}/{bidi}/{fonts.digest()}/{code}"
 
 
