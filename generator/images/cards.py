@@ -174,7 +174,8 @@ def cache_key(text: CardText, version: str) -> str:
 def _code_version(fonts: Fonts, bidi: bool) -> str:
     """What changes every card's pixels: fonts, the drawing code, Pillow and its text layout."""
     import PIL
-    code = hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in (cardimage, cardpng))).hexdigest()
+    drawing = (Path(cardimage.__file__), Path(cardpng.__file__))
+    code = hashlib.sha256(b"".join(path.read_bytes() for path in drawing)).hexdigest()
     return f"{__version__}/{PIL.__version__}/{bidi}/{fonts.digest()}/{code}"
 
 
