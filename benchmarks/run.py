@@ -15,6 +15,10 @@ measured in the same run, so ratios compare like with like on a noisy machine.
 With --base CHECKOUT (another checkout of explainer, e.g. main before a change; its own .venv, or this one),
 cold builds of this checkout, of that one and of Hugo run in turn, run by run, and the ratios are taken run by
 run (the median of those): wall and CPU seconds (user + system of the build and its workers).
+A second table (--cases cards,check) compares like with like in the same run, wall and CPU seconds:
+  cold, absolute base_url   the corpus with base_url: https://example.org/ (every real site): feeds, sitemap,
+                            and a social card per explainer; against the same with social_cards: never
+  check                     explainer check of the corpus, against its cold build (the issue's target: ≤ 1)
 """
 from __future__ import annotations
 
@@ -52,15 +56,20 @@ def timed(bench, argv, cwd, runs: int, before=None) -> list[tuple[float, float, 
     return samples
 
 
+def make_corpus(work: Path, n: int, shared: Path) -> Path:
+    site = work / f"explainer-{n}"
+    if not (site / "content").is_dir():
+        subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
+                               "--format", "explainer", "--out", str(site)], stdout=subprocess.DEVNULL)
+    return site
+
+
 def median(samples, index: int) -> float:
     return statistics.median(s[index] for s in samples)
 
 
 def measure_explainer(bench, work: Path, n: int, runs: int, shared: Path) -> dict[str, list]:
-    site = work / f"explainer-{n}"
-    if not (site / "content").is_dir():
-        subprocess.check_call([sys.executable, str(shared / "bench" / "corpus.py"), "--n", str(n),
-                               "--format", "explainer", "--out", str(site)], stdout=subprocess.DEVNULL)
+    site = make_corpus(work, n, shared)
     content, out, cache = site / "content", site / "out", site / ".explainer-cache"
     env_cwd = REPO
 
@@ -80,6 +89,44 @@ def measure_explainer(bench, work: Path, n: int, runs: int, shared: Path) -> dic
     results["one-edit"] = timed(bench, explainer_cmd(content, out), env_cwd, runs, edit)
     story.write_text(original, encoding="utf-8")
     return results
+
+
+def site_variant(site: Path, name: str, settings: str) -> Path:
+    """A copy of a generated site whose site.yml has other settings (made once, reused)."""
+    variant = site.with_name(f"{site.name}-{name}")
+    if not (variant / "content").is_dir():
+        shutil.copytree(site / "content", variant / "content")
+        (variant / "content" / "site.yml").write_text(f'title: "Explainers"\n{settings}', encoding="utf-8")
+    return variant
+
+
+def measure_cases(bench, work: Path, n: int, runs: int) -> dict[str, list]:
+    """Cold builds with an absolute base_url with and without social cards, and check against a cold build
+    (measure_explainer made the site)."""
+    site = work / f"explainer-{n}"
+    absolute = 'base_url: "https://example.org/"\n'
+    cards = site_variant(site, "absolute", absolute)
+    no_cards = site_variant(site, "absolute-no-cards", absolute + "social_cards: never\n")
+
+    def cold(variant: Path):
+        out = variant / "out"
+        return timed(bench, explainer_cmd(variant / "content", out, "--no-cache"), REPO, runs,
+                     lambda _: shutil.rmtree(out, ignore_errors=True))
+
+    return {"cold": cold(site), "cards": cold(cards), "no-cards": cold(no_cards),
+            "check": timed(bench, [sys.executable, "-m", "generator", "check", "--content", str(site / "content")],
+                           REPO, runs)}
+
+
+def print_cases(n: int, cases: dict[str, list]) -> None:
+    def both(key: str) -> str:
+        return f"{median(cases[key], 0):.2f} / {median(cases[key], 1):.2f}"
+
+    def ratios(a: str, b: str) -> str:
+        return f"{median(cases[a], 0) / median(cases[b], 0):.2f} / {median(cases[a], 1) / median(cases[b], 1):.2f}"
+
+    print(f"| {n} | {both('cold')} | {both('no-cards')} | {both('cards')} | {ratios('cards', 'no-cards')} | "
+          f"{both('check')} | {ratios('check', 'cold')} |", flush=True)
 
 
 def measure_peer(bench, peer: str, work: Path, n: int, runs: int, shared: Path):
@@ -142,6 +189,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--peers", default="hugo,pelican,mkdocsnav,eleventy",
                         help="peers to measure when installed (hugo,pelican,mkdocs,mkdocsnav,eleventy,jekyll)")
+    parser.add_argument("--cases", default="builds,cards,check",
+                        help="builds (the table against the peers), cards,check (the second table)")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK", "/tmp/explainer-bench")))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared",
                         help="the shared folder with bench/corpus.py and bench/peers/ (default ../shared)")
@@ -155,10 +204,16 @@ def main() -> None:
             measure_cold_against(bench, args.work, n, args.runs, args.shared, args.base.resolve())
         return
 
+    cases = set(args.cases.split(","))
+    sizes = [int(size) for size in args.sizes.split(",")]
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs} runs\n")
-    print("| N | tool | cold s | warm s | one-edit s | peak MiB | cold ÷ Hugo | warm ÷ Hugo cold | edit ÷ Hugo cold |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n in (int(s) for s in args.sizes.split(",")):
+    if "builds" in cases:
+        print("| N | tool | cold s | warm s | one-edit s | peak MiB | cold ÷ Hugo | warm ÷ Hugo cold | "
+              "edit ÷ Hugo cold |")
+        print("|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        if "builds" not in cases:
+            break
         peers = {p: measure_peer(bench, p, args.work, n, args.runs, args.shared)
                  for p in args.peers.split(",") if p in bench.PEERS and bench.available(p)}
         ours = measure_explainer(bench, args.work, n, args.runs, args.shared)
@@ -174,7 +229,14 @@ def main() -> None:
         for peer, samples in peers.items():
             wall = median(samples, 0)
             print(f"| {n} | {peer} | {wall:.2f} | | | {median(samples, 2):.0f} | {ratio(wall)} | | |", flush=True)
-
+    if cases & {"cards", "check"}:
+        print("\nwall s / CPU s (CPU: every process of the run, workers included)\n")
+        print("| N | cold, base_url / | cold, absolute base_url, social_cards: never | cold, absolute base_url, "
+              "cards | cards ÷ no cards | check | check ÷ cold |")
+        print("|---|---|---|---|---|---|---|")
+        for n in sizes:
+            make_corpus(args.work, n, args.shared)
+            print_cases(n, measure_cases(bench, args.work, n, args.runs))
 
 if __name__ == "__main__":
     main()

@@ -12,8 +12,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..render.seo import CARD_SIZE
+from .cardpng import PaletteEncoder
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as Picture
 
 PACKAGED_FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT, BOLD_FONT = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
@@ -33,8 +38,6 @@ TITLE_SIZES = range(84, 38, -4)          # largest first; the first size at whic
 # (about 7 lines of 45), so a pasted novel costs no more than a long headline.
 DRAWN_LIMIT = 400
 LINE_HEIGHT = 1.18
-PNG_COMPRESSION = 5        # zlib level 9 takes ten times as long for 12% fewer bytes
-PALETTE_STEPS = 64         # shades from the background to each colour: smooth antialiasing in a 256-colour PNG
 _PRESENTATION = re.compile("[\ufe0e\ufe0f]")   # emoji/text variation selectors
 
 
@@ -92,96 +95,215 @@ class Typesetter:
         return text if self.bidi or not self.rtl else visual_order(text)
 
     def length(self, text: str, size: int) -> float:
-        return self.font(size).getlength(self.visual(text), **self._direction())
+        return self.font(size).getlength(self.visual(text), **self.direction())
 
-    def draw(self, canvas, x_start: int, x_end: int, y: int, text: str, size: int, fill) -> None:
-        """Draw one line from the reading start: the left edge, or the right edge for right-to-left text."""
-        anchor, x = ("ra", x_end) if self.rtl else ("la", x_start)
-        canvas.text((x, y), self.visual(text), font=self.font(size), fill=fill, anchor=anchor,
-                    **self._direction())
-
-    def _direction(self) -> dict:
+    def direction(self) -> dict:
         return {"direction": "rtl" if self.rtl else "ltr"} if self.bidi else {}
 
 
 def draw_card(text: CardText, fonts: Fonts, bidi: bool, logo: bytes | None = None) -> bytes:
-    """The card as PNG bytes; the site's logo (the bytes of a checked picture), when given, at the top."""
-    from PIL import Image, ImageDraw
-    width, _ = CARD_SIZE
-    image = Image.new("RGB", CARD_SIZE, BACKGROUND)
-    canvas = ImageDraw.Draw(image)
-    bold, regular = Typesetter(fonts.bold, text.rtl, bidi), Typesetter(fonts.regular, text.rtl, bidi)
-    left, right = MARGIN, width - MARGIN
-    canvas.rectangle((0, 0, width, 12), fill=ACCENT)
-    logo_width = _draw_logo(image, logo, text.rtl) if logo else 0
-    label_room = right - left - (logo_width + LOGO_GAP if logo_width else 0)
-
-    if text.category:
-        label = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, label_room)
-        bold.draw(canvas, left, right, 72, label, 32, ACCENT)
-
-    title = drawable(clip(text.title), bold.font(TITLE_SIZES[0])) or clip(text.site)
-    size, lines = fit_title(title, bold, right - left, TITLE_BOTTOM - TITLE_TOP)
-    line_height = round(size * LINE_HEIGHT)
-    top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - line_height * len(lines)) // 2
-    for number, line in enumerate(lines):
-        bold.draw(canvas, left, right, top + number * line_height, line, size, TITLE_COLOUR)
-
-    canvas.rectangle((left, 520, right, 522), fill=RULE)
-    date_width = regular.length(text.date, 30)
-    site = fit_line(drawable(clip(text.site), bold.font(30)), bold, 30, right - left - date_width - 40)
-    bold.draw(canvas, left, right, 552, site, 30, MUTED)       # where the reader starts: mirrored for RTL
-    date_at, anchor = ((left, 552), "la") if text.rtl else ((right, 552), "ra")
-    canvas.text(date_at, text.date, font=regular.font(30), fill=MUTED, anchor=anchor)
-
-    out = io.BytesIO()
-    if logo:        # the logo's own colours: no palette of the card's would keep them
-        image.save(out, format="PNG", compress_level=PNG_COMPRESSION)
-        return out.getvalue()
-    # A fixed palette of the card's own colours: a third of the RGB file's size, and quicker to compress.
-    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG",
-                                                                       compress_level=PNG_COMPRESSION)
-    return out.getvalue()
+    """One card as PNG bytes (a build draws many with one `CardPainter`)."""
+    return CardPainter(fonts, bidi, logo).draw(text)
 
 
+class CardPainter:
+    """Draws the cards of one site: what every card shares is made once, each card then draws only its text.
+
+    Made once: the fonts (each size loaded once), the palette, and for each direction the background with
+    the accent bar, the rule and the logo on its plate, and its encoder (which compresses the background's
+    rows once: see cardpng). Kept as they are drawn: a category's label and the site's name, which many
+    cards repeat. A card is drawn straight in palette indices, so there is no RGB picture to quantise: text
+    of one colour is drawn in its own band of the card (`Band`). A build makes one painter (one per chunk of
+    cards in a worker process); nothing is global.
+    """
+
+    def __init__(self, fonts: Fonts, bidi: bool, logo: bytes | None = None):
+        self.setters = {rtl: (Typesetter(fonts.bold, rtl, bidi), Typesetter(fonts.regular, rtl, bidi))
+                        for rtl in (False, True)}
+        plate = _logo_plate(logo) if logo else None
+        self.palette = _palette(plate.colours if plate else [])
+        self.logo_width = plate.image.width if plate else 0
+        self.bands = {rtl: _bands(self.logo_width, rtl) for rtl in (False, True)}
+        backgrounds = {rtl: _background(plate, self.bands[rtl], rtl) for rtl in (False, True)}
+        self.encoders = {rtl: PaletteEncoder(backgrounds[rtl], self.palette) for rtl in (False, True)}
+        # Drawn over and over, card after card: a fresh picture each time would cost the system more (page
+        # faults) than the drawing. Outside its bands a card is never touched.
+        self._cards = backgrounds
+        self._blanks = {band: band.blank() for bands in self.bands.values() for band in bands}
+        self._scratch = {band: band.blank() for bands in self.bands.values() for band in bands}
+        self._kept: dict[tuple, Picture] = {}
+
+    def draw(self, text: CardText) -> bytes:
+        """The card as PNG bytes."""
+        return self.encoders[text.rtl].encode(self._paint(text))
+
+    def image(self, text: CardText):
+        """The card as a palette image (what `draw` encodes)."""
+        card = self.indices(text)
+        card.putpalette(self.palette)             # the indices become a palette image, pixels untouched
+        return card
+
+    def indices(self, text: CardText):
+        """The card as an "L" image of palette indices (what the encoder takes)."""
+        return self._paint(text).copy()
+
+    def _paint(self, text: CardText):
+        """The card as an "L" image of palette indices: the painter's own, until it paints the next card."""
+        bold, regular = self.setters[text.rtl]
+        label_band, title_band, footer_band = self.bands[text.rtl]
+        card = self._cards[text.rtl]
+        room = CARD_SIZE[0] - 2 * MARGIN
+
+        label = self._blanks[label_band]
+        if text.category:
+            label_room = room - (self.logo_width + LOGO_GAP if self.logo_width else 0)
+            line = fit_line(drawable(clip(text.category).upper(), bold.font(32)), bold, 32, label_room)
+            label = self._kept_line(label_band, bold, 72, line, 32)
+        card.paste(label, label_band.box)
+
+        title = drawable(clip(text.title), bold.font(TITLE_SIZES[0])) or clip(text.site)
+        size, lines = fit_title(title, bold, room, TITLE_BOTTOM - TITLE_TOP)
+        line_height = round(size * LINE_HEIGHT)
+        top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - line_height * len(lines)) // 2
+        band = self._scratch[title_band]
+        band.paste(self._blanks[title_band])
+        for number, line in enumerate(lines):
+            title_band.draw(band, bold, top + number * line_height, line, size)
+        card.paste(band, title_band.box)
+
+        date_width = regular.length(text.date, 30)
+        site = fit_line(drawable(clip(text.site), bold.font(30)), bold, 30, room - date_width - 40)
+        band = self._scratch[footer_band]
+        band.paste(self._kept_line(footer_band, bold, 552, site, 30))     # the reader starts with the site
+        footer_band.draw(band, regular, 552, text.date, 30, reading_start=False)   # the date as given, at the end
+        card.paste(band, footer_band.box)
+        return card
+
+    def _kept_line(self, band: Band, setter: Typesetter, y: int, text: str, size: int):
+        """`band` with one line drawn, kept for the next card that has it (up to KEPT_LINES of them)."""
+        key = (band, setter.path, setter.rtl, y, text, size)
+        image = self._kept.get(key)
+        if image is None:
+            image = band.blank()
+            band.draw(image, setter, y, text, size)
+            if len(self._kept) < KEPT_LINES:
+                self._kept[key] = image
+        return image
+
+
+@dataclass(frozen=True)
+class Band:
+    """A rectangle of the card where text of one colour is drawn, and clipped: filled with the first index of
+    the colour's ramp (the background's colour again), it takes the ramp's last index as ink, so that
+    Pillow's antialiasing, which blends the two, lands on the ramp's shades."""
+    box: tuple[int, int, int, int]
+    colour: tuple[int, int, int]
+
+    def blank(self):
+        from PIL import Image
+        left, top, right, bottom = self.box
+        return Image.new("L", (right - left, bottom - top), _ramp_first(self.colour))
+
+    def draw(self, image, setter: Typesetter, y: int, text: str, size: int, reading_start: bool = True) -> None:
+        """One line from the reading start (the left margin, the right one for RTL text), or from the other
+        end; `y` is the card's, the top of the line."""
+        from PIL import ImageDraw
+        anchor, x = ("ra", CARD_SIZE[0] - MARGIN) if setter.rtl == reading_start else ("la", MARGIN)
+        visual, options = (setter.visual(text), setter.direction()) if reading_start else (text, {})
+        ImageDraw.Draw(image).text((x - self.box[0], y - self.box[1]), visual, font=setter.font(size),
+                                   fill=_ramp_first(self.colour) + RAMP_STEPS, anchor=anchor, **options)
+
+
+KEPT_LINES = 64            # lines a painter keeps drawn (labels, site names): about 140 kB each
+RAMP_STEPS = 64            # shades from the background to each text colour: smooth antialiasing
+RAMPED = (TITLE_COLOUR, ACCENT, MUTED)    # each with RAMP_STEPS + 1 entries, from the background's colour
+RULE_INDEX = 1 + len(RAMPED) * (RAMP_STEPS + 1)   # index 0 is the background, then the ramps, then the rule
+LOGO_FIRST = RULE_INDEX + 1
+LOGO_COLOURS = 256 - LOGO_FIRST     # the logo plate's own colours (dithered down to them if it has more)
 LOGO_BOX = (280, 64)       # the logo fits in this, on a white plate with LOGO_PADDING around it
 LOGO_PADDING = 12
 LOGO_GAP = 32
 LOGO_TOP = 48
+ACCENT_BAR = 13            # rows
+RULE_TOP, RULE_BOTTOM = 520, 523
 
 
-def _draw_logo(card, data: bytes, rtl: bool) -> int:
-    """Paste the logo in the top corner where the reader does not start (right, or left for RTL text);
-    returns the width it takes."""
+def _ramp_first(colour: tuple[int, int, int]) -> int:
+    return 1 + RAMPED.index(colour) * (RAMP_STEPS + 1)
+
+
+def _palette(logo_colours: list[tuple[int, int, int]]) -> list[int]:
+    entries = list(BACKGROUND)
+    for colour in RAMPED:
+        for step in range(RAMP_STEPS + 1):
+            entries += [round(b + (c - b) * step / RAMP_STEPS) for b, c in zip(BACKGROUND, colour)]
+    entries += RULE
+    for colour in logo_colours:
+        entries += colour
+    return entries
+
+
+def _bands(logo_width: int, rtl: bool) -> tuple[Band, Band, Band]:
+    """Where the label, the title and the footer may draw: the label beside the logo, the title below it,
+    the footer below the rule; each with room to spare around its text."""
+    width, height = CARD_SIZE
+    title_top = LOGO_TOP + LOGO_BOX[1] + 2 * LOGO_PADDING     # below the logo's plate, whatever its height
+    beside_logo = width - MARGIN - logo_width - LOGO_GAP // 2 if logo_width else width
+    label = (width - beside_logo, ACCENT_BAR, width, title_top) if rtl else (0, ACCENT_BAR, beside_logo, title_top)
+    return Band(label, ACCENT), Band((0, title_top, width, RULE_TOP), TITLE_COLOUR), \
+        Band((0, RULE_BOTTOM, width, height), MUTED)
+
+
+def _background(plate: LogoPlate | None, bands: tuple[Band, ...], rtl: bool):
+    """What every card of one direction shows: the background, the accent bar, the rule, the logo in the top
+    corner where the reader does not start (right, or left for RTL text), and the empty text bands."""
+    from PIL import Image
+    width, _ = CARD_SIZE
+    card = Image.new("L", CARD_SIZE, 0)
+    card.paste(_ramp_first(ACCENT) + RAMP_STEPS, (0, 0, width, ACCENT_BAR))
+    card.paste(RULE_INDEX, (MARGIN, RULE_TOP, width - MARGIN + 1, RULE_BOTTOM))
+    for band in bands:
+        card.paste(band.blank(), band.box)
+    if plate:
+        x = MARGIN if rtl else width - MARGIN - plate.image.width
+        card.paste(plate.image, (x, LOGO_TOP))
+    return card
+
+
+@dataclass(frozen=True)
+class LogoPlate:
+    image: Picture                       # "L": palette indices from LOGO_FIRST on
+    colours: list[tuple[int, int, int]]  # the palette entries they stand for
+
+
+def _logo_plate(data: bytes) -> LogoPlate:
+    """The logo on its white plate, as palette indices of its own colours (at most LOGO_COLOURS of them)."""
     from PIL import Image, ImageOps
     with Image.open(io.BytesIO(data)) as picture:
         logo = (ImageOps.exif_transpose(picture) or picture).convert("RGBA")
     scale = min(LOGO_BOX[0] / logo.width, LOGO_BOX[1] / logo.height, 1.0)
     size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
     logo = logo.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
-    plate = (size[0] + 2 * LOGO_PADDING, size[1] + 2 * LOGO_PADDING)
-    width = CARD_SIZE[0]
-    x = MARGIN if rtl else width - MARGIN - plate[0]
-    card.paste((255, 255, 255), (x, LOGO_TOP, x + plate[0], LOGO_TOP + plate[1]))
-    card.paste(logo, (x + LOGO_PADDING, LOGO_TOP + LOGO_PADDING), logo)
-    return plate[0]
+    plate = Image.new("RGB", (size[0] + 2 * LOGO_PADDING, size[1] + 2 * LOGO_PADDING), (255, 255, 255))
+    plate.paste(logo, (LOGO_PADDING, LOGO_PADDING), logo)
+    counted = plate.getcolors(LOGO_COLOURS)
+    if counted is None:      # more colours than the palette has room for: the nearest ones, dithered
+        quantised = plate.quantize(LOGO_COLOURS, dither=Image.Dither.FLOYDSTEINBERG)
+        entries = (quantised.getpalette() or [])[:3 * LOGO_COLOURS]
+        colours = [(entries[i], entries[i + 1], entries[i + 2]) for i in range(0, len(entries) - 2, 3)]
+    else:                    # every colour kept exactly
+        colours = sorted((colour[0], colour[1], colour[2]) for _, colour in counted)   # type: ignore[index]
+        exact = Image.new("P", (1, 1))
+        exact.putpalette([channel for colour in colours for channel in colour])
+        quantised = plate.quantize(palette=exact, dither=Image.Dither.NONE)
+    indices = Image.frombytes("L", plate.size, quantised.tobytes()).point(
+        [min(LOGO_FIRST + i, 255) for i in range(256)])
+    return LogoPlate(indices, colours)
 
 
 def clip(text: str) -> str:
     """At most DRAWN_LIMIT characters, ending in … when cut."""
     return text if len(text) <= DRAWN_LIMIT else text[:DRAWN_LIMIT - 1] + "\u2026"
-
-
-def _palette():
-    from PIL import Image
-    entries: list[int] = []
-    for colour in (TITLE_COLOUR, ACCENT, MUTED, RULE):
-        for step in range(PALETTE_STEPS):
-            share = step / (PALETTE_STEPS - 1)
-            entries += [round(b + (c - b) * share) for b, c in zip(BACKGROUND, colour)]
-    palette = Image.new("P", (1, 1))
-    palette.putpalette(entries)
-    return palette
 
 
 def fit_title(title: str, setter: Typesetter, width: int, height: int) -> tuple[int, list[str]]:
@@ -245,17 +367,22 @@ def fit_line(text: str, setter: Typesetter, size: int, width: float, force: bool
 
 def drawable(text: str, font) -> str:
     """`text` without the characters the font has no glyph for (emoji, mostly), which would draw as boxes."""
-    missing = font.getmask("\U0010fffd")           # a private-use character: the font's "no glyph" box
-    notdef = (missing.size, bytes(missing))
+    if text.isascii():             # every font has these; nothing to strip
+        return " ".join(text.split())
     known: dict[str, bool] = {}
+    notdef: list[tuple] = []     # the font's "no glyph" box, drawn only when a character needs checking
+
+    def mask_of(char: str) -> tuple:
+        mask = font.getmask(char)
+        return mask.size, bytes(mask)
 
     def has_glyph(char: str) -> bool:
         if char not in known:
             if char.isascii() or char.isspace() or unicodedata.category(char) in ("Mn", "Me", "Cf"):
                 known[char] = True
             else:
-                mask = font.getmask(char)
-                known[char] = (mask.size, bytes(mask)) != notdef
+                notdef[:] = notdef or [mask_of("\U0010fffd")]       # a private-use character
+                known[char] = mask_of(char) != notdef[0]
         return known[char]
 
     kept = "".join(c for c in _PRESENTATION.sub("", text) if has_glyph(c))

@@ -8,6 +8,7 @@ anything else is deleted and drawn again, so no damaged or foreign file is ever 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import struct
@@ -24,10 +25,11 @@ from ..model import Explainer
 from ..problems import Place
 from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
-from . import cardimage
-from .cardimage import CardText, Fonts, draw_card, find_fonts, has_bidi_layout
+from . import cardimage, cardpng
+from .cardimage import CardPainter, CardText, Fonts, find_fonts, has_bidi_layout
 
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
+CHUNKS_PER_WORKER = 4      # a chunk makes one painter; several per worker even out their lengths
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,12 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
                 to_draw[key] = text
             else:
                 found[key] = path
-    jobs = [(folder, key, text, fonts, bidi, logo) for key, text in to_draw.items()]
+    jobs = list(to_draw.items())
     workers = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and workers > 1:
-        found.update(_draw_in_pool(jobs, workers, start_method))
+        found.update(_draw_in_pool(Painting(folder, fonts, bidi, logo), jobs, workers, start_method))
     else:
-        found.update(_draw_job(job) for job in jobs)
+        found.update(_draw_chunk(Painting(folder, fonts, bidi, logo), jobs))
     files = {rel: found[key] for rel, key in keys.items()}
     _prune(folder, set(files.values()))
     drawn = len(to_draw)
@@ -93,17 +95,33 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
     return CardReport(dict(sorted(files.items())), drawn, warnings)
 
 
-def _draw_job(job: tuple[Path, str, CardText, Fonts, bool, bytes | None]) -> tuple[str, Path]:
-    folder, key, text, fonts, bidi, logo = job
-    data = draw_card(text, fonts, bidi, logo)
-    path = folder / f"{key}-{write.digest(data)}.png"
-    write.atomic_write(path, data)
-    return key, path
+@dataclass(frozen=True)
+class Painting:
+    """What a chunk of cards is drawn with, and where they go: all a worker process needs to draw them."""
+    folder: Path
+    fonts: Fonts
+    bidi: bool
+    logo: bytes | None
 
 
-def _draw_in_pool(jobs: list, workers: int, start_method: str | None) -> list[tuple[str, Path]]:
+def _draw_chunk(painting: Painting, jobs: list[tuple[str, CardText]]) -> list[tuple[str, Path]]:
+    """Draw cards with one painter (fonts and the shared background made once), each into its cache file."""
+    painter = CardPainter(painting.fonts, painting.bidi, painting.logo)
+    drawn = []
+    for key, text in jobs:
+        data = painter.draw(text)
+        path = painting.folder / f"{key}-{write.digest(data)}.png"
+        write.atomic_write(path, data)
+        drawn.append((key, path))
+    return drawn
+
+
+def _draw_in_pool(painting: Painting, jobs: list[tuple[str, CardText]], workers: int,
+                  start_method: str | None) -> list[tuple[str, Path]]:
+    size = max(PARALLEL_FROM // 2, -(-len(jobs) // (workers * CHUNKS_PER_WORKER)))
+    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
     with parallel.process_pool(workers, start_method) as pool:
-        return list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        return [drawn for chunk in pool.map(functools.partial(_draw_chunk, painting), chunks) for drawn in chunk]
 
 
 def _stored_cards(folder: Path) -> dict[str, list[Path]]:
@@ -156,7 +174,8 @@ def cache_key(text: CardText, version: str) -> str:
 def _code_version(fonts: Fonts, bidi: bool) -> str:
     """What changes every card's pixels: fonts, the drawing code, Pillow and its text layout."""
     import PIL
-    code = hashlib.sha256(Path(cardimage.__file__).read_bytes()).hexdigest()
+    drawing = (Path(cardimage.__file__), Path(cardpng.__file__))
+    code = hashlib.sha256(b"".join(path.read_bytes() for path in drawing)).hexdigest()
     return f"{__version__}/{PIL.__version__}/{bidi}/{fonts.digest()}/{code}"
 
 
