@@ -26,6 +26,7 @@ UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pag
 # Pagefind's Python client waits for ever if its service dies mid-answer: a bound far above any real index
 # (3,000 explainers take seconds).
 TIMEOUT = 900
+STOP_GRACE = 10.0     # seconds a stopped build waits for Pagefind's service to end (then it is left to die)
 
 
 @dataclass(frozen=True)
@@ -100,21 +101,32 @@ def _link_pages(pages: Iterable[tuple[str, Path]], site: Path) -> int:
 def _run_in_thread(coroutine) -> None:
     """Run a coroutine to its end in a thread of its own: the caller may be inside a running event loop (the
     preview server), and a Ctrl-C must stop the caller at once. The thread is a daemon, so it never keeps a
-    stopped build alive; Pagefind's service ends when its input closes with this process."""
+    stopped build alive. When the caller is stopped, the coroutine is cancelled and given STOP_GRACE seconds to
+    end Pagefind's service first, so that no Pagefind writes into the scratch folder once it is removed."""
     # Imported here, as Pagefind's own modules are: a build without search never loads them.
     import asyncio
 
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(coroutine)
     failure: list[BaseException] = []
 
     def run() -> None:
         try:
-            asyncio.run(coroutine)
+            loop.run_until_complete(task)
         except BaseException as err:   # handed to the caller, who raises it
             failure.append(err)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
     thread = threading.Thread(target=run, name="explainer-search", daemon=True)
     thread.start()
-    thread.join()
+    try:
+        thread.join()
+    except BaseException:              # stopped (Ctrl-C, SIGTERM): Pagefind's service ends on cancellation
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(timeout=STOP_GRACE)
+        raise
     if failure:
         raise failure[0]
 
