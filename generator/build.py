@@ -88,7 +88,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     inputs = digest_of(snap.key(key))
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
         return unchanged_report(record, config, laps)
-    state = session.state_for(config, key, store)
+    state = session.state_for(config, key, store, snap.paths())
     forced = outfolder.claim_output_folder(
         config.out_dir, lambda: made_here(config.out_dir, config.content_dir, state), force)
     forget_changed_output(state, config.out_dir)

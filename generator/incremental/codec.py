@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePath
@@ -98,9 +98,13 @@ def _items(value: Any, what: type) -> Any:
 
 
 def tuple_of(kind: Kind) -> Kind:
-    decode = kind.decode
-    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)],
-                lambda v: tuple([decode(x) for x in _items(v, list)]))
+    decode_item = kind.decode
+
+    def decode(value: Any) -> tuple:
+        if type(value) is not list:
+            raise CacheDataError(f"expected a list, found {type(value).__name__}")
+        return tuple([decode_item(x) for x in value]) if value else ()     # most of an explainer's are empty
+    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode)
 
 
 def row(*kinds: Kind) -> Kind:
@@ -316,6 +320,14 @@ def _places(memo: dict | None) -> tuple[Callable[[Kind], Kind], Kind, Kind, Kind
     return share, where, source, image
 
 
+def seed_paths(memo: dict, paths: Iterable[Path]) -> dict:
+    """`memo` holding these paths (a build's sources and bundles, already made by its scan) for
+    `explainer_kind` to decode equal ones to."""
+    for path in paths:
+        memo[(PATH.name, str(path))] = path
+    return memo
+
+
 def sidebars_kind(memo: dict | None = None) -> Kind:
     """An explainer's sidebar boxes, every item exactly (the build cache keeps them in files of their own)."""
     _, where, source, image = _places(memo)
@@ -331,7 +343,8 @@ def explainer_kind(body: Kind, memo: dict | None = None, sidebars: Kind | None =
     """Explainers whose body is stored as `body` says (the cache keeps bodies in files of their own), and
     their sidebars as `sidebars` says (by default, whole, in the explainer's record).
 
-    With a `memo`, equal paths, terms and sources decode to shared objects (they are all frozen).
+    With a `memo`, equal paths, terms and sources decode to shared objects (they are all frozen); a memo
+    seeded with `seed_paths` takes those paths as they are, without making them again.
     """
     share, where, _, image = _places(memo)
     path = share(PATH)

@@ -5,7 +5,7 @@ runs differs from its stamp and the next build redoes it; the output folders by 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,13 @@ class Snapshot:
     tree: content.SourceTree
     stamps: dict[Path, Stamp]      # explainer source → stamp of its files
     static_stamp: Stamp            # content files outside bundles
+
+    def paths(self) -> Iterator[Path]:
+        """The explainers' sources and bundle folders, as the scan made them."""
+        for _, source, bundle in self.tree.explainers:
+            yield source
+            if bundle is not None:
+                yield bundle
 
     def key(self, config_key: str) -> tuple:
         return (config_key, self.chain, self.theme_stamp, self.static_stamp,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +36,8 @@ class BuildState:
     # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
     # while the explainer stays the same object (most of them, in a build where one file changed).
     as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
+    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
+    stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
 
     def take_bodies(self, rebuilt: dict[Path, Explainer]) -> None:
         """Explainers loaded again (their cached body or sidebars were damaged): their body and sidebars
@@ -50,8 +53,9 @@ ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
 
 
-def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
-    """The state saved by the previous build; an empty one when there is none we can trust."""
+def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
+    """The state saved by the previous build; an empty one when there is none we can trust. `known_paths`
+    are paths the caller has made already (the scan's sources and bundles), taken for equal ones."""
     data = read_data(path, content_dir, out_dir)
     if data is None:
         return BuildState()
@@ -72,7 +76,8 @@ def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
     def sidebars_file(name: Any) -> tuple:
         return as_sidebars(StoredSidebars(bodies_dir, file_name(name)))
 
-    explainer_kind = codec.explainer_kind(codec.Kind("body file", str, body_file), memo={},
+    explainer_kind = codec.explainer_kind(codec.Kind("body file", str, body_file),
+                                          memo=codec.seed_paths({}, known_paths),
                                           sidebars=codec.Kind("sidebars file", str, sidebars_file))
     loaded_kind = codec.row(codec.STAMP, explainer_kind)
     try:
