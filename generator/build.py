@@ -185,7 +185,10 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
         writer.abort()
         raise
     state.manifest = report.manifest
-    state.folders = output_folders(out_dir, report.manifest)
+    # Written in place, the folders were checked before (session.forget_changed_output): only those it
+    # changed are stamped again.
+    state.folders = output_folders(out_dir, report.manifest, state.folders if writer.in_place else None,
+                                   report.changed_paths)
     return rendered, pages, indexed, report
 
 

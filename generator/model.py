@@ -438,6 +438,8 @@ class SiteImages:
     def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
         """Every published picture an explainer shows, each once: its hero, then its body's pictures in order,
         then its people's portraits (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        if explainer.image is None and not explainer.pictures and not explainer.portraits:
+            return ()                       # most explainers of a big archive: asked for each page's key
         paths = [explainer.image.url] if explainer.image else []
         found = [self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures])]
         found += [self.portraits.get(path) for path in dict.fromkeys(image.url for image in explainer.portraits)]

@@ -174,14 +174,15 @@ class SiteWriter:
         return entry if entry is not None and as_written(self.out_dir, rel, entry) else None
 
     def _reuse(self, rel: str, entry: Entry | None, data_digest: str = "") -> None:
-        old = self.out_dir / rel
-        if not self.in_place:
-            target = self.root / rel
-            self._mkdir(target.parent)
-            _link_or_copy(old, target)
-        if entry is None:
-            st = old.stat()
-            entry = (data_digest, st.st_size, st.st_mtime_ns)
+        if not self.in_place or entry is None:     # in place, a file the manifest describes stays as it is
+            old = self.out_dir / rel
+            if not self.in_place:
+                target = self.root / rel
+                self._mkdir(target.parent)
+                _link_or_copy(old, target)
+            if entry is None:
+                st = old.stat()
+                entry = (data_digest, st.st_size, st.st_mtime_ns)
         self.manifest[rel] = entry
         self.unchanged += 1
 

@@ -53,8 +53,8 @@ def discover(content_dir: Path) -> SourceTree:
     for entry, found in contentfiles.entries(content_dir, content_dir, errors, is_ignored):
         if entry.name == SITE_FILE:
             continue   # config.py reads it, and checks it the same way
-        if found == contentfiles.FOLDER and _bundle_index(entry, content_dir, errors):
-            add(entry.name, entry / BUNDLE_INDEX, entry)   # its other files are checked as it loads
+        if found == contentfiles.FOLDER and (index := _bundle_index(entry, content_dir, errors)):
+            add(entry.name, index, entry)   # its other files are checked as it loads
         elif found == contentfiles.FOLDER:
             for path in contentfiles.walk(entry, content_dir, errors, is_ignored):
                 if path.suffix == ".md":
@@ -77,20 +77,21 @@ def discover(content_dir: Path) -> SourceTree:
                       tuple(static))
 
 
-def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> bool:
-    """Whether `folder` is a page bundle: it holds an index.md that may be read (a link out of content/ is not)."""
+def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> Path | None:
+    """The index.md of `folder` when it is a page bundle: it holds an index.md that may be read (a link out of
+    content/ is not)."""
     index = folder / BUNDLE_INDEX
     try:
         mode = os.lstat(index).st_mode
     except OSError:
-        return False
+        return None
     if stat.S_ISREG(mode):
-        return True   # a plain file: what contentfiles.kind says, without its two more system calls
+        return index   # a plain file: what contentfiles.kind says, without its two more system calls
     try:
-        return contentfiles.kind(index, content_dir) == contentfiles.FILE
+        return index if contentfiles.kind(index, content_dir) == contentfiles.FILE else None
     except ContentError as err:
         errors.append(err)
-        return True   # a bundle, with an error: not a folder of static files
+        return index   # a bundle, with an error: not a folder of static files
 
 
 def is_ignored(path: Path | str) -> bool:
