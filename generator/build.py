@@ -27,7 +27,7 @@ from .incremental.stamps import output_folders
 from .incremental.state import BuildState, made_here
 from .incremental.store import open_for
 from .markdown.sections import Converter
-from .model import Body, Explainer
+from .model import Explainer
 from .render import seo, themes
 from .search import site as search
 from .selection import Selection, select
@@ -88,7 +88,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     inputs = digest_of(snap.key(key))
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
         return unchanged_report(record, config, laps)
-    state = session.state_for(config, key, store)
+    state = session.state_for(config, key, store, snap.paths())
     forced = outfolder.claim_output_folder(
         config.out_dir, lambda: made_here(config.out_dir, config.content_dir, state), force)
     forget_changed_output(state, config.out_dir)
@@ -107,13 +107,13 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                              session.cards_folder(opened, config.out_dir), start_method, images.logo_bytes())
     laps("cards")
     theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
-    bodies = BodyStore(functools.partial(_convert_again, config, converter))
+    bodies = BodyStore(functools.partial(_load_again, config, converter))
     site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
                            session.related, images.plan)
     rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
                                                   everything, in_place=not (everything or forced), laps=laps,
                                                   search_index=search_index, images=images)
-    state.take_bodies(bodies.rebuilt)               # cached bodies found damaged, converted again
+    state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
     if store:                                                                        # save
@@ -185,7 +185,10 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
         writer.abort()
         raise
     state.manifest = report.manifest
-    state.folders = output_folders(out_dir, report.manifest)
+    # Written in place, the folders were checked before (session.forget_changed_output): only those it
+    # changed are stamped again.
+    state.folders = output_folders(out_dir, report.manifest, state.folders if writer.in_place else None,
+                                   report.changed_paths)
     return rendered, pages, indexed, report
 
 
@@ -208,9 +211,9 @@ def _scheduled(summary: Summary) -> Scheduled | None:
     return Scheduled(summary.next_slug, summary.next_date) if summary.next_slug and summary.next_date else None
 
 
-def _convert_again(config: SiteConfig, converter: Converter, explainer: Explainer) -> Body:
-    """The body of an explainer whose cached body turned out to be damaged, converted from its Markdown."""
-    return content.load_explainer(explainer.slug, explainer.source, explainer.bundle, config, converter).body
+def _load_again(config: SiteConfig, converter: Converter, explainer: Explainer) -> Explainer:
+    """An explainer whose cached body or sidebars turned out to be damaged, loaded again from its files."""
+    return content.load_explainer(explainer.slug, explainer.source, explainer.bundle, config, converter)
 
 
 class Laps:

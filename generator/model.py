@@ -306,6 +306,9 @@ class Explainer:
     updated_has_time: bool = False                # so was `updated` (or the update it comes from)
     pictures: tuple[str, ...] = ()     # body.pictures, kept here so the images stage never loads a body
     links: tuple[str, ...] = ()        # body.links, likewise
+    # The pictures of its people boxes, in the order written (published as small derivatives): kept here so
+    # the images stage never reads the sidebars, which the build cache keeps out of its state.
+    portraits: tuple[Image, ...] = ()
 
     @property
     def url(self) -> str:
@@ -323,12 +326,6 @@ class Explainer:
     def facts(self) -> Sidebar | None:
         """The (first) key facts box, if any."""
         return next((box for box in self.sidebars if box.kind == "facts"), None)
-
-    @property
-    def portraits(self) -> tuple[Image, ...]:
-        """The pictures of its people boxes, in the order written (published as small derivatives)."""
-        return tuple(item.image for box in self.sidebars for item in box.items
-                     if isinstance(item, Person) and item.image is not None)
 
     @property
     def latest_correction(self) -> Update | None:
@@ -352,6 +349,12 @@ class Explainer:
             if line is not None:
                 return line
         return FRONT_MATTER_LINE
+
+
+def portraits_in(sidebars: tuple[Sidebar, ...]) -> tuple[Image, ...]:
+    """The pictures of the people boxes among `sidebars`, in the order written (`Explainer.portraits`)."""
+    return tuple(item.image for box in sidebars for item in box.items
+                 if isinstance(item, Person) and item.image is not None)
 
 
 def text_direction(language: str) -> str:
@@ -435,6 +438,8 @@ class SiteImages:
     def shown_by(self, explainer: Explainer) -> tuple[ResponsiveImage, ...]:
         """Every published picture an explainer shows, each once: its hero, then its body's pictures in order,
         then its people's portraits (what a page, a feed entry or an email edition of it needs; not the logo)."""
+        if explainer.image is None and not explainer.pictures and not explainer.portraits:
+            return ()                       # most explainers of a big archive: asked for each page's key
         paths = [explainer.image.url] if explainer.image else []
         found = [self.pictures.get(path) for path in dict.fromkeys([*paths, *explainer.pictures])]
         found += [self.portraits.get(path) for path in dict.fromkeys(image.url for image in explainer.portraits)]

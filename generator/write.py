@@ -41,7 +41,7 @@ def digest(data: bytes) -> str:
 def as_written(out_dir: Path, rel: str, entry: Entry) -> bool:
     """The output file is still the one the manifest entry describes (same size and modification time)."""
     try:
-        st = (out_dir / rel).stat()
+        st = os.stat(f"{out_dir}/{rel}")        # not Path: this runs for every page a build carries over
     except OSError:
         return False
     return (st.st_size, st.st_mtime_ns) == (entry[1], entry[2])
@@ -174,14 +174,15 @@ class SiteWriter:
         return entry if entry is not None and as_written(self.out_dir, rel, entry) else None
 
     def _reuse(self, rel: str, entry: Entry | None, data_digest: str = "") -> None:
-        old = self.out_dir / rel
-        if not self.in_place:
-            target = self.root / rel
-            self._mkdir(target.parent)
-            _link_or_copy(old, target)
-        if entry is None:
-            st = old.stat()
-            entry = (data_digest, st.st_size, st.st_mtime_ns)
+        if not self.in_place or entry is None:     # in place, a file the manifest describes stays as it is
+            old = self.out_dir / rel
+            if not self.in_place:
+                target = self.root / rel
+                self._mkdir(target.parent)
+                _link_or_copy(old, target)
+            if entry is None:
+                st = old.stat()
+                entry = (data_digest, st.st_size, st.st_mtime_ns)
         self.manifest[rel] = entry
         self.unchanged += 1
 

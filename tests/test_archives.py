@@ -505,6 +505,27 @@ def test_a_new_title_renders_the_pages_that_show_its_card_and_no_other_list_page
     builder.close()
 
 
+def test_a_card_change_reaches_the_list_pages_when_the_state_comes_from_the_cache(make_site, cli):
+    files = {"site.yml": "title: T\nbase_url: https://example.com/\npaginate: 3\nrelated: 2\n"}
+    files.update({f"e{i:02d}/index.md": article(f"E{i}", date=day(i), category="C",
+                                                tags=f"[t{i % 2}, pair]" if i in (5, 7) else f"[t{i % 2}]")
+                  for i in range(1, 41)})
+    files.update({f"e{i:02d}/facts.yml": f"- label: Number\n  value: '{i}'\n" for i in range(1, 41)})
+    site = make_site(files)
+    cli("build", check=True, cwd=site.root)
+    site.write("e05/index.md", files["e05/index.md"].replace("title: E5", "title: E-five"))
+    site.write("e05/facts.yml", "- label: Number\n  value: five\n")
+    cli("build", check=True, cwd=site.root)     # a new process: the listing records from .explainer-cache
+    for page in ("page/12/index.html", "category/c/page/12/index.html", "tag/t1/page/6/index.html",
+                 "tag/pair/index.html", "e07/index.html"):
+        assert "E-five" in site.page(page), page
+    assert "<dd>five</dd>" in site.page("e05/index.html").replace("\n", "").replace(" ", "")
+    cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
+    fresh = site.root / "fresh"
+    assert {p.relative_to(site.out): p.read_bytes() for p in sorted(site.out.rglob("*")) if p.is_file()} == \
+        {p.relative_to(fresh): p.read_bytes() for p in sorted(fresh.rglob("*")) if p.is_file()}
+
+
 def test_a_new_portrait_renders_the_author_page_and_their_bylines_again(tmp_path):
     files = archive_files()
     files["e04.md"] = explainer(4, authors="[Bo Chen]")

@@ -233,6 +233,35 @@ def test_damaged_or_swapped_bodies_are_converted_again(make_site, cli, damage):
     assert " 0 files written" in again.out and "load " not in again.out
 
 
+def sidebar_files(site) -> list[Path]:
+    """The cached sidebars of the site's explainers (files of their own beside the bodies)."""
+    return sorted(p for p in (site.root / ".explainer-cache" / "bodies").iterdir() if b'"sidebars"' in p.read_bytes())
+
+
+@pytest.mark.parametrize("damage", more_of(DAMAGE))
+def test_damaged_or_swapped_sidebars_are_read_again_never_published(make_site, cli, damage):
+    site = make_site(stories(4))
+    cli("build", check=True, cwd=site.root)
+    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    assert b"Agency" not in state_file.read_bytes(), "the state keeps listing records, not the sidebars"
+    files = sidebar_files(site)
+    assert len(files) == 4
+    DAMAGE[damage](files)
+    site.write("/themes/default/templates/partials/byline.html", "<p class=\"byline\">BYLINE</p>\n")
+    result = cli("build", check=True, cwd=site.root)        # every page again, from the cached records
+    assert result.err == ""
+    for i in range(4):
+        page = site.page(f"story-{i}/index.html")
+        assert "BYLINE" in page
+        facts = page.split('class="facts"', 1)[1].split("</dl>", 1)[0]
+        assert [n for n in range(4) if f"<dd>{n}" in facts] == [i], facts
+    cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
+    assert tree(site.out) == tree(site.root / "fresh")
+    again = cli("build", "-v", check=True, cwd=site.root)          # and the cache is whole again
+    assert " 0 files written" in again.out and "load " not in again.out
+    assert len(sidebar_files(site)) == 4
+
+
 def small_png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,8 @@ def discover(content_dir: Path) -> SourceTree:
     for entry, found in contentfiles.entries(content_dir, content_dir, errors, is_ignored):
         if entry.name == SITE_FILE:
             continue   # config.py reads it, and checks it the same way
-        if found == contentfiles.FOLDER and _bundle_index(entry, content_dir, errors):
-            add(entry.name, entry / BUNDLE_INDEX, entry)   # its other files are checked as it loads
+        if found == contentfiles.FOLDER and (index := _bundle_index(entry, content_dir, errors)):
+            add(entry.name, index, entry)   # its other files are checked as it loads
         elif found == contentfiles.FOLDER:
             for path in contentfiles.walk(entry, content_dir, errors, is_ignored):
                 if path.suffix == ".md":
@@ -76,16 +77,21 @@ def discover(content_dir: Path) -> SourceTree:
                       tuple(static))
 
 
-def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> bool:
-    """Whether `folder` is a page bundle: it holds an index.md that may be read (a link out of content/ is not)."""
+def _bundle_index(folder: Path, content_dir: Path, errors: list[ExplainerError]) -> Path | None:
+    """The index.md of `folder` when it is a page bundle: it holds an index.md that may be read (a link out of
+    content/ is not)."""
     index = folder / BUNDLE_INDEX
-    if not os.path.lexists(index):
-        return False
     try:
-        return contentfiles.kind(index, content_dir) == contentfiles.FILE
+        mode = os.lstat(index).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return index   # a plain file: what contentfiles.kind says, without its two more system calls
+    try:
+        return index if contentfiles.kind(index, content_dir) == contentfiles.FILE else None
     except ContentError as err:
         errors.append(err)
-        return True   # a bundle, with an error: not a folder of static files
+        return index   # a bundle, with an error: not a folder of static files
 
 
 def is_ignored(path: Path | str) -> bool:

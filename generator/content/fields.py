@@ -252,8 +252,12 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
         first: dict[str, tuple[str, Explainer]] = {}
         for explainer in explainers:
             for found in _terms_of(explainer, key):
-                known, where = first.setdefault(found.slug, (found.name, explainer))
-                if not same_term(known, found.name):
+                seen = first.get(found.slug)
+                if seen is None:
+                    first[found.slug] = (found.name, explainer)
+                    continue
+                known, where = seen
+                if known != found.name and not same_term(known, found.name):
                     errors.append(ContentError(
                         (f"{_KINDS[key]} '{found.name}' and '{known}' (in ",
                          where.source, f") would share one page, {_term_page(key, known)}"),

@@ -11,7 +11,7 @@ from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_
 from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
 from ..markdown.typography import smarten
-from ..model import Body, Explainer
+from ..model import Body, Explainer, portraits_in
 from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored
 from .fields import TERM_LIMIT, TITLE_LIMIT, Fields, read_image, read_updates, term, with_time_of_day
@@ -172,7 +172,7 @@ def explainer_from(read: SourceFile, config: SiteConfig, converter: Converter, b
         series=term(series) if series else None, series_order=series_order, related=related, extra=custom,
         lines=key_lines(front),
         date_has_time=with_time_of_day(front.data.get("date")), updated_has_time=updated_has_time,
-        pictures=body.pictures, links=body.links,
+        pictures=body.pictures, links=body.links, portraits=portraits_in(sidebars),
     )
 
 

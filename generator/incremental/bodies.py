@@ -1,23 +1,26 @@
-"""Converted bodies in files of their own, and the body store a build's pages read them through.
+"""Converted bodies and sidebars in files of their own, and the body store a build's pages read them through.
 
 A loaded explainer may hold a `StoredBody` (a file in `.explainer-cache/bodies/`, or in a build's scratch
-folder) instead of its body: named by the BLAKE2 hash of its bytes and checked against that name whenever it
-is read, never kept in memory. Rendering a page asks the build's `BodyStore.full(explainer)`, which reads the
-file; one that is gone, damaged or not the one its name promises is removed and the body converted again from
-the Markdown (`reconvert`), never shown, and the state takes the new body (`BuildState.take_bodies`).
+folder) instead of its body, and one from the state holds `StoredSidebars` instead of its sidebar boxes: each
+named by the BLAKE2 hash of its bytes and checked against that name whenever it is read, never kept in memory.
+So the state is each explainer's listing record (what cards, lists, feeds' choice, the sitemap, related
+explainers and series need) and a build reads the rest of an explainer only for the pages that show it whole.
+Rendering a page asks the build's `BodyStore.full(explainer)`, which reads the files; one that is gone, damaged
+or not the one its name promises is removed and the explainer loaded again from its files (`reload`), never
+shown, and the state takes the new body and sidebars (`BuildState.take_bodies`).
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from .. import write
 from ..errors import ExplainerError
-from ..model import Body, Explainer
+from ..model import Body, Explainer, Sidebar
 from . import codec
 from .cache import TAG, discard
 
@@ -68,8 +71,60 @@ def as_body(stored: StoredBody) -> Body:
     return cast(Body, stored)
 
 
+class StoredSidebars(Sequence):
+    """An explainer's sidebar boxes in a file of their own, where the tuple of them would be: a name.
+
+    Like `StoredBody`, nothing is kept in memory: a page gets them through `BodyStore.full`, and anything else
+    that reaches into them reads the file afresh on every use.
+    """
+
+    __slots__ = ("folder", "name")
+
+    def __init__(self, folder: Path, name: str):
+        self.folder, self.name = folder, name
+
+    def load(self) -> tuple[Sidebar, ...]:
+        """The boxes, read afresh; an error when their file is gone or damaged (see `BodyStore`)."""
+        sidebars = read_sidebars(self.path)
+        if sidebars is None:
+            raise ExplainerError(f"an explainer's sidebars are missing from the build cache ({self.path.name})",
+                                 hint="build again, or build with --no-cache")
+        return sidebars
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.name
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.load()[index]
+
+    def __len__(self) -> int:
+        return len(self.load())
+
+    def __iter__(self) -> Iterator[Sidebar]:
+        return iter(self.load())
+
+    def __getstate__(self):
+        return {"folder": self.folder, "name": self.name}
+
+    def __setstate__(self, state: dict) -> None:
+        self.folder, self.name = state["folder"], state["name"]
+
+
+def as_sidebars(stored: StoredSidebars) -> tuple[Sidebar, ...]:
+    """`stored` where an explainer's sidebars are expected: it reads its file on every use."""
+    return cast(tuple, stored)
+
+
+SIDEBARS = codec.sidebars_kind()
+
+
 def _body_bytes(body: Body) -> bytes:
     return json.dumps([TAG, codec.BODY.encode(body)], separators=(",", ":")).encode("ascii")
+
+
+def _sidebars_bytes(sidebars: tuple[Sidebar, ...]) -> bytes:
+    return json.dumps([TAG, "sidebars", SIDEBARS.encode(sidebars)], separators=(",", ":")).encode("ascii")
 
 
 def _name_of(data: bytes) -> str:
@@ -91,6 +146,30 @@ def read_body(path: Path) -> Body | None:
         return None
 
 
+def read_sidebars(path: Path) -> tuple[Sidebar, ...] | None:
+    """The sidebars in `path`, if its bytes match its name and the schema; None otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if _name_of(data) != path.name:
+        return None
+    try:
+        tag, what, sidebars = json.loads(data)
+        return SIDEBARS.decode(sidebars) if tag == TAG and what == "sidebars" else None
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def spill_sidebars(sidebars: tuple[Sidebar, ...], bodies_dir: Path) -> StoredSidebars:
+    """Put an explainer's sidebars on disk, named by the hash of their bytes, and return their stand-in."""
+    data = _sidebars_bytes(sidebars)
+    target = bodies_dir / _name_of(data)
+    if not target.is_file():
+        write.atomic_write(target, data)
+    return StoredSidebars(bodies_dir, target.name)
+
+
 def spill_body(body: Body, bodies_dir: Path) -> StoredBody:
     """Put a body on disk, named by the hash of its bytes, and return its stand-in."""
     data = _body_bytes(body)
@@ -106,19 +185,27 @@ def spilled(bodies_dir: Path, body: Body) -> Body:
 
 
 class BodyStore:
-    """Bodies read when a page needs them, never kept; a damaged one converted again with `reconvert`."""
+    """Bodies and sidebars read when a page needs them, never kept; a damaged one read again with `reload`
+    (the explainer loaded from its files)."""
 
-    def __init__(self, reconvert: Callable[[Explainer], Body]):
-        self.reconvert = reconvert
-        self.rebuilt: dict[Path, Body] = {}     # explainer source → body converted again by this build
+    def __init__(self, reload: Callable[[Explainer], Explainer]):
+        self.reload = reload
+        self.rebuilt: dict[Path, Explainer] = {}     # explainer source → loaded again by this build
 
     def full(self, explainer: Explainer) -> Explainer:
-        """The explainer with its body in memory, for rendering its page or its feed entry."""
-        stored = explainer.body
-        if not isinstance(stored, StoredBody):
+        """The explainer with its body and sidebars in memory, for rendering its page or its feed entry."""
+        stored_body, stored_sidebars = explainer.body, explainer.sidebars
+        body_file, sidebars_file = isinstance(stored_body, StoredBody), isinstance(stored_sidebars, StoredSidebars)
+        if not body_file and not sidebars_file:
             return explainer
-        body = self.rebuilt.get(explainer.source) or read_body(stored.path)
-        if body is None:
-            discard(stored.path)
-            body = self.rebuilt[explainer.source] = self.reconvert(explainer)
-        return dataclasses.replace(explainer, body=body)
+        again = self.rebuilt.get(explainer.source)
+        body = again.body if again else read_body(cast(StoredBody, stored_body).path) if body_file else stored_body
+        sidebars = again.sidebars if again else \
+            read_sidebars(cast(StoredSidebars, stored_sidebars).path) if sidebars_file else stored_sidebars
+        if body is None or sidebars is None:
+            for damaged, stored in ((body is None, stored_body), (sidebars is None, stored_sidebars)):
+                if damaged:
+                    discard(cast(StoredBody, stored).path)
+            again = self.rebuilt[explainer.source] = self.reload(explainer)
+            body, sidebars = again.body, again.sidebars
+        return dataclasses.replace(explainer, body=body, sidebars=sidebars)

@@ -4,7 +4,7 @@ Everything in it is data: JSON read with `json` and checked value by value again
 and PNG files; nothing in it is ever run (no pickles, no compiled templates). For each pair of content and
 output folders there are two files:
 
-- `build-<key>.json`, the state: the loaded explainers with the stamps of the files they came from, the
+- `build-<key>.json`, the state: the loaded explainers' listing records with the stamps of the files they came from, the
   names of their converted bodies, a digest of what each page was rendered from, and the manifest of the
   files and folders the build left in the output folder;
 - `build-<key>.record.json`, the record: a digest of everything the build read (options, site.yml's bytes,
@@ -12,9 +12,10 @@ output folders there are two files:
   newest published date to the next scheduled one), and the output files and folders as it left them. A
   build that finds all of that unchanged has nothing to do.
 
-Converted bodies sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a
-page needs them; social cards in `cards/` (see `images/cards.py`). Every file carries the version and schema that
-wrote it and the folders it belongs to, and each body is checked against its name whenever it is read.
+Converted bodies, and the sidebars of each explainer the state lists (the state keeps its listing record),
+sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a page needs them;
+social cards in `cards/` (see `images/cards.py`). Every file carries the version and schema that wrote it
+and the folders it belongs to, and each body is checked against its name whenever it is read.
 Anything unreadable, from another version, for other folders or not matching its name is a miss: rebuilt,
 never an error, never published. Files are written atomically, so concurrent builds at worst redo each
 other's work. A `.explainer-cache` that is not a folder we can write is left alone: the build warns once and

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePath
@@ -98,9 +98,13 @@ def _items(value: Any, what: type) -> Any:
 
 
 def tuple_of(kind: Kind) -> Kind:
-    decode = kind.decode
-    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)],
-                lambda v: tuple([decode(x) for x in _items(v, list)]))
+    decode_item = kind.decode
+
+    def decode(value: Any) -> tuple:
+        if type(value) is not list:
+            raise CacheDataError(f"expected a list, found {type(value).__name__}")
+        return tuple([decode_item(x) for x in value]) if value else ()     # most of an explainer's are empty
+    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode)
 
 
 def row(*kinds: Kind) -> Kind:
@@ -302,37 +306,59 @@ BODY = record(Body, lede_html=MARKUP, lede_text=TEXT, sections=tuple_of(SECTION)
               embeds=tuple_of(EMBED), pictures=tuple_of(TEXT), links=tuple_of(TEXT))
 
 
-def explainer_kind(body: Kind, memo: dict | None = None) -> Kind:
-    """Explainers whose body is stored as `body` says (the cache keeps bodies in files of their own).
-
-    With a `memo`, equal paths, terms and sources decode to shared objects (they are all frozen).
-    """
+def _places(memo: dict | None) -> tuple[Callable[[Kind], Kind], Kind, Kind, Kind]:
+    """How paths, places, sources and pictures are kept (with a `memo`, equal ones decode to one object)."""
     def share(kind: Kind) -> Kind:
         return kind if memo is None else shared(kind, memo)
 
     path = share(PATH)
-    term = share(record(Term, name=TEXT, slug=TEXT))
     where = record(Place, path=path, line=optional(INT))
     source = share(record(Source, name=TEXT, url=optional(TEXT), where=optional(where)))
-    fact = record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where)
     image = record(Image, src=TEXT, path=path, url=TEXT, alt=TEXT, width=INT, height=INT,
                    caption=optional(TEXT), credit=optional(TEXT), focus=optional(row(NUMBER, NUMBER)),
                    where=optional(where))
+    return share, where, source, image
+
+
+def seed_paths(memo: dict, paths: Iterable[Path]) -> dict:
+    """`memo` holding these paths (a build's sources and bundles, already made by its scan) for
+    `explainer_kind` to decode equal ones to."""
+    for path in paths:
+        memo[(PATH.name, str(path))] = path
+    return memo
+
+
+def sidebars_kind(memo: dict | None = None) -> Kind:
+    """An explainer's sidebar boxes, every item exactly (the build cache keeps them in files of their own)."""
+    _, where, source, image = _places(memo)
     # Each class of item a sidebar kind holds (content/sidebars.py KINDS; several kinds may share one).
-    item = one_of({Fact: fact,
+    item = one_of({Fact: record(Fact, label=TEXT, value=TEXT, source=optional(source), where=where),
                    Event: record(Event, date=MOMENT, precision=TEXT, text=TEXT, source=optional(source), where=where),
                    Person: record(Person, name=TEXT, role=optional(TEXT), image=optional(image), where=where),
                    Definition: record(Definition, term=TEXT, definition=TEXT, where=where)})
-    sidebar = record(Sidebar, title=optional(TEXT), items=tuple_of(item), kind=TEXT, id=TEXT)
+    return tuple_of(record(Sidebar, title=optional(TEXT), items=tuple_of(item), kind=TEXT, id=TEXT))
+
+
+def explainer_kind(body: Kind, memo: dict | None = None, sidebars: Kind | None = None) -> Kind:
+    """Explainers whose body is stored as `body` says (the cache keeps bodies in files of their own), and
+    their sidebars as `sidebars` says (by default, whole, in the explainer's record).
+
+    With a `memo`, equal paths, terms and sources decode to shared objects (they are all frozen); a memo
+    seeded with `seed_paths` takes those paths as they are, without making them again.
+    """
+    share, where, _, image = _places(memo)
+    path = share(PATH)
+    term = share(record(Term, name=TEXT, slug=TEXT))
     return record(Explainer, slug=TEXT, source=path, bundle=optional(path), title=TEXT, date=MOMENT,
                   updated=optional(MOMENT), category=optional(term), tags=tuple_of(term),
                   authors=tuple_of(TEXT), summary=optional(TEXT), language=TEXT, draft=FLAG,
-                  image=optional(image), sidebars=tuple_of(sidebar),
+                  image=optional(image), sidebars=sidebars or sidebars_kind(memo),
                   updates=tuple_of(record(Update, date=MOMENT, note=TEXT, where=optional(where), kind=TEXT,
                                           has_time=FLAG)), body=body,
                   files=tuple_of(path), translation_key=optional(TEXT), series=optional(term),
                   series_order=optional(INT), related=tuple_of(TEXT), extra=EXTRA, lines=tuple_of(row(TEXT, INT)),
-                  date_has_time=FLAG, updated_has_time=FLAG, pictures=tuple_of(TEXT), links=tuple_of(TEXT))
+                  date_has_time=FLAG, updated_has_time=FLAG, pictures=tuple_of(TEXT), links=tuple_of(TEXT),
+                  portraits=tuple_of(image))
 
 
 # Part of every cache file's tag: a change to the model (a new field, another type) invalidates old caches

@@ -54,12 +54,13 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
                 everything: bool) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
     carry over); the number rendered and the number of pages."""
-    stamps = {e.source: digest_of(stamp) for stamp, e in state.loaded.values()}
+    stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
     rendered = 0
+    wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
     for page in pages:
-        key = digest_of((site_wide, tuple(stamps[e.source] for e in page.shows), page.key,
+        key = digest_of((wide, tuple(stamps[e.source] for e in page.shows), page.key,
                          tuple([cards[id(e)] for e in page.cards]) if page.cards else ()))
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
@@ -96,6 +97,18 @@ def write_folder(folder: str, key: str, files: dict[str, bytes], state: BuildSta
 
 def _folders(shown: dict[str, str]) -> dict[str, str]:
     return {rel: key for rel, key in shown.items() if rel.endswith("/")}
+
+
+def stamp_digests(state: BuildState) -> dict[Path, str]:
+    """Each loaded explainer's stamp as a digest, worked out again only for a stamp the state has not seen (a
+    builder's session keeps them between builds)."""
+    known, made = state.stamp_digests, {}
+    for source, (stamp, _) in state.loaded.items():
+        pair = known.get(source)
+        same = pair is not None and (pair[0] is stamp or pair[0] == stamp)
+        made[source] = pair if pair is not None and same else (stamp, digest_of(stamp))
+    state.stamp_digests = made
+    return {source: pair[1] for source, pair in made.items()}
 
 
 def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:

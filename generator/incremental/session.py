@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,11 +59,12 @@ class Session:
             self.scratch.cleanup()
             self.scratch = None
 
-    def state_for(self, config: SiteConfig, key: str, cache: BuildCache | None) -> BuildState:
-        """The previous build's state (from `cache` the first time), emptied of what a changed site.yml or
-        option invalidates."""
+    def state_for(self, config: SiteConfig, key: str, cache: BuildCache | None,
+                  known_paths: Iterable[Path] = ()) -> BuildState:
+        """The previous build's state (from `cache` the first time, taking `known_paths` for the equal paths in
+        it), emptied of what a changed site.yml or option invalidates."""
         if self.state is None:
-            self.state = cache.load_state() if cache is not None else BuildState()
+            self.state = cache.load_state(known_paths) if cache is not None else BuildState()
         if self.state.config_key != key:
             self.state.config_key = key
             self.state.loaded, self.state.shown, self.state.cards = {}, {}, {}

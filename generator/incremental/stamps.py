@@ -5,7 +5,7 @@ runs differs from its stamp and the next build redoes it; the output folders by 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,13 @@ class Snapshot:
     stamps: dict[Path, Stamp]      # explainer source → stamp of its files
     static_stamp: Stamp            # content files outside bundles
 
+    def paths(self) -> Iterator[Path]:
+        """The explainers' sources and bundle folders, as the scan made them."""
+        for _, source, bundle in self.tree.explainers:
+            yield source
+            if bundle is not None:
+                yield bundle
+
     def key(self, config_key: str) -> tuple:
         return (config_key, self.chain, self.theme_stamp, self.static_stamp,
                 tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
@@ -74,17 +81,30 @@ def snapshot(config: SiteConfig) -> Snapshot:
                     file_stamp(list(tree.static_files)))
 
 
-def output_folders(out_dir: Path, files: Iterable[str]) -> Folders:
+def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | None = None,
+                   changed: Iterable[str] = ()) -> Folders:
     """The output folder and every folder holding our files, by inode and mtime: a file that anyone adds to
-    or removes from any of them changes one of these."""
+    or removes from any of them changes one of these.
+
+    `unchanged` are the stamps a build checked before it wrote in place, and `changed` the files it wrote or
+    removed: only the folders holding those (and their parents) are stamped again."""
     folders = {""}
     for rel in files:
         parent = rel.rpartition("/")[0]
         while parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
+    touched = {""}
+    for rel in changed:
+        parent = rel.rpartition("/")[0]
+        while parent not in touched:
+            touched.add(parent)
+            parent = parent.rpartition("/")[0]
     stamps = {}
     for rel in sorted(folders):
+        if unchanged is not None and rel not in touched and rel in unchanged:
+            stamps[rel] = unchanged[rel]
+            continue
         try:
             st = os.stat(out_dir / rel)
             stamps[rel] = (st.st_ino, st.st_mtime_ns)

@@ -1,5 +1,6 @@
-"""The state one build leaves for the next: the loaded explainers with the stamps of their files, the names
-of their converted bodies, a digest of what each page was rendered from (the page-skip rule's), and the
+"""The state one build leaves for the next: the loaded explainers with the stamps of their files (each as its
+listing record: its body and sidebars are files of their own, named in it), the names of their converted
+bodies, a digest of what each page was rendered from (the page-skip rule's), and the
 manifest of the files and folders the build left in the output folder.
 """
 from __future__ import annotations
@@ -7,15 +8,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import write
 from ..model import Body, Explainer
 from ..write import Entry
 from . import codec
-from .bodies import BODY_NAME, StoredBody, as_body, spill_body
+from .bodies import BODY_NAME, StoredBody, StoredSidebars, as_body, as_sidebars, spill_body, spill_sidebars
 from .cache import bodies_folder, legacy_state_path, read_data, write_data
 from .codec import CacheDataError
 from .stamps import Folders, Stamp
@@ -34,13 +36,16 @@ class BuildState:
     # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
     # while the explainer stays the same object (most of them, in a build where one file changed).
     as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
+    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
+    stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
 
-    def take_bodies(self, rebuilt: dict[Path, Body]) -> None:
-        """Bodies converted again (their cached files were damaged) replace those files in the state."""
-        for source, body in rebuilt.items():
+    def take_bodies(self, rebuilt: dict[Path, Explainer]) -> None:
+        """Explainers loaded again (their cached body or sidebars were damaged): their body and sidebars
+        replace those files in the state."""
+        for source, again in rebuilt.items():
             stamp, explainer = self.loaded[source]
-            damaged = explainer.body
-            self.loaded[source] = (stamp, dataclasses.replace(explainer, body=body))
+            damaged, body = explainer.body, again.body
+            self.loaded[source] = (stamp, dataclasses.replace(explainer, body=body, sidebars=again.sidebars))
             self.bodies = {key: body if old is damaged else old for key, old in self.bodies.items()}
 
 
@@ -48,8 +53,9 @@ ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
 
 
-def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
-    """The state saved by the previous build; an empty one when there is none we can trust."""
+def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
+    """The state saved by the previous build; an empty one when there is none we can trust. `known_paths`
+    are paths the caller has made already (the scan's sources and bundles), taken for equal ones."""
     data = read_data(path, content_dir, out_dir)
     if data is None:
         return BuildState()
@@ -57,14 +63,22 @@ def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
     present = set(os.listdir(bodies_dir)) if bodies_dir.is_dir() else set()
     stored: dict[str, StoredBody] = {}
 
-    def body_file(name: Any) -> StoredBody:
+    def file_name(name: Any) -> str:
         if type(name) is not str or not BODY_NAME.fullmatch(name):
             raise CacheDataError(f"not a body file name: {name!r}")
+        return name
+
+    def body_file(name: Any) -> StoredBody:
         if name not in stored:
-            stored[name] = StoredBody(bodies_dir, name)
+            stored[name] = StoredBody(bodies_dir, file_name(name))
         return stored[name]
 
-    explainer_kind = codec.explainer_kind(codec.Kind("body file", str, body_file), memo={})
+    def sidebars_file(name: Any) -> tuple:
+        return as_sidebars(StoredSidebars(bodies_dir, file_name(name)))
+
+    explainer_kind = codec.explainer_kind(codec.Kind("body file", str, body_file),
+                                          memo=codec.seed_paths({}, known_paths),
+                                          sidebars=codec.Kind("sidebars file", str, sidebars_file))
     loaded_kind = codec.row(codec.STAMP, explainer_kind)
     try:
         items = _items(data["loaded"], list)
@@ -73,7 +87,8 @@ def load_state(path: Path, content_dir: Path, out_dir: Path) -> BuildState:
             config_key=codec.TEXT.decode(data["config_key"]),
             theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
             # Explainers and bodies whose file is gone (pruned by another build) are simply loaded again.
-            loaded={e.source: (stamp, e) for stamp, e in loaded if e.body.name in present},
+            loaded={e.source: (stamp, e) for stamp, e in loaded
+                    if e.body.name in present and cast(StoredSidebars, e.sidebars).name in present},
             bodies={codec.TEXT.decode(key): as_body(body_file(name))
                     for key, name in _items(data["bodies"], dict).items() if name in present},
             manifest={codec.TEXT.decode(rel): ENTRY.decode(entry)
@@ -110,12 +125,19 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
         names.add(stored[id(body)].name)
         return stored[id(body)].name
 
-    explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str))
+    def store_sidebars(sidebars: Any) -> str:
+        stored_sidebars = sidebars if isinstance(sidebars, StoredSidebars) else spill_sidebars(sidebars, bodies_dir)
+        names.add(stored_sidebars.name)
+        return stored_sidebars.name
+
+    explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str),
+                                          sidebars=codec.Kind("sidebars file", store_sidebars, str))
 
     def encode(explainer: Explainer) -> list:
         as_read = state.as_read.get(explainer.source)
-        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody):
-            names.add(explainer.body.name)
+        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody) and \
+                isinstance(explainer.sidebars, StoredSidebars):
+            names.update((explainer.body.name, explainer.sidebars.name))
             return as_read[1]
         return explainer_kind.encode(explainer)
 

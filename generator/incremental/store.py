@@ -2,6 +2,7 @@
 output folders, loaded and saved together."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,8 +49,8 @@ class BuildCache:
             return None
         return record if record.output_intact(self.out_dir) else None
 
-    def load_state(self) -> BuildState:
-        return load_state(self.state_path, self.content_dir, self.out_dir)
+    def load_state(self, known_paths: Iterable[Path] = ()) -> BuildState:
+        return load_state(self.state_path, self.content_dir, self.out_dir, known_paths)
 
     def save(self, state: BuildState | None, record: Record) -> str | None:
         """Keep the state (None: it did not change) and the record for the next build; a cache we cannot
