@@ -629,8 +629,8 @@ DESKS = ("Science", "Politics", "Economy", "Health", "Climate", "Technology", "W
 
 
 def write_archive(content: Path, count: int) -> None:
-    """`count` explainers of a busy desk over a year: one category of twelve each, a topic of twenty and a place of 300 as tags, a date
-    every few hours (some days more than one), written as single files."""
+    """`count` explainers of a busy desk over a year: one category of twelve each, a topic of twenty and a
+    place of 300 as tags, a date every few hours (some days more than one), written as single files."""
     content.mkdir(parents=True)
     (content / "site.yml").write_text("title: The Desk\n", encoding="utf-8")
     start = datetime(2025, 1, 1, 6, 0)
