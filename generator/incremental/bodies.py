@@ -27,36 +27,26 @@ from .cache import TAG, discard
 BODY_NAME = re.compile(r"[0-9a-f]{32}\.json")
 
 
-class StoredBody:
-    """A converted body in a file of its own, where an explainer's `Body` would be: a name, not the body.
-
-    Nothing is kept in memory (a big site's bodies do not all fit at once): `load()` reads and checks the file
-    each time. A page gets its explainer's body through the build's `BodyStore` (below), which converts the
-    Markdown again when the file turns out to be gone or damaged; anything else that reaches into the body
-    (a theme's list page, say) reads it afresh on every use.
-    """
+class _CachedFile:
+    """A file of `.explainer-cache/bodies/` (or a build's scratch folder) by name: what a stand-in holds in
+    place of the data, so nothing is kept in memory and a state of thousands stays small."""
 
     __slots__ = ("folder", "name")
 
     def __init__(self, folder: Path, name: str):
         self.folder, self.name = folder, name     # not a Path of its own: a state holds thousands
 
-    def __getattr__(self, name: str):
-        if name.startswith("_") or name in self.__slots__:    # not set yet (while unpickling)
-            raise AttributeError(name)
-        return getattr(self.load(), name)
-
-    def load(self) -> Body:
-        """The body, read afresh; an error when its file is gone or damaged (see `BodyStore`)."""
-        body = read_body(self.path)
-        if body is None:
-            raise ExplainerError(f"a converted body is missing from the build cache ({self.path.name})",
-                                 hint="build again, or build with --no-cache")
-        return body
-
     @property
     def path(self) -> Path:
         return self.folder / self.name
+
+    def _read(self, reader: Callable[[Path], Any], what: str) -> Any:
+        """The file's data, read afresh; an error when it is gone or damaged (see `BodyStore`)."""
+        data = reader(self.path)
+        if data is None:
+            raise ExplainerError(f"{what} missing from the build cache ({self.path.name})",
+                                 hint="build again, or build with --no-cache")
+        return data
 
     def __getstate__(self):
         # Only crosses process boundaries (a worker's result); the cache files are JSON.
@@ -66,34 +56,44 @@ class StoredBody:
         self.folder, self.name = state["folder"], state["name"]
 
 
+class StoredBody(_CachedFile):
+    """A converted body in a file of its own, where an explainer's `Body` would be: a name, not the body.
+
+    Nothing is kept in memory (a big site's bodies do not all fit at once): `load()` reads and checks the file
+    each time. A page gets its explainer's body through the build's `BodyStore` (below), which converts the
+    Markdown again when the file turns out to be gone or damaged; anything else that reaches into the body
+    (a theme's list page, say) reads it afresh on every use.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name in _CachedFile.__slots__:    # not set yet (while unpickling)
+            raise AttributeError(name)
+        return getattr(self.load(), name)
+
+    def load(self) -> Body:
+        """The body, read afresh; an error when its file is gone or damaged (see `BodyStore`)."""
+        return self._read(read_body, "a converted body is")
+
+
 def as_body(stored: StoredBody) -> Body:
     """`stored` where a Body is expected: it reads its file on every use and answers like the Body in it."""
     return cast(Body, stored)
 
 
-class StoredSidebars(Sequence):
+class StoredSidebars(_CachedFile, Sequence):
     """An explainer's sidebar boxes in a file of their own, where the tuple of them would be: a name.
 
     Like `StoredBody`, nothing is kept in memory: a page gets them through `BodyStore.full`, and anything else
     that reaches into them reads the file afresh on every use.
     """
 
-    __slots__ = ("folder", "name")
-
-    def __init__(self, folder: Path, name: str):
-        self.folder, self.name = folder, name
+    __slots__ = ()
 
     def load(self) -> tuple[Sidebar, ...]:
         """The boxes, read afresh; an error when their file is gone or damaged (see `BodyStore`)."""
-        sidebars = read_sidebars(self.path)
-        if sidebars is None:
-            raise ExplainerError(f"an explainer's sidebars are missing from the build cache ({self.path.name})",
-                                 hint="build again, or build with --no-cache")
-        return sidebars
-
-    @property
-    def path(self) -> Path:
-        return self.folder / self.name
+        return self._read(read_sidebars, "an explainer's sidebars are")
 
     def __getitem__(self, index: Any) -> Any:
         return self.load()[index]
@@ -103,12 +103,6 @@ class StoredSidebars(Sequence):
 
     def __iter__(self) -> Iterator[Sidebar]:
         return iter(self.load())
-
-    def __getstate__(self):
-        return {"folder": self.folder, "name": self.name}
-
-    def __setstate__(self, state: dict) -> None:
-        self.folder, self.name = state["folder"], state["name"]
 
 
 def as_sidebars(stored: StoredSidebars) -> tuple[Sidebar, ...]:
