@@ -25,6 +25,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -106,9 +108,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK", "/tmp/explainer-bench")))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     shared = args.shared if (args.shared / "bench").is_dir() else REPO.parent.parent / "shared"
     bench = shared_bench(shared)
     repos = [("after", REPO)] + ([("before", args.before.resolve())] if args.before else [])
+    for _, checkout in repos[1:]:
+        installed.compile_package(checkout)
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs} runs\n")
     print("| N | checkout | text edit s | title edit s | preview save→DOM ms | largest list page |")
     print("|---|---|---|---|---|---|")

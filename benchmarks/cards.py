@@ -24,6 +24,8 @@ from pathlib import Path
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -112,6 +114,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=REPO, help="the explainer checkout to measure")
     parser.add_argument("--encodings", action="store_true", help="also time and size each way of encoding")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     sys.path.insert(0, str(args.repo.resolve()))
     corpus = args.corpus
     if corpus is None:

@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 4000, 2667
 BODY = ("Lede of the story, a sentence long.\n\n**Why it matters:** It matters.\n\n"
@@ -118,6 +120,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each build (default 3)")
     parser.add_argument("--keep", type=Path, help="copy the built site here (for Lighthouse)")
     args = parser.parse_args()
+    installed.compile_package(REPO)
 
     work = Path(tempfile.mkdtemp(prefix="explainer-images-"))
     try:

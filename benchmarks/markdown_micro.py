@@ -19,6 +19,8 @@ from pathlib import Path
 import markdown
 import yaml
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -46,6 +48,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--corpus", type=Path, help="a content folder (default: generate one with ../shared)")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     corpus = args.corpus
     if corpus is None:
         out = Path(tempfile.mkdtemp(prefix="md-micro-"))

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +32,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=11)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     sys.path.insert(0, str(REPO))
     from generator.build import Builder
     from generator.config import load_config

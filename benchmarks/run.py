@@ -30,6 +30,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -153,6 +155,7 @@ def measure_cold_against(bench, work: Path, n: int, runs: int, shared: Path, bas
     # The base's own environment when it has one; else this one, run in the base's folder (which puts its
     # `generator` first on the path): a `git archive` of any commit will do.
     python = base / ".venv" / "bin" / "python"
+    installed.compile_package(base)
     builds = {"this checkout": (explainer_cmd(content, site / "out", "--no-cache"), REPO, [site / "out"]),
               "base": (explainer_cmd(content, site / "out-base", "--no-cache",
                                      python=str(python) if python.exists() else sys.executable),
@@ -197,6 +200,7 @@ def main() -> None:
     parser.add_argument("--base", type=Path, help="another checkout: cold builds in turn with it and Hugo, "
                                                   "instead of the table")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     bench = shared_bench(args.shared)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.base:

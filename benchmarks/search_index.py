@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -71,6 +73,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/explainer-bench-search"))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args()
+    installed.compile_package(REPO)
     print(f"{'explainers':>10} {'cold wall s off/on':>19} {'cold CPU s off/on':>18} {'search stage ms':>16} "
           f"{'one-edit search ms':>18} {'files':>6} {'index MB':>9} {'one search kB':>13}", flush=True)
     for n in map(int, args.sizes.split(",")):

@@ -25,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+import installed
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "bench" / "corpus.py"
 if not CORPUS.is_file():                      # a worktree one level deeper than the main checkout
@@ -46,6 +48,7 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between edits (default 0.5)")
     parser.add_argument("--profile", action="store_true", help="profile incremental rebuilds afterwards")
     args = parser.parse_args()
+    installed.compile_package(REPO)
 
     work = Path(tempfile.mkdtemp(prefix="serve-latency-"))
     try:
