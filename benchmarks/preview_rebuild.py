@@ -41,6 +41,7 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from generator.build import Builder
     from generator.config import load_config
+    from generator.parallel import cyclic_gc_paused
 
     site = args.site.resolve()
     if not (site / "content").is_dir():
@@ -56,7 +57,8 @@ def main() -> None:
         for save in range(args.saves):
             story.write_text(original + f"\nAn edited paragraph, number {save}.\n", encoding="utf-8")
             wall, cpu = time.perf_counter(), time.process_time()
-            report = builder.build(None if args.scan_all else [os.path.realpath(story)])   # as the watcher does
+            with cyclic_gc_paused():      # as the preview rebuilds
+                report = builder.build(None if args.scan_all else [os.path.realpath(story)])   # as its watcher
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
             stages = " ".join(f"{stage} {seconds * 1000:.0f}" for stage, seconds in report.timings.items())
