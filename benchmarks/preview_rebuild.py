@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What the preview does after one save, without a browser: one `Builder` made as `explainer serve` makes it
 (spawned workers, no search index, theme assets unfingerprinted, state in memory), a first build, then
---saves text edits to one explainer, each followed by a rebuild; wall and CPU time of each rebuild and the
+--saves text edits to one explainer, each followed by a rebuild told the saved path, as the preview's watcher
+tells it; wall and CPU time of each rebuild and the
 build's own stage timings, and their medians.
 
     python3 benchmarks/preview_rebuild.py --site /tmp/preview3000 --n 3000 --saves 11 --shared ../shared
@@ -14,6 +15,7 @@ the whole save → browser path with a real browser.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -31,11 +33,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000, help="explainers in the generated corpus")
     parser.add_argument("--saves", type=int, default=11)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument("--scan-all", action="store_true",
+                        help="scan every input at each rebuild, not only the saved file's bundle (as before "
+                             "the preview passed its watcher's paths to the build)")
     args = parser.parse_args()
     installed.compile_package(REPO)
     sys.path.insert(0, str(REPO))
     from generator.build import Builder
     from generator.config import load_config
+    from generator.parallel import cyclic_gc_paused
 
     site = args.site.resolve()
     if not (site / "content").is_dir():
@@ -51,7 +57,8 @@ def main() -> None:
         for save in range(args.saves):
             story.write_text(original + f"\nAn edited paragraph, number {save}.\n", encoding="utf-8")
             wall, cpu = time.perf_counter(), time.process_time()
-            report = builder.build()
+            with cyclic_gc_paused():      # as the preview rebuilds
+                report = builder.build(None if args.scan_all else [os.path.realpath(story)])   # as its watcher
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
             stages = " ".join(f"{stage} {seconds * 1000:.0f}" for stage, seconds in report.timings.items())

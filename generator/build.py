@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,23 +65,27 @@ class BuildReport:
 
 def build(config: SiteConfig, progress: Progress | None = None, force: bool = False, *,
           session: Session | None = None, fingerprint: bool = True,
-          start_method: str | None = parallel.PLATFORM_DEFAULT, search_index: bool = True) -> BuildReport:
+          start_method: str | None = parallel.PLATFORM_DEFAULT, search_index: bool = True,
+          changed: Iterable[str] | None = None) -> BuildReport:
     """One build into config.out_dir, reusing what `session` (or `.explainer-cache/`) kept from the last one.
 
     `force` replaces an output folder explainer did not make (see outfolder); `fingerprint=False` keeps theme
     assets at their own names (the preview swaps a changed stylesheet in place); `start_method` starts the
     worker processes (see parallel: fork only where no other thread runs; by default, Python's default);
-    `search_index=False` leaves a site's search index out (the preview makes it after its reload).
+    `search_index=False` leaves a site's search index out (the preview makes it after its reload);
+    `changed` are the paths a file-system watcher saw change since the session's last build (the preview's),
+    so only the bundles holding them are scanned again.
     """
     if session is None:
         with Session(persist=config.use_cache) as own:
             return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method,
-                         search_index=search_index)
+                         search_index=search_index, changed=changed)
     laps = Laps()
     search.require(config)                          # search: true needs Pagefind: said before anything is read
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
-    snap = stamps.snapshot(config)                                                   # scan the inputs
+    previous, session.snapshot = session.snapshot, None     # kept again once this scan succeeds
+    snap = session.snapshot = stamps.snapshot_again(config, previous, changed)        # scan the inputs
     opened, cache_warning = open_for(config)
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
@@ -114,10 +118,10 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                                                   everything, in_place=not (everything or forced), laps=laps,
                                                   search_index=search_index, images=images)
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
-    changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
+    state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
     if store:                                                                        # save
-        cache_warning = store.save(state if changed else None, record_of(
+        cache_warning = store.save(state if state_changed else None, record_of(
             inputs, report.manifest, state.folders, summary, (e.date for e in chosen.published), config.future))
     laps("write")
     return BuildReport(explainers=summary.explainers, pages=pages, written=report.written,
@@ -148,10 +152,11 @@ class Builder:
         self.search_index = search_index
         self.config: SiteConfig | None = None
 
-    def build(self) -> BuildReport:
+    def build(self, changed: Iterable[str] | None = None) -> BuildReport:
+        """A build; `changed` as for `build`: the paths changed since this builder's last build, if known."""
         self.config = self.load_config()
         return build(self.config, self.progress, self.force, session=self.session, fingerprint=self.fingerprint,
-                     start_method=self.start_method, search_index=self.search_index)
+                     start_method=self.start_method, search_index=self.search_index, changed=changed)
 
     def close(self) -> None:
         self.session.close()

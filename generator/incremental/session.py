@@ -19,7 +19,7 @@ from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
 from ..render import related, themes
 from .cache import digest_of
-from .stamps import folders_unchanged
+from .stamps import Snapshot, folders_unchanged
 from .state import BuildState
 from .store import BuildCache
 
@@ -47,6 +47,7 @@ class Session:
     converter: Converter | None = None
     scratch: tempfile.TemporaryDirectory | None = None     # removed when the session closes
     related: related.Memo = dataclasses.field(default_factory=related.Memo)   # the last related explainers
+    snapshot: Snapshot | None = None       # the last scan of the inputs, while no change can have been missed
 
     def __enter__(self) -> Session:
         return self

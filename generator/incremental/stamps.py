@@ -4,6 +4,7 @@ runs differs from its stamp and the next build redoes it; the output folders by 
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,13 +33,19 @@ def file_stamp(paths: list[Path]) -> Stamp:
 
 def explainer_stamp(source: Path, bundle: Path | None) -> Stamp:
     """The stamp of everything an explainer is made of: its Markdown file, or every file in its bundle."""
-    if bundle is None:
-        return file_stamp([source])
+    return file_stamp([source]) if bundle is None else _bundle_stamp(bundle)[0]
+
+
+def _bundle_stamp(bundle: Path) -> tuple[Stamp, bool]:
+    """Every file in a bundle by path, mtime and size, and whether any of them is a link (whose target may
+    be in another bundle: a save there changes this stamp too)."""
     stamp: list[tuple[str, int | None, int | None]] = []
+    linked = False
     folders = [str(bundle)]
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
+                linked = linked or entry.is_symlink()
                 try:
                     if entry.is_dir():
                         folders.append(entry.path)
@@ -48,7 +55,7 @@ def explainer_stamp(source: Path, bundle: Path | None) -> Stamp:
                     stamp.append((entry.path, None, None))
                     continue
                 stamp.append((entry.path, st.st_mtime_ns, st.st_size))
-    return tuple(stamp)
+    return tuple(stamp), linked
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Snapshot:
     tree: content.SourceTree
     stamps: dict[Path, Stamp]      # explainer source → stamp of its files
     static_stamp: Stamp            # content files outside bundles
+    linked: bool = False           # a bundle holds a link: `snapshot_again` cannot tell what it changes
 
     def paths(self) -> Iterator[Path]:
         """The explainers' sources and bundle folders, as the scan made them."""
@@ -76,9 +84,51 @@ def snapshot(config: SiteConfig) -> Snapshot:
     chain = themes.resolve(config)
     theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
     tree = content.discover(config.content_dir)
-    return Snapshot(chain, file_stamp(theme_files), tree,
-                    {source: explainer_stamp(source, bundle) for _, source, bundle in tree.explainers},
-                    file_stamp(list(tree.static_files)))
+    stamps, linked = {}, False
+    for _, source, bundle in tree.explainers:
+        if bundle is None:
+            stamps[source] = file_stamp([source])
+        else:
+            stamps[source], has_link = _bundle_stamp(bundle)
+            linked = linked or has_link
+    return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked)
+
+
+def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Iterable[str] | None) -> Snapshot:
+    """The snapshot after `changed` (paths a file-system watcher saw change since `previous` was taken): only
+    the bundles holding them are stamped again. Any other change — a file at the top of content/ or outside
+    it (site.yml, a theme, a static file, a new or removed bundle), a bundle's index.md gone, an unknown or
+    empty path (the watch restarted) — and any site whose bundles hold links are scanned whole, as is a
+    first build (`previous` or `changed` None)."""
+    if previous is None or changed is None or previous.linked:
+        return snapshot(config)
+    bundles = _bundles_holding(config.content_dir, previous, changed)
+    if bundles is None or themes.resolve(config) != previous.chain:
+        return snapshot(config)
+    stamps = dict(previous.stamps)
+    for source, bundle in bundles:
+        stamps[source], linked = _bundle_stamp(bundle)
+        if linked:
+            return snapshot(config)
+    return dataclasses.replace(previous, stamps=stamps)
+
+
+def _bundles_holding(content_dir: Path, previous: Snapshot, changed: Iterable[str]) -> list[tuple[Path, Path]] | None:
+    """(source, bundle) of each explainer of `previous` holding a changed path; None when a path is anything
+    else, or names a bundle's index.md that is gone."""
+    top = os.path.realpath(content_dir) + os.sep
+    by_folder = {bundle.name: (source, bundle) for _, source, bundle in previous.tree.explainers if bundle}
+    found = {}
+    for path in changed:
+        if not path.startswith(top):
+            return None
+        folder, _, inside = path[len(top):].partition(os.sep)
+        if not inside or folder not in by_folder:
+            return None
+        if inside == content.BUNDLE_INDEX and not os.path.lexists(path):
+            return None
+        found[folder] = by_folder[folder]
+    return [found[folder] for folder in sorted(found)]
 
 
 def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | None = None,

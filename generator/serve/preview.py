@@ -40,7 +40,7 @@ class Preview:
         failed_before = self.failure is not None
         with cyclic_gc_paused():   # as `explainer build` does: a collection mid-build rescans every explainer
             try:
-                report = self.builder.build()
+                report = self.builder.build(changes)
             except ExplainerError as err:
                 return self._fail(BuildFailure.from_error(err))
             except Exception as err:   # a bug must not stop the preview: it is shown like a user's mistake
@@ -91,7 +91,7 @@ def rebuild_line(report: BuildReport, changes: set[str], seconds: float, pages: 
     changed = list(report.changed_paths)
     named = ", ".join(changed[:SHOWN_PATHS]) + (f", … {len(changed) - SHOWN_PATHS} more"
                                                 if len(changed) > SHOWN_PATHS else "")
-    trigger = ", ".join(sorted(Path(c).name for c in changes)[:3]) + ("…" if len(changes) > 3 else "")
+    trigger = ", ".join(sorted(Path(c).name for c in changes if c)[:3]) + ("…" if len(changes) > 3 else "")
     return (f"rebuilt in {report.seconds * 1000:.0f} ms ({stages} ms; {seconds * 1000:.0f} ms with reload) "
             f"after {trigger or 'start'}: {report.rendered} pages rendered, "
             f"{len(changed)} files changed{': ' + named if changed else ''}; {how} ({pages} open)")

@@ -23,6 +23,7 @@ LONGEST_MS = 1000    # ...or after this long, however busy the folder is (watchf
 # watchfiles returns this often when nothing happens; the first return tells that the watch is in place.
 READY_MS = 50
 RETRY_SECONDS = 1.0
+RESTARTED = ""       # the path delivered after the watch restarted: whatever changed meanwhile is unknown
 
 
 def watched_folders(content_dir: Path, config: SiteConfig | None) -> tuple[Path, ...]:
@@ -111,7 +112,14 @@ class ChangeWatcher:
             self._restart.set()
 
     def _run(self) -> None:
+        started = False
         while not self._stop.is_set():
+            if started:
+                # Saves made while nothing watched were not seen: with the next batch goes an unknown path,
+                # which makes that build scan everything (incremental.stamps.snapshot_again).
+                with self._lock:
+                    self._pending.add(RESTARTED)
+            started = True
             self._restart.clear()
             self._ready.clear()
             folders = tuple(f for f in self.folders if f.is_dir())
