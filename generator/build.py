@@ -89,7 +89,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     opened, cache_warning = open_for(config)
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
-    inputs = digest_of(snap.key(key))
+    inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
         return unchanged_report(record, config, laps)
     state = session.state_for(config, key, store, snap.paths())

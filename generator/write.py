@@ -281,6 +281,8 @@ def clashes(from_content: dict[str, Path], generated: list[str]) -> list[Explain
     """Errors for the content files (output path → source) that would replace a generated file, or need a
     folder where one is, or a file where its folder is; compared without case, as macOS and Windows do.
     A generated path ending in `/` is a folder the build fills whole (`pagefind/`): nothing may go in it."""
+    if not from_content:
+        return []           # most builds: bundles whose pictures are published as derivatives only
     taken = {rel.casefold(): rel for rel in generated}
     folders = {folder.casefold(): rel for rel in generated for folder in _folders_of(rel)}
     owned = [rel for rel in generated if rel.endswith("/")]

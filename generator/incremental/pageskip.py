@@ -57,16 +57,22 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
     stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
+    digested, known = {}, state.page_inputs
     rendered = 0
     wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
     for page in pages:
-        key = digest_of((wide, tuple(stamps[e.source] for e in page.shows), page.key,
-                         tuple([cards[id(e)] for e in page.cards]) if page.cards else ()))
+        inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
+                  tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
+        before = known.get(page.path)
+        # The same inputs as the session's last build: its key, without writing them out and hashing them.
+        key = before[1] if before is not None and before[0] == inputs else digest_of(inputs)
+        digested[page.path] = (inputs, key)
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
         shown[page.path] = key
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
+    state.page_inputs = digested
     return rendered, len(shown)
 
 

@@ -38,6 +38,8 @@ class BuildState:
     as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
     # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
+    # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
+    page_inputs: dict[str, tuple[tuple, str]] = field(default_factory=dict)
 
     def take_bodies(self, rebuilt: dict[Path, Explainer]) -> None:
         """Explainers loaded again (their cached body or sidebars were damaged): their body and sidebars
