@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 
-from .. import content, edition
+from .. import content, edition, parallel
 from ..config import SiteConfig
-from ..errors import ExplainerError, problems
+from ..content import SourceTree, batch
+from ..errors import ExplainerError, flatten, problems, raise_all
 from ..images import publish
 from ..markdown.embedconfig import site_providers
+from ..model import Explainer
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
 from ..selection import select
-from . import copydesk, external, linkcheck, thirdparty, translations
+from . import copydesk, external, linkcheck, pagescan, thirdparty, translations
 from .findings import RULES, settings_from
+
+PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself (as a build)
+_TAGS = linkcheck.TAGS | thirdparty.TAGS
 
 
 @dataclass(frozen=True)
@@ -35,18 +41,20 @@ class CheckReport:
         return self.count(ERROR) > 0 or (strict and self.count(WARNING) > 0)
 
 
-def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
-    """Load and select like `build` does, make the same edition of the site, then run every enabled rule
-    over it."""
+def check_site(config: SiteConfig, check_external: bool = False,
+               start_method: str | None = parallel.PLATFORM_DEFAULT) -> CheckReport:
+    """Load and select like `build` does (converting in worker processes started with `start_method`, see
+    parallel), make the same edition of the site, then run every enabled rule over it."""
     settings = settings_from(config)
     # Scheduled explainers are checked too: they go live without anyone looking again.
     config = replace(config, future=True)
     try:
-        explainers, tree = content.load_all(config)
+        explainers, tree = _load_all(config, start_method)
         chosen = select(explainers, config)
         images = publish.plan_images(chosen.published, config)      # what build would encode, named, not made
         site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
-        html = dict(sorted((page.path, page.render()) for page in site.pages))
+        tags = {page.path: pagescan.start_tags(page.render(), _TAGS)
+                for page in sorted(site.pages, key=attrgetter("path"))}
     except ExplainerError as err:
         return CheckReport(tuple(problems(err)))
 
@@ -56,9 +64,10 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
                                               config.raw_html, providers, images.images))
         found.extend(copydesk.author_findings(explainer, config.authors, config.author))
-    found.extend(thirdparty.findings(html, chosen.published, config))
+    found.extend(thirdparty.findings({path: thirdparty.loads_from(each) for path, each in tags.items()},
+                                     chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
-    pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
+    pages = {path: linkcheck.page_from(each) for path, each in tags.items()}
     published = linkcheck.Site(pages, site.copies,
                                {e.slug: "a draft: it is not on the site until it has `draft: false`"
                                 for e in explainers if e.draft and not config.drafts},
@@ -77,6 +86,21 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
                        pages=len(pages), drafts_skipped=chosen.drafts,
                        external_links=len({external.address(url) for url, _, _ in outside}),
                        external_checked=checking)
+
+
+def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explainer], SourceTree]:
+    """What `content.load_all` gives, converted like a build converts: in worker processes when there are
+    enough explainers to pay for them."""
+    tree = content.discover(config.content_dir)
+    jobs = list(tree.explainers)
+    count = parallel.workers(config)
+    if len(jobs) >= PARALLEL_FROM and count >= 2:
+        results = batch.load_in_workers(jobs, config, frozenset(), count, start_method)
+    else:
+        converter = content.converter_for(config)
+        results = [batch.load(job, config, converter, frozenset()) for job in jobs]
+    raise_all([problem for loaded in results if loaded.error is not None for problem in flatten(loaded.error)])
+    return [loaded.explainer for loaded in results if loaded.explainer is not None], tree
 
 
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
