@@ -57,7 +57,7 @@ class NearMisses:
         if here == ".":
             up, top = "", None
         else:
-            up, top = "../" * (here.count("/") + 1), _top(here)
+            up, top = "../" * (here.count("/") + 1), here.split("/", 1)[0]
         found = {_relative(path, here) for path in (*self._by_top.get(top or "", ()), *self._by_top.get("", ()))}
         start = bisect.bisect_left(self._lengths, shortest - len(up))
         stop = bisect.bisect_right(self._lengths, longest - len(up))
