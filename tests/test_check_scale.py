@@ -11,7 +11,7 @@ import pytest
 
 from conftest import article
 from generator import parallel
-from generator.check import nearmiss, pagescan
+from generator.check import nearmiss, pagescan, reading
 from generator.check.site import PARALLEL_FROM, check_site
 from generator.config import load_config
 from generator.errors import did_you_mean
@@ -99,7 +99,9 @@ BODY = "\n\n**Why it matters:** x\n\n**The big picture:** y\n"
 
 @pytest.mark.parametrize("start_method", [parallel.FORK, parallel.SPAWN])
 def test_each_broken_link_of_a_big_site_is_reported_with_the_page_it_missed(make_site, monkeypatch, start_method):
-    count = PARALLEL_FROM + 12        # converted in worker processes
+    """Converted in worker processes; rendered and read in forked ones (fork), or here (spawn)."""
+    count = PARALLEL_FROM + 12
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
     files = {f"story-number-{n}/index.md": article(
         title=f"Story {n}", summary="S",
         body=f"Lede [next](../story-numbr-{(n + 1) % count}/) and [far](https://elsewhere.example/).{BODY}")
@@ -113,3 +115,5 @@ def test_each_broken_link_of_a_big_site_is_reported_with_the_page_it_missed(make
         f"content/story-number-{n}/index.md:6: error: links/internal: ../story-numbr-{(n + 1) % count}/ points at "
         f"no page or file in the site (did you mean '../story-number-{(n + 1) % count}/'?)" for n in range(count))
     assert report.explainers == count
+    assert [f.rule for f in report.findings].count("privacy/third-party") == 0     # a link loads nothing
+    assert report.external_links == 1

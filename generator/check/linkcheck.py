@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..config import SiteConfig
 from ..errors import did_you_mean
@@ -91,7 +91,7 @@ def resolve(url: str, page: str, config: SiteConfig) -> Target:
     """Where `url`, found on the page at site path `page`, points."""
     parts = urlsplit(url)
     absolute = config.absolute_base
-    if parts.scheme in ("http", "https") or url.startswith("//"):
+    if _on_the_web(parts, url):
         if absolute and url.startswith(absolute):
             return _internal(url[len(absolute):], parts.fragment, "")
         return Target("external")
@@ -104,6 +104,16 @@ def resolve(url: str, page: str, config: SiteConfig) -> Target:
         return _internal(path[len(config.base_path):], parts.fragment, "")
     return _internal(path, parts.fragment, posixpath.dirname(page)) if path else Target(
         "internal", page, unquote(parts.fragment))
+
+
+def is_external(url: str, config: SiteConfig) -> bool:
+    """Whether `resolve` finds `url` external (without working out where an internal one points)."""
+    absolute = config.absolute_base
+    return _on_the_web(urlsplit(url), url) and not (absolute and url.startswith(absolute))
+
+
+def _on_the_web(parts: SplitResult, url: str) -> bool:
+    return parts.scheme in ("http", "https") or url.startswith("//")
 
 
 def _internal(path: str, fragment: str, base: str) -> Target:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from operator import attrgetter
 from pathlib import Path
 
 from .. import content, edition, parallel
@@ -18,11 +17,10 @@ from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
 from ..selection import select
-from . import copydesk, external, linkcheck, pagescan, thirdparty, translations
+from . import copydesk, external, linkcheck, reading, thirdparty, translations
 from .findings import RULES, settings_from
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself (as a build)
-_TAGS = linkcheck.TAGS | thirdparty.TAGS
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,9 @@ class CheckReport:
 
 def check_site(config: SiteConfig, check_external: bool = False,
                start_method: str | None = parallel.PLATFORM_DEFAULT) -> CheckReport:
-    """Load and select like `build` does (converting in worker processes started with `start_method`, see
-    parallel), make the same edition of the site, then run every enabled rule over it."""
+    """Load and select like `build` does, make the same edition of the site, then run every enabled rule over
+    it. Worker processes started with `start_method` (see parallel) convert the explainers of a big site, and
+    render and read its pages when they can inherit the edition (fork)."""
     settings = settings_from(config)
     # Scheduled explainers are checked too: they go live without anyone looking again.
     config = replace(config, future=True)
@@ -53,8 +52,7 @@ def check_site(config: SiteConfig, check_external: bool = False,
         chosen = select(explainers, config)
         images = publish.plan_images(chosen.published, config)      # what build would encode, named, not made
         site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
-        tags = {page.path: pagescan.start_tags(page.render(), _TAGS)
-                for page in sorted(site.pages, key=attrgetter("path"))}
+        read = reading.read_pages(site.pages, config, start_method)
     except ExplainerError as err:
         return CheckReport(tuple(problems(err)))
 
@@ -64,10 +62,9 @@ def check_site(config: SiteConfig, check_external: bool = False,
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
                                               config.raw_html, providers, images.images))
         found.extend(copydesk.author_findings(explainer, config.authors, config.author))
-    found.extend(thirdparty.findings({path: thirdparty.loads_from(each) for path, each in tags.items()},
-                                     chosen.published, config))
+    found.extend(thirdparty.findings({path: loads for path, (_, loads) in read.items()}, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
-    pages = {path: linkcheck.page_from(each) for path, each in tags.items()}
+    pages = {path: page for path, (page, _) in read.items()}
     published = linkcheck.Site(pages, site.copies,
                                {e.slug: "a draft: it is not on the site until it has `draft: false`"
                                 for e in explainers if e.draft and not config.drafts},
@@ -109,7 +106,7 @@ def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
     listed, seen_in_theme = [], set()
     for occurrence in links:
         url = occurrence.link.url
-        if linkcheck.resolve(url, occurrence.page, config).kind != "external" or is_share_link(url):
+        if not linkcheck.is_external(url, config) or is_share_link(url):
             continue      # share links are the services' forms, one per page: nothing to check there
         if occurrence.from_theme:
             if url in seen_in_theme:
