@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import heapq
 import math
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from operator import itemgetter
 
 CUTOFF = 0.75
 EXACT_UP_TO = 50
@@ -35,6 +37,7 @@ class NearMisses:
         for path in self._paths:
             self._by_top[_top(path)].append(path)
         self._answers: dict[tuple[str, str], str] = {}
+        self._written_near: dict[str, tuple[str, ...]] = {}
         self._pieces: dict[str, list[int]] = defaultdict(list)   # three letters → where they occur in _from_root
         for at, written in enumerate(self._from_root):
             for piece in _pieces(written):
@@ -58,7 +61,7 @@ class NearMisses:
             up, top = "", None
         else:
             up, top = "../" * (here.count("/") + 1), here.split("/", 1)[0]
-        found = {_relative(path, here) for path in (*self._by_top.get(top or "", ()), *self._by_top.get("", ()))}
+        found = set(self._near(here, top or ""))
         start = bisect.bisect_left(self._lengths, shortest - len(up))
         stop = bisect.bisect_right(self._lengths, longest - len(up))
         places: Iterable[int] = self._shortlist(word, start, stop) if stop - start > EXACT_UP_TO else range(start, stop)
@@ -68,12 +71,20 @@ class NearMisses:
                 found.add(up + self._from_root[at])
         return {written for written in found if shortest <= len(written) <= longest}
 
+    def _near(self, here: str, top: str) -> tuple[str, ...]:
+        """The paths in the folder's top folder and at the root, as written from the folder (each folder once)."""
+        if here not in self._written_near:
+            self._written_near[here] = tuple(_relative(path, here) for path in (*self._by_top.get(top, ()),
+                                                                                  *self._by_top.get("", ())))
+        return self._written_near[here]
+
     def _shortlist(self, word: str, start: int, stop: int) -> list[int]:
         """The places in [start, stop) of the paths sharing the most three-letter pieces with `word`."""
         shared: Counter[int] = Counter()
         for piece in sorted(_pieces(word)):
             shared.update(self._pieces.get(piece, ()))
-        return [at for at, _ in shared.most_common() if start <= at < stop][:SHORTLIST]
+        fitting = (item for item in shared.items() if start <= item[0] < stop)
+        return [at for at, _ in heapq.nlargest(SHORTLIST, fitting, key=itemgetter(1))]
 
 
 def closest(word: str, choices: Iterable[str], cutoff: float = CUTOFF) -> str | None:
