@@ -22,7 +22,7 @@ from operator import itemgetter
 
 CUTOFF = 0.75
 EXACT_UP_TO = 50
-SHORTLIST = 50
+SHORTLIST = 100
 OTHERWISE = "check the spelling and the folder"
 
 
