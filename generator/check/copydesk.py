@@ -6,6 +6,7 @@ section starts, links and HTML with their lines), so the Markdown is never parse
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -192,12 +193,29 @@ def _timeline_findings(box: Sidebar) -> Iterator[Problem]:
         direction = direction or step
 
 
+@functools.lru_cache(maxsize=8)
+def _vocabulary(axioms: tuple[str, ...]) -> dict[str, str]:
+    """The labels that start sections, made once per site's `axioms:` (not per explainer: 500 labels)."""
+    return vocabulary(axioms)
+
+
+@functools.lru_cache(maxsize=1024)
+def _label_hint(label: str, axioms: tuple[str, ...]) -> str:
+    """"did you mean '…'?" for a normalised lead-in close to a label, else ""; each lead-in compared once."""
+    spelled = _spellings(axioms)
+    return did_you_mean(label, spelled, cutoff=_CLOSE_ENOUGH, otherwise="", show=spelled.__getitem__)
+
+
+@functools.lru_cache(maxsize=8)
+def _spellings(axioms: tuple[str, ...]) -> dict[str, str]:
+    return spellings(axioms)
+
+
 def brevity_findings(explainer: Explainer, settings: CheckSettings, axioms: tuple[str, ...]) -> Iterator[Problem]:
     """Lengths and Smart Brevity sections, where the converter found them (the page's own sections)."""
     body, path = explainer.body, explainer.source
     blocks = body.outline.blocks
-    known = vocabulary(axioms)
-    spelled = spellings(axioms)
+    known = _vocabulary(axioms)
     first_section = body.sections[0].line if body.sections else None
     text_blocks = [b for b in blocks if b.kind != "code"]
     lede_line = text_blocks[0].line if text_blocks else body.outline.first_line
@@ -213,8 +231,7 @@ def brevity_findings(explainer: Explainer, settings: CheckSettings, axioms: tupl
                           f"this paragraph has {block.words} words, over {settings.paragraph_words} "
                           "(split it, or make it bullets)")
         if block.lead_in is not None and normalise_label(block.lead_in) not in known:
-            suggestion = did_you_mean(normalise_label(block.lead_in), spelled, cutoff=_CLOSE_ENOUGH,
-                                      otherwise="", show=spelled.__getitem__)
+            suggestion = _label_hint(normalise_label(block.lead_in), axioms)
             if suggestion:
                 yield finding(path, block.line, "brevity/unknown-axiom",
                               f"'{block.lead_in}' is not a Smart Brevity label, so it starts no "

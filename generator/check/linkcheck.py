@@ -1,20 +1,23 @@
 """Links and images in the rendered pages: does each one resolve, and where in the source was it written?"""
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..config import SiteConfig
 from ..errors import did_you_mean
 from ..model import Explainer
 from ..problems import Problem
+from . import pagescan
 from .findings import CheckSettings, finding
 from .images import size_findings
+from .nearmiss import NearMisses
 
 _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src",
                    "source": "src", "iframe": "src", "video": "src", "audio": "src", "track": "src",
@@ -43,22 +46,38 @@ class _Collector(HTMLParser):
         self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for name in ("id", "name") if tag == "a" else ("id",):
-            value = values.get(name)
-            if value:
-                self.ids.add(value)
-        url = values.get(_URL_ATTRIBUTES.get(tag, ""))
-        if url and url.strip():
-            self.links.append(Link(tag, url.strip(), values.get("alt") if tag == "img" else None))
+        if _collect(tag, attrs, self.links, self.ids):
             self.lines.append(self.getpos()[0])
 
 
+def _collect(tag: str, attrs: list[tuple[str, str | None]], links: list[Link], ids: set[str]) -> bool:
+    """Add a start tag's ids and link; whether it had a link."""
+    values = dict(attrs)
+    for name in ("id", "name") if tag == "a" else ("id",):
+        value = values.get(name)
+        if value:
+            ids.add(value)
+    url = values.get(_URL_ATTRIBUTES.get(tag, ""))
+    if url and url.strip():
+        links.append(Link(tag, url.strip(), values.get("alt") if tag == "img" else None))
+        return True
+    return False
+
+
+TAGS = frozenset(_URL_ATTRIBUTES)    # the tags a page's links are in (beside any tag's id)
+
+
 def parse_page(html: str) -> Page:
-    collector = _Collector()
-    collector.feed(html)
-    collector.close()
-    return Page(tuple(collector.links), frozenset(collector.ids))
+    return page_from(pagescan.start_tags(html, TAGS))
+
+
+def page_from(tags: list[pagescan.StartTag]) -> Page:
+    """The page's links and ids, from its start tags (pagescan: every tag in TAGS and every tag with an id)."""
+    links: list[Link] = []
+    ids: set[str] = set()
+    for tag, attrs in tags:
+        _collect(tag, attrs, links, ids)
+    return Page(tuple(links), frozenset(ids))
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,7 @@ def resolve(url: str, page: str, config: SiteConfig) -> Target:
     """Where `url`, found on the page at site path `page`, points."""
     parts = urlsplit(url)
     absolute = config.absolute_base
-    if parts.scheme in ("http", "https") or url.startswith("//"):
+    if _on_the_web(parts, url):
         if absolute and url.startswith(absolute):
             return _internal(url[len(absolute):], parts.fragment, "")
         return Target("external")
@@ -85,6 +104,16 @@ def resolve(url: str, page: str, config: SiteConfig) -> Target:
         return _internal(path[len(config.base_path):], parts.fragment, "")
     return _internal(path, parts.fragment, posixpath.dirname(page)) if path else Target(
         "internal", page, unquote(parts.fragment))
+
+
+def is_external(url: str, config: SiteConfig) -> bool:
+    """Whether `resolve` finds `url` external (without working out where an internal one points)."""
+    absolute = config.absolute_base
+    return _on_the_web(urlsplit(url), url) and not (absolute and url.startswith(absolute))
+
+
+def _on_the_web(parts: SplitResult, url: str) -> bool:
+    return parts.scheme in ("http", "https") or url.startswith("//")
 
 
 def _internal(path: str, fragment: str, base: str) -> Target:
@@ -120,16 +149,11 @@ class Site:
 
     def suggestion(self, written: str, folder: str) -> str:
         """A near miss for a URL path as written, relative to `folder`."""
-        here = folder or "."
-        known = {_relative(p.removesuffix("index.html"), here): p for p in self.pages}
-        known.update({_relative(p, here): p for p in (*self.files, *sorted(self.generated))})
-        return did_you_mean(written, known, cutoff=0.75, otherwise="check the spelling and the folder")
+        return self._near_misses.hint(written, folder)
 
-
-def _relative(path: str, start: str) -> str:
-    folder = path.endswith("/") or not path
-    relative = posixpath.relpath(path or ".", start)
-    return relative + "/" if folder and relative != "." else relative
+    @functools.cached_property
+    def _near_misses(self) -> NearMisses:
+        return NearMisses([*(p.removesuffix("index.html") for p in self.pages), *self.files, *self.generated])
 
 
 @dataclass(frozen=True)

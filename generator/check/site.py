@@ -6,17 +6,21 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import content, edition
+from .. import content, edition, parallel
 from ..config import SiteConfig
-from ..errors import ExplainerError, problems
+from ..content import SourceTree, batch
+from ..errors import ExplainerError, flatten, problems, raise_all
 from ..images import publish
 from ..markdown.embedconfig import site_providers
+from ..model import Explainer
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
 from ..selection import select
-from . import copydesk, external, linkcheck, thirdparty, translations
+from . import copydesk, external, linkcheck, reading, thirdparty, translations
 from .findings import RULES, settings_from
+
+PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself (as a build)
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,20 @@ class CheckReport:
         return self.count(ERROR) > 0 or (strict and self.count(WARNING) > 0)
 
 
-def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
-    """Load and select like `build` does, make the same edition of the site, then run every enabled rule
-    over it."""
+def check_site(config: SiteConfig, check_external: bool = False,
+               start_method: str | None = parallel.PLATFORM_DEFAULT) -> CheckReport:
+    """Load and select like `build` does, make the same edition of the site, then run every enabled rule over
+    it. Worker processes started with `start_method` (see parallel) convert the explainers of a big site, and
+    render and read its pages when they can inherit the edition (fork)."""
     settings = settings_from(config)
     # Scheduled explainers are checked too: they go live without anyone looking again.
     config = replace(config, future=True)
     try:
-        explainers, tree = content.load_all(config)
+        explainers, tree = _load_all(config, start_method)
         chosen = select(explainers, config)
         images = publish.plan_images(chosen.published, config)      # what build would encode, named, not made
         site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
-        html = dict(sorted((page.path, page.render()) for page in site.pages))
+        read = reading.read_pages(site.pages, config, start_method)
     except ExplainerError as err:
         return CheckReport(tuple(problems(err)))
 
@@ -56,9 +62,9 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
         found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
                                               config.raw_html, providers, images.images))
         found.extend(copydesk.author_findings(explainer, config.authors, config.author))
-    found.extend(thirdparty.findings(html, chosen.published, config))
+    found.extend(thirdparty.findings({path: loads for path, (_, loads) in read.items()}, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
-    pages = {path: linkcheck.parse_page(text) for path, text in html.items()}
+    pages = {path: page for path, (page, _) in read.items()}
     published = linkcheck.Site(pages, site.copies,
                                {e.slug: "a draft: it is not on the site until it has `draft: false`"
                                 for e in explainers if e.draft and not config.drafts},
@@ -79,13 +85,28 @@ def check_site(config: SiteConfig, check_external: bool = False) -> CheckReport:
                        external_checked=checking)
 
 
+def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explainer], SourceTree]:
+    """What `content.load_all` gives, converted like a build converts: in worker processes when there are
+    enough explainers to pay for them."""
+    tree = content.discover(config.content_dir)
+    jobs = list(tree.explainers)
+    count = parallel.workers(config)
+    if len(jobs) >= PARALLEL_FROM and count >= 2:
+        results = batch.load_in_workers(jobs, config, frozenset(), count, start_method)
+    else:
+        converter = content.converter_for(config)
+        results = [batch.load(job, config, converter, frozenset()) for job in jobs]
+    raise_all([problem for loaded in results if loaded.error is not None for problem in flatten(loaded.error)])
+    return [loaded.explainer for loaded in results if loaded.explainer is not None], tree
+
+
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
                    ) -> list[tuple[str, Path | str, int | None]]:
     """(url, path, line) of each outside link; a theme's link is listed once, at the first page it is on."""
     listed, seen_in_theme = [], set()
     for occurrence in links:
         url = occurrence.link.url
-        if linkcheck.resolve(url, occurrence.page, config).kind != "external" or is_share_link(url):
+        if not linkcheck.is_external(url, config) or is_share_link(url):
             continue      # share links are the services' forms, one per page: nothing to check there
         if occurrence.from_theme:
             if url in seen_in_theme:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from ..config import SiteConfig
 from ..model import Explainer
 from ..problems import Problem
+from . import pagescan
 from .findings import finding
 
 RULE = "privacy/third-party"
@@ -32,24 +33,23 @@ class Load:
     on_click: bool = False      # behind a click-to-load facade: only when the reader asks
 
 
-class _Loads(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.loads: list[Load] = []
+TAGS = frozenset({*_LOADS, "link"})    # the tags that can load something
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+
+def loads_from(tags: list[pagescan.StartTag]) -> list[Load]:
+    """What a page loads, from its start tags (pagescan: at least every tag in TAGS)."""
+    loads: list[Load] = []
+    for tag, attrs in tags:
         values = {name: value or "" for name, value in attrs}
         if tag == "link" and _FETCHED_LINKS & set(values.get("rel", "").lower().split()):
-            self.loads.append(Load(tag, values.get("href", "")))
+            loads.append(Load(tag, values.get("href", "")))
         for name in _LOADS.get(tag, ()):
             for url in _urls(values.get(name, ""), srcset=name == "srcset"):
-                self.loads.append(Load(tag, url))
+                loads.append(Load(tag, url))
         if tag == "iframe" and values.get("srcdoc"):
-            inner = page_loads(values["srcdoc"])          # what the frame's own page loads
-            self.loads += inner
-            self.loads += [Load("iframe", url, on_click=True) for url in _facade_links(values["srcdoc"])]
-
-    handle_startendtag = handle_starttag
+            loads += page_loads(values["srcdoc"])          # what the frame's own page loads
+            loads += [Load("iframe", url, on_click=True) for url in _facade_links(values["srcdoc"])]
+    return loads
 
 
 class _Links(HTMLParser):
@@ -79,10 +79,7 @@ def _urls(value: str, srcset: bool) -> list[str]:
 
 
 def page_loads(html: str) -> list[Load]:
-    parser = _Loads()
-    parser.feed(html)
-    parser.close()
-    return parser.loads
+    return loads_from(pagescan.start_tags(html, TAGS))
 
 
 def third_party_host(url: str, config: SiteConfig) -> str | None:
@@ -95,14 +92,16 @@ def third_party_host(url: str, config: SiteConfig) -> str | None:
     return None if not host or host == (own or "").lower() else host
 
 
-def findings(pages: dict[str, str], explainers: Iterable[Explainer], config: SiteConfig) -> Iterator[Problem]:
-    """One info per page, host and source line: what loads from where, and whether the reader asks first."""
+def findings(pages: dict[str, list[Load]], explainers: Iterable[Explainer], config: SiteConfig
+             ) -> Iterator[Problem]:
+    """One info per page, host and source line: what loads from where, and whether the reader asks first;
+    `pages` holds what each page loads (`loads_from`)."""
     by_page = {f"{e.slug}/index.html": e for e in explainers}
     from_theme: dict[tuple[str, bool, str], list[str]] = {}
-    for page, html in pages.items():
+    for page, loads in pages.items():
         seen: dict[tuple, set[str]] = {}
         explainer = by_page.get(page)
-        for load in page_loads(html):
+        for load in loads:
             host = third_party_host(load.url, config)
             if host is None:
                 continue
