@@ -14,23 +14,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import content, edition, outfolder, parallel, write
+from . import content, outfolder, parallel
 from .config import SiteConfig
-from .images import cards, publish
-from .incremental import loading, pageskip, stamps
-from .incremental.bodies import BodyStore
+from .incremental import stamps
 from .incremental.cache import digest_of
 from .incremental.record import Record, Summary, record_of
 from .incremental.session import Session, config_key, forget_changed_output
 from .incremental.stamps import output_folders
 from .incremental.state import BuildState, made_here
 from .incremental.store import open_for
-from .markdown.sections import Converter
-from .model import Explainer
-from .render import seo, themes
-from .search import site as search
-from .selection import Selection, select
+from .render.seo import base_url_warning
+from .search import indexer
+
+if TYPE_CHECKING:
+    from . import edition, write
+    from .images import publish
+    from .markdown.sections import Converter
+    from .model import Explainer
+    from .search import site as search
+    from .selection import Selection
 
 Progress = Callable[..., None]     # (done, total), or (done, total, stage) while encoding images
 
@@ -81,7 +85,8 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
             return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method,
                          search_index=search_index, changed=changed)
     laps = Laps()
-    search.require(config)                          # search: true needs Pagefind: said before anything is read
+    if config.search:                               # search: true needs Pagefind: said before anything is read
+        indexer.require(config)
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
     previous, session.snapshot = session.snapshot, None     # kept again once this scan succeeds
@@ -92,6 +97,14 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
         return unchanged_report(record, config, laps)
+    # The stages, imported by a build with something to do: one that finds nothing changed needs none of
+    # Markdown, Jinja2, Babel's formats or Pillow (tests/test_startup.py).
+    from . import edition
+    from .images import cards, publish
+    from .incremental import loading, pageskip
+    from .incremental.bodies import BodyStore
+    from .render import themes
+    from .selection import select
     state = session.state_for(config, key, store, snap.paths())
     forced = outfolder.claim_output_folder(
         config.out_dir, lambda: made_here(config.out_dir, config.content_dir, state), force)
@@ -129,7 +142,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
                        loaded=loaded, rendered=rendered, changed_paths=report.changed_paths,
                        cards_drawn=drawn.drawn, images_encoded=images.encoded, warnings=tuple(filter(None, [
-                           cache_warning, seo.base_url_warning(config), *drawn.warnings, *site.warnings,
+                           cache_warning, base_url_warning(config), *drawn.warnings, *site.warnings,
                            indexed.warning if indexed else None])),
                        indexed=indexed.pages if indexed and indexed.rebuilt else 0, search_pages=site.index)
 
@@ -169,6 +182,9 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
     """Every file of the edition into a staging folder first (the output changes only once every page
     rendered), unchanged pages carried over, then the search index of the explainer pages as written, and
     the encoded images; the state takes the new manifest."""
+    from . import write
+    from .incremental import pageskip
+    from .search import site as search
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
     indexed = None
     try:
@@ -203,7 +219,7 @@ def unchanged_report(record: Record, config: SiteConfig, laps: Laps) -> BuildRep
     return BuildReport(explainers=summary.explainers, pages=summary.pages, written=0,
                        unchanged=len(record.outputs), deleted=0,
                        seconds=laps.total(), drafts_skipped=summary.drafts, next_scheduled=_scheduled(summary),
-                       timings={"check": laps.total()}, warnings=tuple(filter(None, [seo.base_url_warning(config)])))
+                       timings={"check": laps.total()}, warnings=tuple(filter(None, [base_url_warning(config)])))
 
 
 def _next(chosen: Selection) -> tuple[str | None, datetime | None]:

@@ -11,12 +11,14 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .config import SiteConfig, load_config
 from .errors import ExplainerError, flatten, problems
 from .problems import Formatter
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 STOPPED = (130, 143)          # the exit status after Ctrl-C, after SIGTERM (128 + the signal, as shells say)
@@ -223,6 +225,9 @@ def _port(text: str) -> int:
 
 
 def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig:
+    # Each command imports what it runs, config included: `--version`, `--help` and a mistyped option need
+    # none of it (YAML, the model).
+    from .config import load_config
     overrides = {"theme": args.theme, "drafts": args.drafts or None, "future": args.future or None,
                  "base_url": getattr(args, "base_url", None), "now": args.as_of,
                  "use_cache": False if getattr(args, "no_cache", False) else None,

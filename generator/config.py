@@ -9,8 +9,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import markdown
-
 from . import contentfiles, extra, languages, people, yamlfile
 from .errors import ConfigError, ExplainerError, did_you_mean, raise_all
 from .imageconfig import ImageSettings, image_settings, logo_path
@@ -326,6 +324,7 @@ def markdown_extensions(value: Any, where: Place) -> tuple[tuple[tuple[str, dict
 
 def _extension_problem(name: str, options: dict, at: Place) -> ConfigError | None:
     """What is wrong with loading extension `name` with `options` (None: nothing)."""
+    import markdown  # here, for a site that names extensions: a build of one that does not may never convert
     try:
         markdown.Markdown(extensions=[name], extension_configs={name: options}).convert(_SAMPLE)
     except ModuleNotFoundError as err:
@@ -355,6 +354,7 @@ def _known_extensions() -> list[str]:
 
 
 def _options_of(name: str) -> list[str]:
+    import markdown
     try:
         md = markdown.Markdown(extensions=[name])
     except Exception:     # it loaded with its options a moment ago; without them it may not

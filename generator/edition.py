@@ -18,10 +18,13 @@ from .images import cards
 from .images.publish import ImagePlan
 from .model import Explainer
 from .outfolder import MARKER
-from .render import Page, Renderer, Theme, i18n, listing, related, site_pages
+from .render import i18n, related
 from .render.hosting import HEADERS_FILE, headers_file
-from .render.renderer import as_it_is
+from .render.listing import listing
+from .render.pages import site_pages
+from .render.renderer import Page, Renderer, as_it_is
 from .render.seo import CARD_FILE, wants_card
+from .render.themes import Theme
 from .search import site as search
 from .selection import files_to_copy
 

@@ -1,14 +1,18 @@
 """Language tags (BCP 47, `es`, `pt-BR`, `zh-Hant`) checked against Babel's CLDR data: what a tag is called in
-its own language, the locale Babel formats it with, the OpenGraph form, the folder of its front page."""
+its own language, the locale Babel formats it with, the OpenGraph form, the folder of its front page.
+
+Babel is imported by the functions that read its data: a site without `language:` in site.yml can scan its
+content and find nothing changed without it (a tenth of such a build's start-up).
+"""
 from __future__ import annotations
 
 import functools
-
-from babel import Locale, UnknownLocaleError
-from babel.core import get_global
-from babel.localedata import locale_identifiers
+from typing import TYPE_CHECKING
 
 from .errors import did_you_mean
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 EXAMPLES = "a BCP 47 language tag such as en, es, pt-BR or zh-Hant"
 
@@ -24,11 +28,13 @@ class LanguageProblem(ValueError):
 @functools.cache
 def locale_of(tag: str) -> Locale:
     """Babel's locale for a tag already checked by `normalise` (cached: every page asks)."""
+    from babel import Locale
     return Locale.parse(tag.replace("-", "_"))
 
 
 def normalise(tag: str) -> str:
     """The tag in its usual spelling (`pt-br` → `pt-BR`, `zh_hant` → `zh-Hant`), or LanguageProblem."""
+    from babel import Locale, UnknownLocaleError
     text = tag.strip()
     parts = text.replace("_", "-").split("-")
     if not text or not all(part.isalnum() and part.isascii() for part in parts):
@@ -51,6 +57,7 @@ def normalise(tag: str) -> str:
 
 def _hint(text: str) -> str:
     """did you mean …? from the tags Babel knows, and from language names in English (`Spanish` → es)."""
+    from babel import Locale
     by_name = {name.casefold(): code for code, name in Locale("en").languages.items() if "_" not in code}
     if text.casefold() in by_name:
         return f"did you mean '{by_name[text.casefold()]}'? ({EXAMPLES})"
@@ -62,6 +69,7 @@ def _hint(text: str) -> str:
 @functools.cache
 def _known_tags() -> dict[str, str]:
     """Lowercase tag → its spelling, for every locale in Babel's data."""
+    from babel.localedata import locale_identifiers
     return {ident.replace("_", "-").lower(): ident.replace("_", "-") for ident in locale_identifiers()}
 
 
@@ -78,6 +86,7 @@ def native_name(tag: str) -> str:
 
 def og_locale(tag: str) -> str:
     """OpenGraph's language_TERRITORY: `es` → es_ES, `ar` → ar_EG, `pt-BR` → pt_BR (CLDR's likely region)."""
+    from babel.core import get_global
     locale = locale_of(tag)
     territory = locale.territory
     if not territory:

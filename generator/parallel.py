@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from .config import SiteConfig
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1     # prctl option (linux/prctl.h): a signal for this process when its parent dies
 HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM})   # while workers start
@@ -60,6 +62,9 @@ def process_pool(count: int, start_method: str | None, initializer: Callable | N
     the block."""
     if start_method is not PLATFORM_DEFAULT and start_method not in START_METHODS:
         raise ValueError(f"unknown start method {start_method!r} (one of {', '.join(START_METHODS)})")
+    # Here, where a pool starts: a build that finds nothing changed never loads multiprocessing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(start_method),
                                initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     try:

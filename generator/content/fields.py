@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import contentfiles, languages, yamlfile
 from ..errors import ContentError, ExplainerError, did_you_mean, raise_all
-from ..markdown.typography import smarten
+from ..markdown.punctuation import smarten
 from ..model import UPDATE_KINDS, Explainer, Image, Term, Update
 from ..problems import Place, Text, joined
 from .pictures import picture_size

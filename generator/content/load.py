@@ -9,8 +9,8 @@ from .. import __version__, contentfiles, extra, yamlfile
 from ..config import SiteConfig
 from ..errors import ContentError, ExplainerError, did_you_mean, flatten, raise_all
 from ..markdown.embedconfig import site_providers
+from ..markdown.punctuation import smarten
 from ..markdown.sections import Converter
-from ..markdown.typography import smarten
 from ..model import Body, Explainer, portraits_in
 from ..problems import Place
 from .discover import BUNDLE_INDEX, SourceTree, bundle_files, discover, is_ignored

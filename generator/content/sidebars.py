@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import yamlfile
 from ..errors import ExplainerError, did_you_mean, flatten
-from ..markdown.typography import smarten
+from ..markdown.punctuation import smarten
 from ..model import Definition, Event, Fact, Person, Sidebar, Source
 from .fields import FACTS_FILE, SOURCE_KEYS, Fields, parse_moment, path_only, read_picture
 

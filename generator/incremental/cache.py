@@ -27,14 +27,14 @@ This module is the folder and how its files are tagged, owned and written; besid
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
-
-import markdown
 
 from .. import __version__, write
 from . import codec
@@ -43,8 +43,26 @@ CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"
 CARDS = "cards"
 IMAGES = "images"
+
+
+def markdown_version() -> str:
+    """Python-Markdown's version, read from its `__meta__.py` instead of importing the package (which loads
+    every processor it has): a build that finds nothing changed never needs Python-Markdown itself."""
+    spec = importlib.util.find_spec("markdown")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    try:
+        text = (folder / "__meta__.py").read_text(encoding="utf-8") if folder else ""
+    except OSError:
+        text = ""
+    found = re.search(r"^__version_info__ = (\([^)\n]*\))", text, re.MULTILINE)
+    if found:
+        return found[1]
+    import markdown  # a Python-Markdown laid out otherwise: its own word, at the cost of importing it
+    return markdown.__version__
+
+
 TAG = (f"explainer {__version__} python {sys.version_info[0]}.{sys.version_info[1]} "
-       f"markdown {markdown.__version__} schema {codec.SCHEMA}")
+       f"markdown {markdown_version()} schema {codec.SCHEMA}")
 
 
 class CacheUnavailable(Exception):

@@ -10,18 +10,21 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .. import content, outfolder
 from ..config import SiteConfig
 from ..markdown.embedconfig import site_providers
-from ..markdown.sections import Converter
 from ..render import related, themes
 from .cache import digest_of
 from .stamps import Snapshot, folders_unchanged
 from .state import BuildState
 from .store import BuildCache
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..markdown.sections import Converter
 
 # Not part of the key: the clock (the record's time window covers it), site.yml's parsed form (its bytes are),
 # how the work is done, and the folders as spelled (their resolved paths are).

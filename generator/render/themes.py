@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
-from ..errors import ConfigError, TemplateError
-from ..problems import Place
-from .filters import FILTERS
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_THEME = "default"
 FINGERPRINTED = (".css", ".js")
@@ -69,50 +68,12 @@ def _where(config: SiteConfig):
     return config.line_of("theme") if "theme" in config.raw else None
 
 
-class TemplateFolders(jinja2.FileSystemLoader):
-    """Jinja2's file loader, with a file:line error for a template that is not UTF-8 text."""
-
-    def get_source(self, environment: jinja2.Environment, template: str):
-        try:
-            return super().get_source(environment, template)
-        except UnicodeDecodeError as err:
-            path = self._file_of(template)
-            line = path.read_bytes()[:err.start].count(b"\n") + 1 if path else None
-            raise TemplateError(f"template is not UTF-8 text (byte {err.start} of the file)",
-                                Place(path or Path(template), line),
-                                hint="save it as UTF-8") from None
-
-    def _file_of(self, template: str) -> Path | None:
-        pieces = jinja2.loaders.split_template_path(template)
-        for folder in self.searchpath:
-            path = Path(posixpath.join(folder, *pieces))
-            if path.is_file():
-                return path
-        return None
-
-
 def environment(chain: ThemeChain) -> jinja2.Environment:
-    """Autoescaping, strict Jinja2 environment; `default/x.html` always names the packaged default's template.
-
-    The filters of `filters.FILTERS` are registered here, once; nothing else is ever added to it (what a page
-    shows, its language's gettext callables included, is passed to its render call), so one environment
-    serves any number of builds.
-    Templates are not re-checked on every use (the builder makes a new environment when they change).
-    Compiled templates are never kept on disk: loading them back would run code from the cache folder.
-    """
-    loader = jinja2.ChoiceLoader([
-        TemplateFolders(chain.template_dirs),
-        jinja2.PrefixLoader({DEFAULT_THEME: TemplateFolders(
-            str(packaged_themes_dir() / DEFAULT_THEME / "templates"))}),
-    ])
-    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, auto_reload=False,
-                             extensions=["jinja2.ext.i18n"])
-    # {% trans %} and _() call the page's own gettext callables (render/i18n.py passes them with each page).
-    env.newstyle_gettext = True   # type: ignore[attr-defined]
-    env.filters.update(FILTERS)
-    return env
+    """The chain's Jinja2 environment (render/environment.py); `default/x.html` names the packaged default's
+    template. Jinja2 is imported here, by a build that renders: one that finds nothing changed resolves the
+    chain for its stamps and never needs it."""
+    from .environment import environment as make
+    return make(chain.template_dirs, {DEFAULT_THEME: str(packaged_themes_dir() / DEFAULT_THEME / "templates")})
 
 
 def static_files(chain: ThemeChain) -> dict[str, Path]:

@@ -1,0 +1,98 @@
+"""What a build imports: a build that finds nothing changed, `--version` and a site.yml mistake need none of
+the heavy stages (Markdown, Jinja2, Pillow, Babel's formats and catalogs, process pools), and one edit to the
+text loads only what its page needs. Each runs `explainer` in a process of its own, as a user starts it, and
+reads `sys.modules` when the command has returned."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, article
+
+# `cli.main` as the console script runs it, then the names of every module the process imported.
+SCRIPT = """
+import json, sys
+from generator import cli
+try:
+    code = cli.main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+print("\\nMODULES " + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+# The libraries and stages a build with nothing to do never needs.
+HEAVY = ("markdown", "jinja2", "PIL", "pygments", "babel.dates", "babel.messages", "multiprocessing",
+         "concurrent.futures.process", "pagefind", "generator.content.load", "generator.markdown.sections",
+         "generator.render.renderer", "generator.render.environment", "generator.edition", "generator.images.cards",
+         "generator.images.publish", "generator.search.site")
+
+
+def run(root: Path, *args: str) -> tuple[int, set[str], str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", SCRIPT, *args], cwd=root, capture_output=True, text=True,
+                          env=env, timeout=300)
+    printed, _, found = done.stdout.rpartition("\nMODULES ")
+    assert found, done.stderr
+    result = json.loads(found)
+    return result["code"], set(result["modules"]), printed + done.stderr
+
+
+def heavy_in(modules: set[str], names=HEAVY) -> list[str]:
+    return sorted(name for name in names if name in modules)
+
+
+def site(root: Path) -> Path:
+    """An English site (no `language:`), relative base_url, explainers with key facts and no pictures."""
+    content = root / "content"
+    content.mkdir()
+    (content / "site.yml").write_text("title: Startup\nbase_url: /\n", encoding="utf-8")
+    for n in range(3):
+        folder = content / f"e{n}"
+        folder.mkdir()
+        (folder / "index.md").write_text(article(f"Explainer {n}", category="Politics", body=(
+            f"Lede {n}.\n\n**Why it matters:** it does.\n\n**The big picture:** wide.\n")), encoding="utf-8")
+        (folder / "facts.yml").write_text("facts:\n  - label: Cost\n    value: $4 billion\n", encoding="utf-8")
+    return root
+
+
+def test_a_build_that_finds_nothing_changed_imports_none_of_the_stages(tmp_path):
+    root = site(tmp_path)
+    code, modules, _ = run(root, "build")
+    assert code == 0 and "jinja2" in modules and "markdown" in modules     # the first build renders
+    code, modules, printed = run(root, "build")
+    assert code == 0 and "0 files written" in printed, printed
+    assert heavy_in(modules) == []
+    assert "babel" not in modules                  # a site without `language:` never asks Babel
+
+
+def test_one_edit_to_the_text_imports_no_pillow_and_no_search(tmp_path):
+    root = site(tmp_path)
+    assert run(root, "build")[0] == 0
+    page = root / "content" / "e1" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    code, modules, printed = run(root, "build")
+    assert code == 0 and "1 files written" in printed, printed
+    assert heavy_in(modules, ("PIL", "pagefind", "multiprocessing", "concurrent.futures.process")) == []
+    assert "One more line." in (root / "site" / "e1" / "index.html").read_text(encoding="utf-8")
+
+
+def test_version_and_help_import_no_site_and_no_stage(tmp_path):
+    code, modules, printed = run(tmp_path, "--version")
+    assert code == 0 and printed.startswith("explainer ")
+    assert heavy_in(modules, (*HEAVY, "yaml", "babel", "generator.config", "generator.build")) == []
+    code, modules, printed = run(tmp_path, "build", "--help")
+    assert code == 0 and "--no-cache" in printed
+    assert heavy_in(modules, (*HEAVY, "yaml", "babel", "generator.config", "generator.build")) == []
+
+
+def test_a_mistake_in_site_yml_is_reported_before_any_stage_is_imported(tmp_path):
+    root = site(tmp_path)
+    (root / "content" / "site.yml").write_text("title: Startup\nbase_url: /\npaginate: lots\n", encoding="utf-8")
+    code, modules, printed = run(root, "build")
+    assert code == 1
+    assert "site.yml:3: 'paginate' must be a number or false" in printed
+    assert "Traceback" not in printed
+    assert heavy_in(modules) == []
