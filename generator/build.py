@@ -103,20 +103,24 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
     chosen = select(explainers, config)                                              # select
     laps("load")
-    images = publish.publish_images(chosen.published, config,                       # images
-                                    session.images_folder(opened, config.out_dir), opened is not None,
-                                    progress, start_method)
-    laps("images")
-    drawn = cards.make_cards(chosen.published, config, snap.chain.folders,          # social cards
-                             session.cards_folder(opened, config.out_dir), start_method, images.logo_bytes())
-    laps("cards")
-    theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
-    bodies = BodyStore(functools.partial(_load_again, config, converter))
-    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                           session.related, images.plan)
-    rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
-                                                  everything, in_place=not (everything or forced), laps=laps,
-                                                  search_index=search_index, images=images)
+    # One pool encodes for the images and draws the social cards; the cards are drawn while the pages
+    # render, and waited for only when they are written (the pages name them, they never read them).
+    with parallel.pool_on_demand(parallel.workers(config), start_method) as encoders:
+        images = publish.publish_images(chosen.published, config,                   # images
+                                        session.images_folder(opened, config.out_dir), opened is not None,
+                                        progress, start_method, encoders)
+        laps("images")
+        cards_drawn = cards.start_cards(chosen.published, config, snap.chain.folders,  # social cards…
+                                        session.cards_folder(opened, config.out_dir), encoders, images.logo_bytes())
+        laps("cards")
+        theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
+        bodies = BodyStore(functools.partial(_load_again, config, converter))
+        site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
+                               session.related, images.plan)
+        rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
+                                                      everything, in_place=not (everything or forced), laps=laps,
+                                                      search_index=search_index, images=images)
+    drawn = cards_drawn.finish()
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
@@ -162,13 +166,14 @@ class Builder:
         self.session.close()
 
 
-def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: BuildState, out_dir: Path,
+def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: BuildState, out_dir: Path,
                everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
                images: publish.ImageReport | None = None
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
-    rendered), unchanged pages carried over, then the search index of the explainer pages as written, and
-    the encoded images; the state takes the new manifest."""
+    rendered), unchanged pages carried over, then the search index of the explainer pages as written, the
+    social cards (waited for here: they were drawn while the pages rendered) and the encoded images; the state
+    takes the new manifest."""
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
     indexed = None
     try:
@@ -179,8 +184,10 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
             laps("search")
         for rel, data in site.generated.items():
             writer.page(rel, data)
+        card_files = cards_drawn.finish().files
+        laps("cards drawn")
         for rel in site.cards:
-            writer.file(rel, cards_drawn[rel])
+            writer.file(rel, card_files[rel])
         for rel, path in site.copies.items():
             writer.file(rel, path)
         if images is not None:

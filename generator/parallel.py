@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from .config import SiteConfig
 
@@ -69,6 +69,34 @@ def process_pool(count: int, start_method: str | None, initializer: Callable | N
         _stop_now(pool)
         raise
     pool.shutdown(wait=True)
+
+
+class PoolOnDemand:
+    """One process pool for the stages that encode (image derivatives, then social cards), started the first
+    time one of them has enough work for it, and ended with the `pool_on_demand` block that made it.
+
+    Sharing it, the workers start once per build; the work is queued in order, so a stage that waits for its
+    own results (the images, which the pages name) is not held up by one that does not (the cards, drawn
+    while the pages render). A build with nothing to encode starts no process at all.
+    """
+
+    def __init__(self, stack: ExitStack, count: int, start_method: str | None):
+        self.count, self.start_method = count, start_method
+        self._stack = stack
+        self._pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = self._stack.enter_context(process_pool(self.count, self.start_method))
+        return self._pool
+
+
+@contextmanager
+def pool_on_demand(count: int, start_method: str | None) -> Iterator[PoolOnDemand]:
+    """A `PoolOnDemand` of `count` workers; at the end of the block they finish their work and stop (on an
+    exception, they are stopped at once, as by `process_pool`)."""
+    with ExitStack() as stack:
+        yield PoolOnDemand(stack, count, start_method)
 
 
 def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:

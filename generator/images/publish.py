@@ -13,6 +13,7 @@ uses it as it is); `make_images` encodes what `.explainer-cache/images/` does no
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -361,16 +362,19 @@ def _job(source: Source, planned: list[Planned], folder: Path) -> Job:
 
 
 def publish_images(explainers: Iterable[Explainer], config: SiteConfig, folder: Path, cached: bool,
-                   progress: Progress | None = None,
-                   start_method: str | None = parallel.PLATFORM_DEFAULT) -> ImageReport:
+                   progress: Progress | None = None, start_method: str | None = parallel.PLATFORM_DEFAULT,
+                   pool: parallel.PoolOnDemand | None = None) -> ImageReport:
     """The images stage of a build: plan, then encode into `folder` what it lacks. `cached`: the folder is
-    the cache's (kept between builds, with the sources' memo), not one of the build's own."""
+    the cache's (kept between builds, with the sources' memo), not one of the build's own; `pool`: the
+    build's workers, shared with the social cards (without one, the stage starts its own)."""
     plan = plan_images(explainers, config, memo_path(folder) if cached else None)
-    return make_images(plan, folder, config, progress, prune=not is_preview(config), start_method=start_method)
+    return make_images(plan, folder, config, progress, prune=not is_preview(config), start_method=start_method,
+                       pool=pool)
 
 
 def make_images(plan: ImagePlan, folder: Path, config: SiteConfig, progress: Progress | None = None,
-                prune: bool = True, start_method: str | None = parallel.PLATFORM_DEFAULT) -> ImageReport:
+                prune: bool = True, start_method: str | None = parallel.PLATFORM_DEFAULT,
+                pool: parallel.PoolOnDemand | None = None) -> ImageReport:
     """Encode what the store in `folder` does not hold yet, in parallel; ContentError at the line that names
     a picture that fails. `prune` removes what no build has used for a day (off for previews of drafts)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -385,14 +389,18 @@ def make_images(plan: ImagePlan, folder: Path, config: SiteConfig, progress: Pro
     total = sum(len(job[4]) for job in jobs)
     done = 0
     errors: dict[str, ExplainerError] = {}
-    for job, failure in _run(jobs, parallel.workers(config), start_method):
-        done += len(job[4])
-        rel = job[0]
-        if failure:
-            errors.setdefault(rel, ContentError(f"{failure}: {rel}", plan.uses[rel].where(),
-                                                hint="copy or export the picture again"))
-        if progress and total:
-            progress(done, total, "encoding images")
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(parallel.pool_on_demand(min(parallel.workers(config), len(jobs)),
+                                                               start_method))
+        for job, failure in _run(jobs, pool):
+            done += len(job[4])
+            rel = job[0]
+            if failure:
+                errors.setdefault(rel, ContentError(f"{failure}: {rel}", plan.uses[rel].where(),
+                                                    hint="copy or export the picture again"))
+            if progress and total:
+                progress(done, total, "encoding images")
     raise_all(list(errors.values()))
     store.rescan()
     if prune:
@@ -400,15 +408,15 @@ def make_images(plan: ImagePlan, folder: Path, config: SiteConfig, progress: Pro
     return ImageReport(plan, store, total)
 
 
-def _run(jobs: list[Job], workers: int, start_method: str | None):
-    if len(jobs) < 2 or workers < 2:
+def _run(jobs: list[Job], pool: parallel.PoolOnDemand):
+    if len(jobs) < 2 or pool.count < 2:
         for job in jobs:
             yield job, _encode_job(job)
         return
-    with parallel.process_pool(min(workers, len(jobs)), start_method) as pool:
-        futures = {pool.submit(_encode_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    workers = pool.get()
+    futures = {workers.submit(_encode_job, job): job for job in jobs}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
 
 
 def _encode_job(job: Job) -> str | None:
