@@ -103,12 +103,12 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
     chosen = select(explainers, config)                                              # select
     laps("load")
-    # One pool encodes for the images and draws the social cards; the cards are drawn while the pages
-    # render, and waited for only when they are written (the pages name them, they never read them).
+    # One pool encodes the images and draws the social cards while the pages render; the build waits for them
+    # only when it writes them (the pages name them, they never read them).
     with parallel.pool_on_demand(parallel.workers(config), start_method) as encoders:
-        images = publish.publish_images(chosen.published, config,                   # images
-                                        session.images_folder(opened, config.out_dir), opened is not None,
-                                        progress, start_method, encoders)
+        images = publish.start_images(chosen.published, config,                     # images…
+                                      session.images_folder(opened, config.out_dir), opened is not None,
+                                      encoders, progress)
         laps("images")
         cards_drawn = cards.start_cards(chosen.published, config, snap.chain.folders,  # social cards…
                                         session.cards_folder(opened, config.out_dir), encoders, images.logo_bytes())
@@ -120,7 +120,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images)
-    drawn = cards_drawn.finish()
+    drawn, encoded = cards_drawn.finish(), images.finish()
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
@@ -132,7 +132,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
                        loaded=loaded, rendered=rendered, changed_paths=report.changed_paths,
-                       cards_drawn=drawn.drawn, images_encoded=images.encoded, warnings=tuple(filter(None, [
+                       cards_drawn=drawn.drawn, images_encoded=encoded.encoded, warnings=tuple(filter(None, [
                            cache_warning, seo.base_url_warning(config), *drawn.warnings, *site.warnings,
                            indexed.warning if indexed else None])),
                        indexed=indexed.pages if indexed and indexed.rebuilt else 0, search_pages=site.index)
@@ -168,11 +168,11 @@ class Builder:
 
 def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: BuildState, out_dir: Path,
                everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
-               images: publish.ImageReport | None = None
+               images: publish.PendingImages | None = None
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
     rendered), unchanged pages carried over, then the search index of the explainer pages as written, the
-    social cards (waited for here: they were drawn while the pages rendered) and the encoded images; the state
+    social cards and the encoded images (waited for here: they were made while the pages rendered); the state
     takes the new manifest."""
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
     indexed = None
@@ -191,7 +191,8 @@ def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: Bu
         for rel, path in site.copies.items():
             writer.file(rel, path)
         if images is not None:
-            images.publish(writer)
+            images.finish().publish(writer)
+            laps("images encoded")
         report = writer.finish()
     except BaseException:
         writer.abort()
