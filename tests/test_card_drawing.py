@@ -184,7 +184,7 @@ def test_cards_from_worker_chunks_are_the_bytes_drawn_in_one_process(make_site, 
         {rel: path.read_bytes() for rel, path in serial.files.items()}
 
 
-def _held_until(gate: str) -> None:
+def held_until(gate: str) -> None:
     """Run in a worker: keep it busy until the test opens the gate (a file appears), 20 s at most."""
     deadline = time.monotonic() + 20
     while not os.path.exists(gate) and time.monotonic() < deadline:
@@ -200,7 +200,7 @@ def test_the_builds_pool_draws_the_cards_while_the_build_goes_on(make_site, tmp_
     logo = (site.content / "logo.png").read_bytes()
     gate, folder = tmp_path / "gate", tmp_path / "cards"
     with parallel.pool_on_demand(2, FORK) as pool:
-        busy = [pool.get().submit(_held_until, str(gate)) for _ in range(pool.count)]    # as images would be
+        busy = [pool.get().submit(held_until, str(gate)) for _ in range(pool.count)]    # as images would be
         pending = cards.start_cards(explainers, config, (), folder, pool, logo)
         assert not list(folder.glob("*.png")), "start_cards waited for its cards"
         gate.touch()
