@@ -76,8 +76,9 @@ class PoolOnDemand:
     time one of them has enough work for it, and ended with the `pool_on_demand` block that made it.
 
     Sharing it, the workers start once per build; the work is queued in order, so a stage that waits for its
-    own results (the images, which the pages name) is not held up by one that does not (the cards, drawn
-    while the pages render). A build with nothing to encode starts no process at all.
+    own results is held up only by work queued before its own. A build with nothing to encode starts no
+    process at all. Both stages hand their work over before the pages render, so a forked pool starts before
+    the writer's threads do.
     """
 
     def __init__(self, stack: ExitStack, count: int, start_method: str | None):
