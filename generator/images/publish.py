@@ -366,20 +366,12 @@ def logo_bytes(plan: ImagePlan) -> bytes | None:
     return source.path.read_bytes() if source else None
 
 
-def publish_images(explainers: Iterable[Explainer], config: SiteConfig, folder: Path, cached: bool,
-                   progress: Progress | None = None,
-                   start_method: str | None = parallel.PLATFORM_DEFAULT) -> ImageReport:
-    """The images stage of a build: plan, then encode into `folder` what it lacks, in parallel; ContentError at
-    the line that names a picture that fails. `cached`: the folder is the cache's (kept between builds, with
-    the sources' memo), not one of the build's own."""
-    with parallel.pool_on_demand(parallel.workers(config), start_method) as pool:
-        return start_images(explainers, config, folder, cached, pool, progress).finish()
-
-
 def start_images(explainers: Iterable[Explainer], config: SiteConfig, folder: Path, cached: bool,
                  pool: parallel.PoolOnDemand, progress: Progress | None = None) -> PendingImages:
-    """`publish_images`, with the encoding left running in `pool`'s workers: the plan (all that the pages
-    name) is ready now, and `finish` waits for the files."""
+    """The images stage of a build: plan now (the names, all that the pages need), and hand what `folder`
+    lacks to `pool`'s workers to encode; `finish` waits for the files (ContentError at the line that names a
+    picture that fails). `cached`: the folder is the cache's (kept between builds, with the sources' memo),
+    not one of the build's own."""
     plan = plan_images(explainers, config, memo_path(folder) if cached else None)
     return _start(plan, folder, config, pool, progress, prune=not is_preview(config))
 
