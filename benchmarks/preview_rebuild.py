@@ -10,16 +10,20 @@ build's own stage timings, and their medians.
 The site folder gets the corpus from ../shared/bench/corpus.py the first time (N explainers). To compare two
 checkouts, run each one's copy of this script at the same time on its own site folder and compare the CPU
 medians (the two share the machine alike; wall clock is what a busy machine gives). serve_latency.py measures
-the whole save → browser path with a real browser.
+the whole save → browser path with a real browser. --memory prints the peak resident memory of the preview's
+process and of its largest worker after the first build and at the end; --top N also lists the N lines of
+code that hold the most memory after the last rebuild (tracemalloc: slow, for finding what holds it).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import installed
@@ -36,7 +40,11 @@ def main() -> None:
     parser.add_argument("--scan-all", action="store_true",
                         help="scan every input at each rebuild, not only the saved file's bundle (as before "
                              "the preview passed its watcher's paths to the build)")
+    parser.add_argument("--memory", action="store_true", help="print peak resident memory (MiB)")
+    parser.add_argument("--top", type=int, default=0, help="list the N biggest holders of memory (tracemalloc)")
     args = parser.parse_args()
+    if args.top:
+        tracemalloc.start()
     installed.compile_package(REPO)
     sys.path.insert(0, str(REPO))
     from generator.build import Builder
@@ -53,6 +61,8 @@ def main() -> None:
                       start_method="spawn", search_index=False)
     try:
         builder.build()
+        if args.memory:
+            print_peaks("after the first build")
         walls, cpus = [], []
         for save in range(args.saves):
             story.write_text(original + f"\nAn edited paragraph, number {save}.\n", encoding="utf-8")
@@ -66,9 +76,20 @@ def main() -> None:
                   f"{report.rendered} rendered ({stages} ms)", flush=True)
         print(f"median of {args.saves}: {statistics.median(walls) * 1000:.0f} ms wall, "
               f"{statistics.median(cpus) * 1000:.0f} ms CPU")
+        if args.memory:
+            print_peaks(f"after {args.saves} saves")
+        if args.top:
+            for line in tracemalloc.take_snapshot().statistics("lineno")[:args.top]:
+                print(line)
     finally:
         builder.close()
         story.write_text(original, encoding="utf-8")
+
+
+def print_peaks(when: str) -> None:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024          # KiB on Linux
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024   # the largest ended worker
+    print(f"peak memory {when}: preview process {own:.0f} MiB, largest worker {workers:.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

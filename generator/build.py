@@ -30,7 +30,7 @@ from .search import indexer
 
 if TYPE_CHECKING:
     from . import edition, write
-    from .images import publish
+    from .images import cards, publish
     from .markdown.sections import Converter
     from .model import Explainer
     from .search import site as search
@@ -116,20 +116,24 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
     chosen = select(explainers, config)                                              # select
     laps("load")
-    images = publish.publish_images(chosen.published, config,                       # images
-                                    session.images_folder(opened, config.out_dir), opened is not None,
-                                    progress, start_method)
-    laps("images")
-    drawn = cards.make_cards(chosen.published, config, snap.chain.folders,          # social cards
-                             session.cards_folder(opened, config.out_dir), start_method, images.logo_bytes())
-    laps("cards")
-    theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
-    bodies = BodyStore(functools.partial(_load_again, config, converter))
-    site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                           session.related, images.plan)
-    rendered, pages, indexed, report = write_site(site, drawn.files, state, config.out_dir,  # …and write
-                                                  everything, in_place=not (everything or forced), laps=laps,
-                                                  search_index=search_index, images=images)
+    # One pool encodes the images and draws the social cards while the pages render; the build waits for them
+    # only when it writes them (the pages name them, they never read them).
+    with parallel.pool_on_demand(parallel.workers(config), start_method) as encoders:
+        images = publish.start_images(chosen.published, config,                     # images…
+                                      session.images_folder(opened, config.out_dir), opened is not None,
+                                      encoders, progress)
+        laps("images")
+        cards_drawn = cards.start_cards(chosen.published, config, snap.chain.folders,  # social cards…
+                                        session.cards_folder(opened, config.out_dir), encoders, images.logo_bytes())
+        laps("cards")
+        theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
+        bodies = BodyStore(functools.partial(_load_again, config, converter))
+        site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
+                               session.related, images.plan)
+        rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
+                                                      everything, in_place=not (everything or forced), laps=laps,
+                                                      search_index=search_index, images=images)
+    drawn, encoded = cards_drawn.finish(), images.finish()
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
@@ -141,7 +145,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
                        loaded=loaded, rendered=rendered, changed_paths=report.changed_paths,
-                       cards_drawn=drawn.drawn, images_encoded=images.encoded, warnings=tuple(filter(None, [
+                       cards_drawn=drawn.drawn, images_encoded=encoded.encoded, warnings=tuple(filter(None, [
                            cache_warning, base_url_warning(config), *drawn.warnings, *site.warnings,
                            indexed.warning if indexed else None])),
                        indexed=indexed.pages if indexed and indexed.rebuilt else 0, search_pages=site.index)
@@ -175,13 +179,14 @@ class Builder:
         self.session.close()
 
 
-def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: BuildState, out_dir: Path,
+def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: BuildState, out_dir: Path,
                everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
-               images: publish.ImageReport | None = None
+               images: publish.PendingImages | None = None
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
-    rendered), unchanged pages carried over, then the search index of the explainer pages as written, and
-    the encoded images; the state takes the new manifest."""
+    rendered), unchanged pages carried over, then the search index of the explainer pages as written, the
+    social cards and the encoded images (waited for here: they were made while the pages rendered); the state
+    takes the new manifest."""
     from . import write
     from .incremental import pageskip
     from .search import site as search
@@ -195,12 +200,15 @@ def write_site(site: edition.Edition, cards_drawn: dict[str, Path], state: Build
             laps("search")
         for rel, data in site.generated.items():
             writer.page(rel, data)
+        card_files = cards_drawn.finish().files
+        laps("cards drawn")
         for rel in site.cards:
-            writer.file(rel, cards_drawn[rel])
+            writer.file(rel, card_files[rel])
         for rel, path in site.copies.items():
             writer.file(rel, path)
         if images is not None:
-            images.publish(writer)
+            images.finish().publish(writer)
+            laps("images encoded")
         report = writer.finish()
     except BaseException:
         writer.abort()

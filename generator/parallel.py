@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
@@ -74,6 +74,35 @@ def process_pool(count: int, start_method: str | None, initializer: Callable | N
         _stop_now(pool)
         raise
     pool.shutdown(wait=True)
+
+
+class PoolOnDemand:
+    """One process pool for the stages that encode (image derivatives, then social cards), started the first
+    time one of them has enough work for it, and ended with the `pool_on_demand` block that made it.
+
+    Sharing it, the workers start once per build; the work is queued in order, so a stage that waits for its
+    own results is held up only by work queued before its own. A build with nothing to encode starts no
+    process at all. Both stages hand their work over before the pages render, so a forked pool starts before
+    the writer's threads do.
+    """
+
+    def __init__(self, stack: ExitStack, count: int, start_method: str | None):
+        self.count, self.start_method = count, start_method
+        self._stack = stack
+        self._pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = self._stack.enter_context(process_pool(self.count, self.start_method))
+        return self._pool
+
+
+@contextmanager
+def pool_on_demand(count: int, start_method: str | None) -> Iterator[PoolOnDemand]:
+    """A `PoolOnDemand` of `count` workers; at the end of the block they finish their work and stop (on an
+    exception, they are stopped at once, as by `process_pool`)."""
+    with ExitStack() as stack:
+        yield PoolOnDemand(stack, count, start_method)
 
 
 def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:

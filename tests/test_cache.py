@@ -1,5 +1,6 @@
 """The build cache and parallel conversion: faster rebuilds, never different output."""
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -156,3 +157,19 @@ def test_a_scheduled_explainer_appears_once_its_time_has_come(make_site, cli):
     assert not (site.out / "later").exists()
     cli("build", "--as-of", "2031-05-01T09:30:00+00:00", check=True, cwd=site.root)
     assert (site.out / "later" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("items", [0, 1, 199, 200, 201, 400, 1001])
+def test_the_cache_file_is_written_in_pieces_with_the_bytes_of_one_json_dumps(tmp_path, items):
+    from generator.incremental import cache
+    loaded = [[[1700000000 + n, n * 7], {"title": f"Überschrift «{n}» \u2028 ✓", "tags": [], "n": n / 3}]
+              for n in range(items)]
+    data = {"config_key": "k\"ey", "loaded": loaded, "bodies": {f"b{n}": "x" for n in range(items)},
+            "empty": [], "short": [1, 2], "none": None}
+    cache.write_data(tmp_path / "state.json", data, tmp_path / "content", tmp_path / "site")
+    written = (tmp_path / "state.json").read_bytes()
+    whole = {"tag": cache.TAG, "for": json.loads(written)["for"], **data}
+    assert written == json.dumps(whole, separators=(",", ":")).encode("ascii")
+    if items >= 2 * cache.JSON_RUN:                             # never the whole text at once
+        assert max(map(len, cache.json_pieces(whole))) < len(written) / 2
+    assert cache.read_data(tmp_path / "state.json", tmp_path / "content", tmp_path / "site")["loaded"] == loaded

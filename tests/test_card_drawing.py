@@ -3,7 +3,7 @@
 What a reader sees must not change: a card drawn in palette indices is compared with the same text drawn the
 plain way (RGB, Pillow's own antialiasing); the spliced PNG must decode to exactly the picture the painter
 made; a painter that drew other cards first gives the same bytes as a fresh one; worker processes (fork and
-spawn, one or two) give the same files.
+spawn, one or two) give the same files, and a build's pool draws them while the build goes on.
 """
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import io
 import os
 import random
 import struct
+import time
 import zlib
 from datetime import datetime
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from generator import content, parallel
 from generator.config import load_config
 from generator.images import cardimage, cardpng, cards
 from generator.images.cardimage import CardPainter, CardText
@@ -169,7 +171,6 @@ def many_cards_site(make_site, count: int):
 
 @pytest.mark.parametrize("start_method", [FORK, SPAWN])
 def test_cards_from_worker_chunks_are_the_bytes_drawn_in_one_process(make_site, tmp_path, start_method):
-    from generator import content
     site = many_cards_site(make_site, 2 * cards.PARALLEL_FROM + 3)       # several chunks
     now = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
     config = load_config(site.content, site.out, jobs=1, now=now)
@@ -180,4 +181,35 @@ def test_cards_from_worker_chunks_are_the_bytes_drawn_in_one_process(make_site, 
                               folder=tmp_path / "two", start_method=start_method, logo=logo)
     assert serial.drawn == pooled.drawn == 2 * cards.PARALLEL_FROM + 3
     assert {rel: path.read_bytes() for rel, path in pooled.files.items()} == \
+        {rel: path.read_bytes() for rel, path in serial.files.items()}
+
+
+def held_until(gate: str) -> None:
+    """Run in a worker: keep it busy until the test opens the gate (a file appears), 20 s at most."""
+    deadline = time.monotonic() + 20
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_the_builds_pool_draws_the_cards_while_the_build_goes_on(make_site, tmp_path):
+    count = cards.PARALLEL_FROM + 3
+    site = many_cards_site(make_site, count)
+    now = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
+    config = load_config(site.content, site.out, jobs=2, now=now)
+    explainers, _ = content.load_all(config)
+    logo = (site.content / "logo.png").read_bytes()
+    gate, folder = tmp_path / "gate", tmp_path / "cards"
+    with parallel.pool_on_demand(2, FORK) as pool:
+        busy = [pool.get().submit(held_until, str(gate)) for _ in range(pool.count)]    # as images would be
+        pending = cards.start_cards(explainers, config, (), folder, pool, logo)
+        assert not list(folder.glob("*.png")), "start_cards waited for its cards"
+        gate.touch()
+        report = pending.finish()
+        assert all(job.done() for job in busy)
+        assert pending.finish() is report
+    serial = cards.make_cards(explainers, load_config(site.content, site.out, jobs=1, now=now),
+                              folder=tmp_path / "serial", logo=logo)
+    assert report.drawn == serial.drawn == count
+    assert sorted(report.files.values()) == sorted(folder.glob("*.png"))
+    assert {rel: path.read_bytes() for rel, path in report.files.items()} == \
         {rel: path.read_bytes() for rel, path in serial.files.items()}

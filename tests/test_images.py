@@ -30,13 +30,15 @@ from bs4 import BeautifulSoup
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps, ImageStat
 
 from conftest import REPO, article, photo
-from generator import content
+from generator import content, parallel
 from generator.build import build
 from generator.check.site import check_site
 from generator.config import load_config
 from generator.imageconfig import ImageSettings
 from generator.images import crops, derivatives, publish
+from generator.images.store import Store
 from generator.model import Body
+from test_card_drawing import held_until
 from test_check import messages, summary
 from test_search import bundle, fragments
 from test_theme import AXE_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, VNU_JAR, QuietHandler, Visit, require
@@ -570,6 +572,24 @@ def test_the_progress_bar_covers_encoding(make_site):
           seen.append((stage, done, total)))
     encoding = [entry for entry in seen if entry[0] == "encoding images"]
     assert encoding and encoding[-1][1] == encoding[-1][2] > 0
+
+
+def test_the_builds_pool_encodes_the_images_while_the_build_goes_on(make_site, tmp_path):
+    site = small_site(make_site)
+    config = load_config(site.content, site.out, jobs=2)
+    explainers, _ = content.load_all(config)
+    gate, folder = tmp_path / "gate", tmp_path / "images"
+    with parallel.pool_on_demand(2, parallel.FORK) as pool:
+        busy = [pool.get().submit(held_until, str(gate)) for _ in range(pool.count)]    # as cards would be
+        pending = publish.start_images(explainers, config, folder, False, pool)
+        keys = [planned.key for planned in pending.plan.files.values()]
+        assert len(pending.jobs) >= 2 and pending.plan.images.pictures        # the pages' names are ready…
+        assert not any(Store(folder).get(key) for key in keys), "start_images waited for its files"  # …not the files
+        gate.touch()
+        report = pending.finish()
+        assert all(job.done() for job in busy)
+        assert pending.finish() is report
+    assert report.encoded == len(keys) and all(Store(folder).get(key) for key in keys)
 
 
 # ---------------------------------------------------------------- bad pictures

@@ -8,12 +8,12 @@ anything else is deleted and drawn again, so no damaged or foreign file is ever 
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import struct
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +58,17 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
     `start_method` starts the drawing pool (see parallel); `logo` is the site's logo (a raster picture the
     images stage has checked), drawn in a corner.
     """
+    with parallel.pool_on_demand(parallel.workers(config), start_method) as pool:
+        return start_cards(explainers, config, theme_folders, folder, pool, logo).finish()
+
+
+def start_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folders: Iterable[Path],
+                folder: Path | None, pool: parallel.PoolOnDemand, logo: bytes | None = None) -> PendingCards:
+    """`make_cards`, with the drawing left running in `pool`'s workers: the build renders its pages
+    meanwhile, and `finish` waits for the cards (a few are drawn here and now: a worker would cost more)."""
     wanted = [e for e in explainers if wants_card(e, config)]
     if not wanted:
-        return CardReport({}, 0, ())
+        return PendingCards(Path(), {}, {}, {}, False, [])
     check_names(wanted, config)
     fonts = find_fonts(theme_folders)
     bidi = has_bidi_layout()
@@ -80,19 +88,43 @@ def make_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folder
             else:
                 found[key] = path
     jobs = list(to_draw.items())
-    workers = parallel.workers(config)
-    if len(jobs) >= PARALLEL_FROM and workers > 1:
-        found.update(_draw_in_pool(Painting(folder, fonts, bidi, logo), jobs, workers, start_method))
+    painting = Painting(folder, fonts, bidi, logo)
+    drawing: list[Future[list[tuple[str, Path]]]] = []
+    if len(jobs) >= PARALLEL_FROM and pool.count > 1:
+        drawing = _draw_in_pool(painting, jobs, pool)
     else:
-        found.update(_draw_chunk(Painting(folder, fonts, bidi, logo), jobs))
-    files = {rel: found[key] for rel, key in keys.items()}
-    _prune(folder, set(files.values()))
-    drawn = len(to_draw)
-    rtl_without_bidi = sum(text.rtl and not bidi for text in to_draw.values())
-    warnings = (f"{rtl_without_bidi} right-to-left card(s) drawn without Pillow's raqm layout: letters are "
+        found.update(_draw_chunk(painting, jobs))
+    return PendingCards(folder, keys, found, to_draw, bidi, drawing)
+
+
+@dataclass
+class PendingCards:
+    """The cards of a build, some of them perhaps still being drawn in worker processes."""
+    folder: Path
+    keys: dict[str, str]              # output path → the card's key
+    found: dict[str, Path]            # key → its checked file (from the cache, or drawn already)
+    to_draw: dict[str, CardText]      # the cards this build draws, by key
+    bidi: bool
+    drawing: list[Future[list[tuple[str, Path]]]]
+    _report: CardReport | None = None
+
+    def finish(self) -> CardReport:
+        """Wait for the cards still being drawn (a failure in a worker is raised here); the same report on
+        every call."""
+        if self._report is None:
+            for future in self.drawing:
+                self.found.update(future.result())
+            files = {rel: self.found[key] for rel, key in self.keys.items()}
+            if self.keys:
+                _prune(self.folder, set(files.values()))
+            self._report = CardReport(dict(sorted(files.items())), len(self.to_draw), self._warnings())
+        return self._report
+
+    def _warnings(self) -> tuple[str, ...]:
+        rtl_without_bidi = sum(text.rtl and not self.bidi for text in self.to_draw.values())
+        return (f"{rtl_without_bidi} right-to-left card(s) drawn without Pillow's raqm layout: letters are "
                 "reordered but not joined (install FriBiDi, e.g. the libfribidi0 package)",) \
-        if rtl_without_bidi else ()
-    return CardReport(dict(sorted(files.items())), drawn, warnings)
+            if rtl_without_bidi else ()
 
 
 @dataclass(frozen=True)
@@ -116,12 +148,11 @@ def _draw_chunk(painting: Painting, jobs: list[tuple[str, CardText]]) -> list[tu
     return drawn
 
 
-def _draw_in_pool(painting: Painting, jobs: list[tuple[str, CardText]], workers: int,
-                  start_method: str | None) -> list[tuple[str, Path]]:
-    size = max(PARALLEL_FROM // 2, -(-len(jobs) // (workers * CHUNKS_PER_WORKER)))
-    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
-    with parallel.process_pool(workers, start_method) as pool:
-        return [drawn for chunk in pool.map(functools.partial(_draw_chunk, painting), chunks) for drawn in chunk]
+def _draw_in_pool(painting: Painting, jobs: list[tuple[str, CardText]],
+                  pool: parallel.PoolOnDemand) -> list[Future[list[tuple[str, Path]]]]:
+    size = max(PARALLEL_FROM // 2, -(-len(jobs) // (pool.count * CHUNKS_PER_WORKER)))
+    workers = pool.get()
+    return [workers.submit(_draw_chunk, painting, jobs[start:start + size]) for start in range(0, len(jobs), size)]
 
 
 def _stored_cards(folder: Path) -> dict[str, list[Path]]:

@@ -9,14 +9,16 @@ published as they are. The original of a picture is published only when the Mark
 (site.yml `images: originals:` says otherwise).
 
 `plan_images` says what every file will be called and how large it is, without encoding anything (`check`
-uses it as it is); `make_images` encodes what `.explainer-cache/images/` does not hold yet, in parallel.
+uses it as it is); `start_images` hands what `.explainer-cache/images/` does not hold yet to the build's worker
+processes, to be encoded while the pages render (the pages need only the plan's names), and its `finish`
+waits for the files when they are written.
 """
 from __future__ import annotations
 
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,10 +327,7 @@ class ImageReport:
         return self.plan.withheld
 
     def logo_bytes(self) -> bytes | None:
-        """The logo file, for the social cards, when it is a raster picture (an SVG is not drawn)."""
-        logo = self.plan.images.logo
-        source = self.plan.sources.get(logo.path) if logo else None
-        return source.path.read_bytes() if source else None
+        return logo_bytes(self.plan)
 
     def publish(self, writer: write.SiteWriter) -> None:
         """Hand every image file to the writer; a stored file it has to read is checked, and made again if it
@@ -360,55 +359,92 @@ def _job(source: Source, planned: list[Planned], folder: Path) -> Job:
             [p.key for p in planned], folder)
 
 
-def publish_images(explainers: Iterable[Explainer], config: SiteConfig, folder: Path, cached: bool,
-                   progress: Progress | None = None,
-                   start_method: str | None = parallel.PLATFORM_DEFAULT) -> ImageReport:
-    """The images stage of a build: plan, then encode into `folder` what it lacks. `cached`: the folder is
-    the cache's (kept between builds, with the sources' memo), not one of the build's own."""
+def logo_bytes(plan: ImagePlan) -> bytes | None:
+    """The logo file, for the social cards, when it is a raster picture (an SVG is not drawn)."""
+    logo = plan.images.logo
+    source = plan.sources.get(logo.path) if logo else None
+    return source.path.read_bytes() if source else None
+
+
+def start_images(explainers: Iterable[Explainer], config: SiteConfig, folder: Path, cached: bool,
+                 pool: parallel.PoolOnDemand, progress: Progress | None = None) -> PendingImages:
+    """The images stage of a build: plan now (the names, all that the pages need), and hand what `folder`
+    lacks to `pool`'s workers to encode; `finish` waits for the files (ContentError at the line that names a
+    picture that fails). `cached`: the folder is the cache's (kept between builds, with the sources' memo),
+    not one of the build's own."""
     plan = plan_images(explainers, config, memo_path(folder) if cached else None)
-    return make_images(plan, folder, config, progress, prune=not is_preview(config), start_method=start_method)
+    return _start(plan, folder, config, pool, progress, prune=not is_preview(config))
 
 
-def make_images(plan: ImagePlan, folder: Path, config: SiteConfig, progress: Progress | None = None,
-                prune: bool = True, start_method: str | None = parallel.PLATFORM_DEFAULT) -> ImageReport:
-    """Encode what the store in `folder` does not hold yet, in parallel; ContentError at the line that names
-    a picture that fails. `prune` removes what no build has used for a day (off for previews of drafts)."""
+def _start(plan: ImagePlan, folder: Path, config: SiteConfig, pool: parallel.PoolOnDemand,
+           progress: Progress | None, prune: bool) -> PendingImages:
+    """Hand what the store in `folder` does not hold yet to the pool. `prune`: remove, when finished, what no
+    build has used for a day (off for previews of drafts, which show more than the site publishes)."""
     folder.mkdir(parents=True, exist_ok=True)
     store = Store(folder)
+    jobs = [_job(plan.sources[rel], group, folder) for (rel, _), group in _missing(plan, store).items()]
+    jobs.sort(key=lambda job: -sum(o.width * o.height for o in job[4]))     # largest first: even finish
+    return PendingImages(plan, store, jobs, _encoding(jobs, pool), prune, progress)
+
+
+def _missing(plan: ImagePlan, store: Store) -> dict[tuple, list[Planned]]:
+    """The files the store lacks, grouped by what one job encodes (a source's crops, or one width of it)."""
     missing: dict[tuple, list[Planned]] = {}
     for planned in plan.files.values():
         if store.get(planned.key) is None:
             group = (planned.source, "crops" if planned.output.box else planned.output.width)
             missing.setdefault(group, []).append(planned)
-    jobs = [_job(plan.sources[rel], group, folder) for (rel, _), group in missing.items()]
-    jobs.sort(key=lambda job: -sum(o.width * o.height for o in job[4]))     # largest first: even finish
-    total = sum(len(job[4]) for job in jobs)
-    done = 0
-    errors: dict[str, ExplainerError] = {}
-    for job, failure in _run(jobs, parallel.workers(config), start_method):
-        done += len(job[4])
-        rel = job[0]
-        if failure:
-            errors.setdefault(rel, ContentError(f"{failure}: {rel}", plan.uses[rel].where(),
-                                                hint="copy or export the picture again"))
-        if progress and total:
-            progress(done, total, "encoding images")
-    raise_all(list(errors.values()))
-    store.rescan()
-    if prune:
-        store.prune({planned.key for planned in plan.files.values()})
-    return ImageReport(plan, store, total)
+    return missing
 
 
-def _run(jobs: list[Job], workers: int, start_method: str | None):
-    if len(jobs) < 2 or workers < 2:
-        for job in jobs:
-            yield job, _encode_job(job)
-        return
-    with parallel.process_pool(min(workers, len(jobs)), start_method) as pool:
-        futures = {pool.submit(_encode_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+@dataclass
+class PendingImages:
+    """The images stage of a build, its files perhaps still being encoded in worker processes."""
+    plan: ImagePlan
+    store: Store
+    jobs: list[Job]
+    encoding: Iterator[tuple[Job, str | None]]      # each job as it is done, and its failure in words
+    prune: bool
+    progress: Progress | None = None
+    _report: ImageReport | None = None
+
+    def logo_bytes(self) -> bytes | None:
+        return logo_bytes(self.plan)
+
+    def finish(self) -> ImageReport:
+        """Wait for the encoding: ContentError at the line that names a picture that fails; the same report
+        on every call. Prunes what no build has used for a day, when `prune`."""
+        if self._report is None:
+            self._report = self._collect()
+        return self._report
+
+    def _collect(self) -> ImageReport:
+        total = sum(len(job[4]) for job in self.jobs)
+        done = 0
+        errors: dict[str, ExplainerError] = {}
+        for job, failure in self.encoding:
+            done += len(job[4])
+            rel = job[0]
+            if failure:
+                errors.setdefault(rel, ContentError(f"{failure}: {rel}", self.plan.uses[rel].where(),
+                                                    hint="copy or export the picture again"))
+            if self.progress and total:
+                self.progress(done, total, "encoding images")
+        raise_all(list(errors.values()))
+        self.store.rescan()
+        if self.prune:
+            self.store.prune({planned.key for planned in self.plan.files.values()})
+        return ImageReport(self.plan, self.store, total)
+
+
+def _encoding(jobs: list[Job], pool: parallel.PoolOnDemand) -> Iterator[tuple[Job, str | None]]:
+    """The jobs handed to the pool's workers now (a single job, or one worker: encoded when asked for),
+    and their results as they come."""
+    if len(jobs) < 2 or pool.count < 2:
+        return ((job, _encode_job(job)) for job in jobs)
+    workers = pool.get()
+    futures = {workers.submit(_encode_job, job): job for job in jobs}
+    return ((futures[future], future.result()) for future in as_completed(futures))
 
 
 def _encode_job(job: Job) -> str | None:
