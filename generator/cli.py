@@ -27,7 +27,7 @@ STOPPED = (130, 143)          # the exit status after Ctrl-C, after SIGTERM (128
 def console() -> NoReturn:
     """The `explainer` command and `python -m generator`: `main` in a process of its own, which a successful
     build ends without tearing the interpreter down (freeing every object of a big site one by one takes a
-    tenth of a second and changes nothing)."""
+    tenth of a second and changes nothing), as do a failed or stopped command and the preview (see `main`)."""
     sys.exit(main(one_shot=True))
 
 
@@ -41,10 +41,12 @@ def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
     code = _run(args)
     if one_shot and code == 0 and args.run is run_build:
         _end_without_teardown()
-    if one_shot and code in STOPPED:
-        # The workers are ended and the staging folder is gone. What is left for the interpreter's teardown is
-        # concurrent.futures' own exit hook, which may wake a pool manager through a pipe the stop has closed
-        # and print a traceback ("Bad file descriptor") under the "stopped" line.
+    if one_shot and (code != 0 or args.run is run_serve):
+        # A command that stopped or failed, or a preview that ended: the workers are ended, the staging and
+        # preview folders are gone. Left for the interpreter's teardown is concurrent.futures' exit hook, which
+        # joins each process pool's manager thread. One whose worker was ended while sending a reply waits for
+        # the rest of that reply for ever (the pipe's other end is still open in this process), and a manager
+        # woken through a pipe the stop has closed prints a traceback ("Bad file descriptor") under "stopped".
         _end_without_teardown(code, wait_for_threads=False)
     return code
 

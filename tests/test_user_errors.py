@@ -529,6 +529,72 @@ def test_ctrl_c_during_the_first_preview_build_stops_at_once(make_site):
     assert "Serving" not in out and "Traceback" not in err, out + err
 
 
+# A process pool whose worker died while sending its reply leaves the pool's manager thread waiting for the rest
+# of it for ever; Python's exit joins that thread. A stop that ends the workers at once can do that (the CI saw
+# a stopped preview hang so). The script makes that state on purpose, then runs the command in the same process.
+STUCK_POOL = """
+import multiprocessing, os, signal, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+
+def big_reply(pid_file):
+    Path(pid_file).write_text(str(os.getpid()))
+    return b"x" * 20_000_000
+
+
+def blocked_writing(pid):
+    try:
+        return "pipe_write" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    from generator import cli
+    sys.setswitchinterval(0.1)       # this thread keeps the GIL: the pool's manager reads the reply slowly
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pid_file = Path("worker.pid")
+    pool.submit(big_reply, str(pid_file))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (pid_file.exists() and pid_file.read_text()
+                                               and blocked_writing(pid_file.read_text())):
+        pass
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)     # mid-reply: the manager now waits for ever
+    print("pool stuck", flush=True)
+    sys.exit(cli.main(sys.argv[1:], one_shot=True))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux's /proc/PID/wchan")
+@pytest.mark.parametrize("command", ["build-error", "serve-stopped"])
+def test_a_command_ends_although_a_stopped_pool_left_its_manager_waiting(make_site, command):
+    site = make_site({"a.md": article("A")})
+    (site.root / "stuck.py").write_text(STUCK_POOL)
+    argv = ["build", "--content", "missing"] if command == "build-error" else ["serve", "--port", "0"]
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "stuck.py", *argv], cwd=site.root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline() == "pool stuck\n"
+        if command == "serve-stopped":
+            while not proc.stdout.readline().startswith("Serving "):
+                assert proc.poll() is None, proc.stderr.read()
+            os.killpg(proc.pid, signal.SIGINT)
+        started = time.perf_counter()
+        _, err = proc.communicate(timeout=30)
+        waited = time.perf_counter() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert waited < 5, f"took {waited:.1f} s to end"
+    if command == "build-error":
+        assert proc.returncode == 1 and "content folder not found: missing" in err, err
+    else:
+        assert proc.returncode == 0 and "stopped" in err and "Traceback" not in err, err
+
+
 def test_a_hero_path_too_long_for_the_disk_is_an_error_at_its_line(cli, make_site):
     site = make_site({"a/index.md": article("A", image=f"{{src: {'x' * 300}.png, alt: A picture}}")})
     result = cli(site, "build")
