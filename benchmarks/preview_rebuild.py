@@ -17,8 +17,10 @@ code that hold the most memory after the last rebuild (tracemalloc: slow, for fi
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,8 +59,11 @@ def main() -> None:
                         "--format", "explainer", "--out", str(site)], check=True, stdout=subprocess.DEVNULL)
     story = sorted((site / "content").glob("*/index.md"))[args.n // 2]
     original = story.read_text(encoding="utf-8")
+    # The preview's own output folder, as serve makes it (a checkout from before `own_output` has none).
+    own = {"own_output": True} if "own_output" in inspect.signature(Builder).parameters else {}
+    shutil.rmtree(site / "out", ignore_errors=True)
     builder = Builder(lambda: load_config(site / "content", out_dir=site / "out"), fingerprint=False,
-                      start_method="spawn", search_index=False)
+                      start_method="spawn", search_index=False, **own)
     try:
         builder.build()
         if args.memory:

@@ -108,7 +108,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     state = session.state_for(config, key, store, snap.paths())
     forced = outfolder.claim_output_folder(
         config.out_dir, lambda: made_here(config.out_dir, config.content_dir, state), force)
-    forget_changed_output(state, config.out_dir)
+    forget_changed_output(state, config.out_dir, session.own_output)
     everything, templates_changed = pageskip.everything_again(state, snap.theme_stamp, fingerprint)
     converter = session.converter_for(config)
     workers = loading.Workers(parallel.workers(config), start_method,
@@ -132,7 +132,8 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                                session.related, images.plan)
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
-                                                      search_index=search_index, images=images)
+                                                      search_index=search_index, images=images,
+                                                      own_output=session.own_output)
     drawn, encoded = cards_drawn.finish(), images.finish()
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
@@ -156,15 +157,16 @@ class Builder:
 
     `persist=True` keeps the state between processes in `.explainer-cache/` too; `fingerprint`, `force`,
     `start_method` and `search_index` as for `build` (the preview server passes spawn, as its watcher and
-    server run threads, and makes the search index itself, after the reload: serve/search.py).
+    server run threads, and makes the search index itself, after the reload: serve/search.py);
+    `own_output=True`: the output folder is the builder's alone (see `Session.own_output`).
     """
 
     def __init__(self, load_config: Callable[[], SiteConfig], persist: bool = False,
                  fingerprint: bool = True, progress: Progress | None = None,
                  force: bool = False, start_method: str | None = parallel.PLATFORM_DEFAULT,
-                 search_index: bool = True):
+                 search_index: bool = True, own_output: bool = False):
         self.load_config = load_config
-        self.session = Session(persist)
+        self.session = Session(persist, own_output=own_output)
         self.progress, self.force, self.fingerprint, self.start_method = progress, force, fingerprint, start_method
         self.search_index = search_index
         self.config: SiteConfig | None = None
@@ -181,16 +183,16 @@ class Builder:
 
 def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: BuildState, out_dir: Path,
                everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
-               images: publish.PendingImages | None = None
+               images: publish.PendingImages | None = None, own_output: bool = False
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
     rendered), unchanged pages carried over, then the search index of the explainer pages as written, the
     social cards and the encoded images (waited for here: they were made while the pages rendered); the state
-    takes the new manifest."""
+    takes the new manifest. `own_output`: the folder is the session's alone (`Session.own_output`)."""
     from . import write
     from .incremental import pageskip
     from .search import site as search
-    writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place)
+    writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place, trusted=own_output)
     indexed = None
     try:
         rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything)

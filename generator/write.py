@@ -50,11 +50,15 @@ def as_written(out_dir: Path, rel: str, entry: Entry) -> bool:
 class SiteWriter:
     """Receives the files of one build, one at a time, and puts the whole site in place at `finish`."""
 
-    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None = None, in_place: bool = False):
+    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None = None, in_place: bool = False,
+                 trusted: bool = False):
+        """`previous`: the manifest of the last build into `out_dir`; each file it lists is checked (size and
+        modification time) before it is carried over, unless `trusted` (a folder nobody else writes)."""
         out = Path(os.path.abspath(out_dir))
         self.out_dir = out.parent.resolve() / out.name     # never through a symlink at the end: see outfolder
         self.previous = previous or {}
         self.in_place = in_place and self.out_dir.is_dir()
+        self.trusted = trusted
         self.manifest: dict[str, Entry] = {}
         self.written: list[str] = []
         self.unchanged = 0
@@ -171,7 +175,7 @@ class SiteWriter:
     def _previous_entry(self, rel: str) -> Entry | None:
         """The manifest entry for `rel`, if the file on disk is still the one we wrote."""
         entry = self.previous.get(rel)
-        return entry if entry is not None and as_written(self.out_dir, rel, entry) else None
+        return entry if entry is not None and (self.trusted or as_written(self.out_dir, rel, entry)) else None
 
     def _reuse(self, rel: str, entry: Entry | None, data_digest: str = "") -> None:
         if not self.in_place or entry is None:     # in place, a file the manifest describes stays as it is

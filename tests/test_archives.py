@@ -505,6 +505,53 @@ def test_a_new_title_renders_the_pages_that_show_its_card_and_no_other_list_page
     builder.close()
 
 
+def test_a_builder_that_owns_its_output_folder_ends_with_the_site_a_fresh_build_makes(tmp_path):
+    """The preview's builder (`own_output`: a private folder) carries its files over without checking each one;
+    after edits of every kind its folder is still byte for byte what a build from nothing writes."""
+    from generator.build import Builder, build
+    from generator.config import load_config
+    files = {"site.yml": "title: T\npaginate: 3\nrelated: 2\n"}
+    files.update({f"e{i:02d}.md": article(f"E{i}", date=day(i), category="C", tags=f"[t{i % 3}]")
+                  for i in range(1, 21)})
+    root = write(tmp_path / "content", files)
+    builder = Builder(lambda: load_config(root, tmp_path / "site"), own_output=True)
+    builder.build()
+    edits = [("e05.md", files["e05.md"].replace("Lede.", "A new lede.")),
+             ("e07.md", files["e07.md"].replace("title: E7", "title: E-seven")),
+             ("e21.md", article("E21", date=day(21), category="D", tags="[t1]")),
+             ("e03.md", None)]
+    for name, text in edits:
+        if text is None:
+            (root / name).unlink()
+        else:
+            (root / name).write_text(text, encoding="utf-8")
+        builder.build()
+    builder.close()
+    build(load_config(root, tmp_path / "fresh", use_cache=False))
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("own_output", [False, True])
+def test_only_a_builder_that_does_not_own_its_output_folder_checks_the_files_it_left_there(tmp_path, own_output):
+    from generator.build import Builder
+    from generator.config import load_config
+    files = {f"e{i:02d}.md": article(f"E{i}", date=day(i)) for i in range(1, 6)}
+    root = write(tmp_path / "content", files)
+    builder = Builder(lambda: load_config(root, tmp_path / "site"), own_output=own_output)
+    builder.build()
+    (tmp_path / "site" / "e02" / "index.html").unlink()        # someone else's doing
+    (root / "e05.md").write_text(files["e05.md"].replace("Lede.", "A new lede."), encoding="utf-8")
+    report = builder.build()
+    builder.close()
+    # Checked: the page is written again. Owned: the folder is taken as the builder left it (the preview's).
+    assert (tmp_path / "site" / "e02" / "index.html").is_file() != own_output
+    assert ("e02/index.html" in report.changed_paths) != own_output
+
+
+def tree_bytes(folder):
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
 def test_a_card_change_reaches_the_list_pages_when_the_state_comes_from_the_cache(make_site, cli):
     files = {"site.yml": "title: T\nbase_url: https://example.com/\npaginate: 3\nrelated: 2\n"}
     files.update({f"e{i:02d}/index.md": article(f"E{i}", date=day(i), category="C",

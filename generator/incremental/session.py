@@ -42,8 +42,12 @@ def config_key(config: SiteConfig, fingerprinted: bool, search_index: bool = Tru
 
 @dataclass
 class Session:
-    """`persist`: the state lives in `.explainer-cache/` between processes, not only in this session."""
+    """`persist`: the state lives in `.explainer-cache/` between processes, not only in this session.
+    `own_output`: the output folder is this session's alone (the preview's private temporary folder, made
+    empty for it): what its builds left there is taken as they left it, without a stat of every file and
+    folder to see whether someone else changed it."""
     persist: bool
+    own_output: bool = False
     state: BuildState | None = None
     chain: themes.ThemeChain | None = None
     env: jinja2.Environment | None = None
@@ -110,8 +114,9 @@ class Session:
         return Path(self.scratch.name)
 
 
-def forget_changed_output(state: BuildState, out_dir: Path) -> None:
+def forget_changed_output(state: BuildState, out_dir: Path, own_output: bool = False) -> None:
     """Someone else (a build without the cache, a person) changed the output folder: the manifest no longer
-    lists every file in it, so the writer writes it anew rather than update it in place."""
-    if state.manifest and not folders_unchanged(out_dir, state.folders):
+    lists every file in it, so the writer writes it anew rather than update it in place. Not looked at in a
+    folder nobody else writes (`Session.own_output`)."""
+    if state.manifest and not own_output and not folders_unchanged(out_dir, state.folders):
         state.manifest, state.shown = {}, {}

@@ -71,8 +71,10 @@ async def _serve(options: ServeOptions, sockets: list[socket.socket], out_dir: P
     hub = ReloadHub()
     # The watcher and the server run threads beside the builds: worker processes start clean (spawn). The
     # search index is made after each reload, not in the build: a save shows at once, search a moment later.
-    preview = Preview(Builder(load_config, fingerprint=False, start_method=SPAWN, search_index=False), out_dir, hub,
-                      options.shown)
+    # The output folder is the preview's own (made empty above, removed on exit): its files are not checked
+    # one by one before each rebuild carries them over.
+    builder = Builder(load_config, fingerprint=False, start_method=SPAWN, search_index=False, own_output=True)
+    preview = Preview(builder, out_dir, hub, options.shown)
     index = PreviewIndex(loop, out_dir, search_dir, options.shown, publish=preview.serve_index)
     preview.after_build = index.after_build
     watcher = ChangeWatcher(loop, watched_folders(options.content_dir, None), preview.rebuild)
