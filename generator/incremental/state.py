@@ -1,7 +1,8 @@
 """The state one build leaves for the next: the loaded explainers with the stamps of their files (each as its
 listing record: its body and sidebars are files of their own, named in it), the names of their converted
-bodies, a digest of what each page was rendered from (the page-skip rule's), and the
-manifest of the files and folders the build left in the output folder.
+bodies, a digest of what each page was rendered from (the page-skip rule's), the related explainers it chose
+(by slug, with a digest of what they were chosen from), and the manifest of the files and folders the build
+left in the output folder.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, cast
 
 from .. import write
 from ..model import Body, Explainer
+from ..render.related import Memo
 from ..write import Entry
 from . import codec
 from .bodies import BODY_NAME, StoredBody, StoredSidebars, as_body, as_sidebars, spill_body, spill_sidebars
@@ -33,6 +35,7 @@ class BuildState:
     shown: dict[str, str] = field(default_factory=dict)     # page → digest of the inputs it was rendered from
     cards: dict[str, tuple[str, str]] = field(default_factory=dict)   # source → (stamp digest, card digest)
     folders: Folders = field(default_factory=dict)          # the output folders as the last build left them
+    related: Memo = field(default_factory=Memo)             # the related explainers the last build chose
     # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
     # while the explainer stays the same object (most of them, in a build where one file changed).
     as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
@@ -53,6 +56,7 @@ class BuildState:
 
 ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
+CHOSEN = codec.tuple_of(codec.TEXT)
 
 
 def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
@@ -99,10 +103,22 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
             cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
             folders={rel: codec.row(codec.INT, codec.INT).decode(stamp)
                      for rel, stamp in _items(data["folders"], dict).items()},
-            as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)})
+            as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)},
+            related=_memo(data.get("related")))
     except (KeyError, CacheDataError):
         return BuildState()
     return state
+
+
+def _memo(value: Any) -> Memo:
+    """The related explainers the last build chose; none (they are chosen again) when the entry is missing or
+    is not what this version writes."""
+    try:
+        digest, chosen = _items(value, list)
+        return Memo(codec.TEXT.decode(digest),
+                    {codec.TEXT.decode(slug): CHOSEN.decode(picked) for slug, picked in _items(chosen, dict).items()})
+    except (ValueError, CacheDataError):
+        return Memo()
 
 
 def _items(value: Any, kind: type) -> Any:
@@ -149,7 +165,9 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
                   "loaded": loaded, "bodies": bodies,
                   "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
                   "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
-                  "folders": {rel: list(s) for rel, s in state.folders.items()}},
+                  "folders": {rel: list(s) for rel, s in state.folders.items()},
+                  "related": [state.related.digest,
+                              {slug: list(picked) for slug, picked in state.related.chosen.items()}]},
            content_dir, out_dir)
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)
