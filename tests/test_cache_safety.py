@@ -487,6 +487,45 @@ def test_an_explainer_comes_back_from_the_cache_exactly(tmp_path):
     assert again.date.utcoffset() == timedelta(hours=-5)
 
 
+WRONG = [None, 1, 1.5, True, "x", [], {}, ["x"], [1], [None], [["x"]]]
+
+
+def _positions(value, path=()):
+    """Every place in a JSON value, as the path of indexes that leads to it."""
+    yield path
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _positions(item, (*path, index))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    copy = list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def test_a_value_of_the_wrong_type_anywhere_in_an_explainer_is_refused(tmp_path):
+    """Each place of an explainer's cache entry, and of a file stamp, given values of other types: the decoder
+    refuses it (CacheDataError), or what it made is exactly what that value says (it encodes back to it)."""
+    from generator.incremental import codec
+    explainer, _ = full_explainer(tmp_path)
+    explainer = explainer.__class__(**{**explainer.__dict__, "body": "a body file"})
+    for kind, value in ((codec.explainer_kind(codec.Kind("body", lambda b: b, lambda b: b), memo={}), explainer),
+                        (codec.STAMP, (("a/index.md", 1, 2), ("a/facts.yml", None, None)))):
+        encoded = json.loads(json.dumps(kind.encode(value)))
+        assert json.loads(json.dumps(kind.encode(kind.decode(encoded)))) == encoded
+        for path in _positions(encoded):
+            for wrong in WRONG:
+                damaged = _replaced(encoded, path, wrong)
+                try:
+                    made = kind.decode(damaged)
+                except codec.CacheDataError:
+                    continue
+                assert json.loads(json.dumps(kind.encode(made))) == damaged, (path, wrong)
+
+
 @pytest.mark.parametrize("value", [
     None, 7, "text", [], {"a": 1}, ["a"] * 16,
     ["x"] * 17,                                                             # right length, wrong types

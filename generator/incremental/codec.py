@@ -174,7 +174,8 @@ def shared(kind: Kind, memo: dict) -> Kind:
     """`kind`, decoding equal values to one object: a file's path appears once per fact, a tag once per
     explainer, and making each of them anew is most of the time a state takes to read."""
     def decode(value: Any) -> Any:
-        key = (kind.name, value) if type(value) is str else (kind.name, *value) if type(value) is list else None
+        # A list's key is its items as a tuple: never the key of a text (a path), so ["x"] is not taken for "x".
+        key = (kind.name, value) if type(value) is str else (kind.name, tuple(value)) if type(value) is list else None
         try:
             return memo[key]
         except (KeyError, TypeError):
