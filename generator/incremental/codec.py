@@ -52,6 +52,13 @@ class Kind:
     name: str
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
+    # A value decoded as it is once its JSON type is one of these (text, a number, a flag, or None for an
+    # optional one): the kinds that hold such values check them all at once instead of calling `decode`.
+    plain: tuple[type, ...] = ()
+    # An optional kind's: what decodes a value that is not None.
+    present: Callable[[Any], Any] | None = None
+    # A tuple's: its decoder wants only a non-empty list (an empty one is an empty tuple).
+    items: Callable[[Any], Any] | None = None
 
 
 def _exactly(python_type: type, name: str) -> Kind:
@@ -59,7 +66,7 @@ def _exactly(python_type: type, name: str) -> Kind:
         if type(value) is not python_type:
             raise CacheDataError(f"expected {name}, found {type(value).__name__}")
         return value
-    return Kind(name, check, check)
+    return Kind(name, check, check, plain=(python_type,))
 
 
 TEXT = _exactly(str, "text")
@@ -88,7 +95,8 @@ PATH = Kind("path", _encode_path, lambda value: Path(TEXT.decode(value)))
 
 def optional(kind: Kind) -> Kind:
     return Kind(f"{kind.name}?", lambda v: None if v is None else kind.encode(v),
-                lambda v: None if v is None else kind.decode(v))
+                lambda v: None if v is None else kind.decode(v),
+                plain=(*kind.plain, type(None)) if kind.plain else (), present=kind.decode)
 
 
 def _items(value: Any, what: type) -> Any:
@@ -98,29 +106,50 @@ def _items(value: Any, what: type) -> Any:
 
 
 def tuple_of(kind: Kind) -> Kind:
-    decode_item = kind.decode
+    decode_item, plain = kind.decode, kind.plain
+
+    def items(value: list) -> tuple:
+        return tuple([decode_item(x) for x in value])
+
+    def plain_items(value: list) -> tuple:
+        for x in value:
+            if type(x) not in plain:
+                raise CacheDataError(f"expected {kind.name}, found {type(x).__name__}")
+        return tuple(value)
+
+    decode_items = plain_items if plain else items
 
     def decode(value: Any) -> tuple:
         if type(value) is not list:
             raise CacheDataError(f"expected a list, found {type(value).__name__}")
-        return tuple([decode_item(x) for x in value]) if value else ()     # most of an explainer's are empty
-    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode)
+        return decode_items(value) if value else ()     # most of an explainer's are empty
+    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode,
+                items=decode_items)
 
 
 def row(*kinds: Kind) -> Kind:
     """A fixed-length tuple such as a file stamp (path, mtime, size)."""
     decoders = [kind.decode for kind in kinds]
+    plain = [kind.plain for kind in kinds]
 
     def decode(value: Any) -> tuple:
         if type(value) is not list or len(value) != len(decoders):
             raise CacheDataError(f"expected {len(decoders)} values")
         return tuple([decode_item(x) for decode_item, x in zip(decoders, value)])
 
+    def decode_plain(value: Any) -> tuple:
+        if type(value) is not list or len(value) != len(plain):
+            raise CacheDataError(f"expected {len(plain)} values")
+        for x, types in zip(value, plain):
+            if type(x) not in types:
+                raise CacheDataError(f"expected one of {types}, found {type(x).__name__}")
+        return tuple(value)
+
     def encode(value: Any) -> list:
         if type(value) is not tuple or len(value) != len(kinds):
             raise CacheDataError(f"expected a tuple of {len(kinds)}")
         return [kind.encode(x) for kind, x in zip(kinds, value)]
-    return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode)
+    return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode_plain if all(plain) else decode)
 
 
 def one_of(kinds: dict[type, Kind]) -> Kind:
@@ -150,10 +179,15 @@ def record(cls: type, **kinds: Kind) -> Kind:
         raise TypeError(f"the cache schema of {cls.__name__} is out of date: {names} != {list(kinds)}")
     pairs = list(kinds.items())
     count = len(pairs)
-    # Plain fields are checked all at once and taken as they are; only the others need decoding.
+    # Plain fields are checked all at once and taken as they are; only the others need decoding, and of
+    # those an optional one only when it is not None, a tuple only when it is not empty.
     plain = [i for i, kind in enumerate(kinds.values()) if kind in PLAIN]
     plain_types = [PLAIN[kind] for kind in kinds.values() if kind in PLAIN]
-    nested = [(i, kind.decode) for i, kind in enumerate(kinds.values()) if kind not in PLAIN]
+    checked = [(i, kind.plain) for i, kind in enumerate(kinds.values()) if kind.plain and kind not in PLAIN]
+    others = [(i, kind) for i, kind in enumerate(kinds.values()) if not kind.plain]
+    nested = [(i, kind.decode) for i, kind in others if kind.present is None and kind.items is None]
+    present = [(i, kind.present) for i, kind in others if kind.present is not None]
+    sequences = [(i, kind.items) for i, kind in others if kind.items is not None]
 
     def encode(value: Any) -> list:
         if type(value) is not cls:
@@ -163,9 +197,19 @@ def record(cls: type, **kinds: Kind) -> Kind:
     def decode(value: Any) -> Any:
         if type(value) is not list or len(value) != count or [type(value[i]) for i in plain] != plain_types:
             raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
+        for i, types in checked:
+            if type(value[i]) not in types:
+                raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
         fields = value.copy()
         for i, decode_field in nested:
             fields[i] = decode_field(value[i])
+        for i, decode_field in present:
+            if value[i] is not None:
+                fields[i] = decode_field(value[i])
+        for i, decode_items in sequences:
+            if type(value[i]) is not list:
+                raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
+            fields[i] = decode_items(value[i]) if value[i] else ()
         return cls(*fields)
     return Kind(cls.__name__ + "(" + ", ".join(f"{n}: {k.name}" for n, k in pairs) + ")", encode, decode)
 
@@ -207,7 +251,7 @@ def _decode_zone(value: Any) -> tzinfo:
             return ZoneInfo(TEXT.decode(value[1]))
         if type(value) is list and len(value) == 3 and value[0] == "offset":
             offset = timedelta(microseconds=INT.decode(value[1]))
-            name = optional(TEXT).decode(value[2])
+            name = value[2] if value[2] is None else TEXT.decode(value[2])
             return timezone(offset) if name is None else timezone(offset, name)
     except (ValueError, KeyError, OSError) as err:      # an unknown zone, an offset of a day or more
         raise CacheDataError(f"not a time zone: {value!r} ({err})") from None

@@ -57,6 +57,7 @@ class BuildState:
 ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
 CHOSEN = codec.tuple_of(codec.TEXT)
+FOLDER = codec.row(codec.INT, codec.INT)
 
 
 def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
@@ -101,7 +102,7 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
                       for rel, entry in _items(data["manifest"], dict).items()},
             shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
             cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
-            folders={rel: codec.row(codec.INT, codec.INT).decode(stamp)
+            folders={rel: FOLDER.decode(stamp)
                      for rel, stamp in _items(data["folders"], dict).items()},
             as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)},
             related=_memo(data.get("related")))
