@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -127,10 +129,17 @@ def tuple_of(kind: Kind) -> Kind:
                 items=decode_items)
 
 
+def _combinations(allowed: list[tuple[type, ...]]) -> frozenset[tuple[type, ...]]:
+    """Every combination of the types some values may have, one of `allowed`'s at each place (a text or None,
+    an int, …): their types are checked by one look-up, `tuple(map(type, values)) in combinations`."""
+    return frozenset(itertools.product(*allowed))
+
+
 def row(*kinds: Kind) -> Kind:
     """A fixed-length tuple such as a file stamp (path, mtime, size)."""
     decoders = [kind.decode for kind in kinds]
     plain = [kind.plain for kind in kinds]
+    plain_types = _combinations(plain)
 
     def decode(value: Any) -> tuple:
         if type(value) is not list or len(value) != len(decoders):
@@ -138,11 +147,8 @@ def row(*kinds: Kind) -> Kind:
         return tuple([decode_item(x) for decode_item, x in zip(decoders, value)])
 
     def decode_plain(value: Any) -> tuple:
-        if type(value) is not list or len(value) != len(plain):
-            raise CacheDataError(f"expected {len(plain)} values")
-        for x, types in zip(value, plain):
-            if type(x) not in types:
-                raise CacheDataError(f"expected one of {types}, found {type(x).__name__}")
+        if type(value) is not list or tuple(map(type, value)) not in plain_types:    # the length too
+            raise CacheDataError(f"expected {len(plain)} values of the types {plain}")
         return tuple(value)
 
     def encode(value: Any) -> list:
@@ -169,9 +175,6 @@ def one_of(kinds: dict[type, Kind]) -> Kind:
     return Kind("|".join(f"{name}: {kind.name}" for name, kind in by_name.items()), encode, decode)
 
 
-PLAIN = {TEXT: str, INT: int, FLAG: bool}
-
-
 def record(cls: type, **kinds: Kind) -> Kind:
     """A dataclass as the list of its fields; the schema must name every field, in order."""
     names = [f.name for f in dataclasses.fields(cls)]
@@ -181,9 +184,10 @@ def record(cls: type, **kinds: Kind) -> Kind:
     count = len(pairs)
     # Plain fields are checked all at once and taken as they are; only the others need decoding, and of
     # those an optional one only when it is not None, a tuple only when it is not empty.
-    plain = [i for i, kind in enumerate(kinds.values()) if kind in PLAIN]
-    plain_types = [PLAIN[kind] for kind in kinds.values() if kind in PLAIN]
-    checked = [(i, kind.plain) for i, kind in enumerate(kinds.values()) if kind.plain and kind not in PLAIN]
+    plain = [i for i, kind in enumerate(kinds.values()) if kind.plain]
+    plain_values: Callable[[list], tuple] = (operator.itemgetter(*plain) if len(plain) > 1 else   # a tuple
+                                             lambda value: tuple([value[i] for i in plain]))
+    plain_types = _combinations([kind.plain for kind in kinds.values() if kind.plain])
     others = [(i, kind) for i, kind in enumerate(kinds.values()) if not kind.plain]
     nested = [(i, kind.decode) for i, kind in others if kind.present is None and kind.items is None]
     present = [(i, kind.present) for i, kind in others if kind.present is not None]
@@ -195,11 +199,8 @@ def record(cls: type, **kinds: Kind) -> Kind:
         return [kind.encode(getattr(value, name)) for name, kind in pairs]
 
     def decode(value: Any) -> Any:
-        if type(value) is not list or len(value) != count or [type(value[i]) for i in plain] != plain_types:
+        if type(value) is not list or len(value) != count or tuple(map(type, plain_values(value))) not in plain_types:
             raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
-        for i, types in checked:
-            if type(value[i]) not in types:
-                raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
         fields = value.copy()
         for i, decode_field in nested:
             fields[i] = decode_field(value[i])
