@@ -36,9 +36,10 @@ class BuildState:
     cards: dict[str, tuple[str, str]] = field(default_factory=dict)   # source → (stamp digest, card digest)
     folders: Folders = field(default_factory=dict)          # the output folders as the last build left them
     related: Memo = field(default_factory=Memo)             # the related explainers the last build chose
-    # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
-    # while the explainer stays the same object (most of them, in a build where one file changed).
-    as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
+    # Not saved: each explainer read from the state file with its stamp and their JSON, which is saved again
+    # as it was while the explainer stays the same object and its stamp the same (most of them, in a build
+    # where one file changed).
+    as_read: dict[Path, tuple[Stamp, Explainer, list]] = field(default_factory=dict)
     # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
     # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
@@ -104,7 +105,7 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
             cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
             folders={rel: FOLDER.decode(stamp)
                      for rel, stamp in _items(data["folders"], dict).items()},
-            as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)},
+            as_read={e.source: (stamp, e, item) for (stamp, e), item in zip(loaded, items)},
             related=_memo(data.get("related")))
     except (KeyError, CacheDataError):
         return BuildState()
@@ -152,15 +153,15 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str),
                                           sidebars=codec.Kind("sidebars file", store_sidebars, str))
 
-    def encode(explainer: Explainer) -> list:
+    def encode(stamp: Stamp, explainer: Explainer) -> list:
         as_read = state.as_read.get(explainer.source)
-        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody) and \
+        if as_read and as_read[1] is explainer and isinstance(explainer.body, StoredBody) and \
                 isinstance(explainer.sidebars, StoredSidebars):
             names.update((explainer.body.name, explainer.sidebars.name))
-            return as_read[1]
-        return explainer_kind.encode(explainer)
+            return as_read[2] if as_read[0] == stamp else [codec.STAMP.encode(stamp), as_read[2][1]]
+        return [codec.STAMP.encode(stamp), explainer_kind.encode(explainer)]
 
-    loaded = [[codec.STAMP.encode(stamp), encode(e)] for stamp, e in state.loaded.values()]
+    loaded = [encode(stamp, e) for stamp, e in state.loaded.values()]
     bodies = {key: store(body) for key, body in state.bodies.items()}
     write_data(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
                   "loaded": loaded, "bodies": bodies,
