@@ -446,14 +446,40 @@ def test_related_kept_in_the_cache_are_those_chosen_afresh(tmp_path):
     assert build(content, tmp_path / "site")[0] == 0
     slugs = [f"r{i:02d}" for i in range(1, 16)]
     for what, files in RELATED_EDITS:
-        for rel, text in files.items():
-            if text is None:
-                (content / rel).unlink()
-            else:
-                write(content, {rel: text})
+        edit(content, files)
         code, printed = build(content, tmp_path / "site")
         assert (code, printed) == build(content, tmp_path / "fresh", "--no-cache"), what
         assert every_related(tmp_path / "site", slugs) == every_related(tmp_path / "fresh", slugs), what
+
+
+def edit(content: Path, files: dict[str, str | None]) -> None:
+    for rel, text in files.items():
+        if text is None:
+            (content / rel).unlink()
+        else:
+            write(content, {rel: text})
+
+
+def test_related_kept_by_a_builder_are_those_chosen_afresh(tmp_path):
+    """The preview's builder keeps its last choice in memory: after each edit, its related explainers are
+    exactly a build's without the cache."""
+    from generator.build import Builder
+    from generator.config import load_config
+    from generator.errors import ExplainerError
+    content = write(tmp_path / "content", related_files())
+    builder = Builder(lambda: load_config(content, tmp_path / "site"))
+    builder.build()
+    slugs = [f"r{i:02d}" for i in range(1, 16)]
+    for what, files in RELATED_EDITS:
+        edit(content, files)
+        try:
+            builder.build()
+            code = 0
+        except ExplainerError:
+            code = 1
+        assert code == build(content, tmp_path / "fresh", "--no-cache")[0], what
+        assert every_related(tmp_path / "site", slugs) == every_related(tmp_path / "fresh", slugs), what
+    builder.close()
 
 
 def state_file(root: Path) -> Path:

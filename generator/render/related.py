@@ -23,9 +23,11 @@ from ..problems import Place
 
 @dataclass
 class Memo:
-    """The last choice (by slug) and a digest of everything it was made from (`inputs_digest`)."""
+    """The last choice (by slug) and a digest of everything it was made from (`inputs_of`); while a builder
+    lasts, those inputs too (comparing them is cheaper than digesting them again)."""
     digest: str = ""
     chosen: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inputs: list = field(default_factory=list)
 
 
 def choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[Explainer, ...]],
@@ -36,11 +38,16 @@ def choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[E
     out until it is published); naming none is an error at the line of the name."""
     if memo is None:
         return _choose(ordered, count, groups, known)
-    digest = inputs_digest(ordered, count, known)
+    inputs = inputs_of(ordered, count, known)
+    if inputs == memo.inputs and (recalled := _recall(memo.chosen, ordered)) is not None:
+        return recalled
+    digest = digest_of(inputs)
     if digest == memo.digest and (recalled := _recall(memo.chosen, ordered)) is not None:
+        memo.inputs = inputs
         return recalled
     chosen = _choose(ordered, count, groups, known)
-    memo.digest, memo.chosen = digest, {slug: tuple(e.slug for e in picked) for slug, picked in chosen.items()}
+    memo.digest, memo.inputs = digest, inputs
+    memo.chosen = {slug: tuple(e.slug for e in picked) for slug, picked in chosen.items()}
     return chosen
 
 
@@ -55,13 +62,16 @@ def _recall(chosen: dict[str, tuple[str, ...]],
         return None
 
 
-def inputs_digest(ordered: tuple[Explainer, ...], count: int, known: set[str]) -> str:
-    """A digest of everything `_choose` reads: the count, the known slugs, and per explainer in `ordered`'s
-    order (which stands for their dates) its slug, tags, category, language, translation key and `related:`.
-    The translation groups are made from the translation keys, so they are in it too."""
-    rows = [[e.slug, [t.slug for t in e.tags], e.category.slug if e.category else None, e.language,
-             e.translation_key, e.related] for e in ordered]
-    text = json.dumps([count, sorted(known), rows], ensure_ascii=False, check_circular=False)
+def inputs_of(ordered: tuple[Explainer, ...], count: int, known: set[str]) -> list:
+    """Everything `_choose` reads: the count, the known slugs, and per explainer in `ordered`'s order (which
+    stands for their dates) its slug, tags, category, language, translation key and `related:`. The
+    translation groups are made from the translation keys, so they are in it too."""
+    return [count, sorted(known), [[e.slug, [t.slug for t in e.tags], e.category.slug if e.category else None,
+                                    e.language, e.translation_key, e.related] for e in ordered]]
+
+
+def digest_of(inputs: list) -> str:
+    text = json.dumps(inputs, ensure_ascii=False, check_circular=False)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
