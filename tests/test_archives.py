@@ -396,6 +396,121 @@ def test_a_draft_named_in_related_is_left_out_until_published(tmp_path):
     assert related_of(tmp_path / "preview", "a") == ["d", "b"]
 
 
+
+def every_related(site: Path, slugs: list[str]) -> dict[str, list[str]]:
+    return {slug: related_of(site, slug) for slug in slugs if (site / slug / "index.html").is_file()}
+
+
+def related_one(i: int, body: str = "Lede.\n", **fields: str) -> str:
+    fields = {"tags": f"[t{i % 3}, u{i % 4}]", "category": "Economy" if i % 2 else "Science", **fields}
+    return article(f"R{i}", date=fields.pop("date", day(i)), body=body, **{k: v for k, v in fields.items() if v})
+
+
+def related_files() -> dict[str, str | bytes]:
+    """Explainers whose related ones depend on every input of the choice: tags, category, dates, languages,
+    translations, and one `related:` list."""
+    files: dict[str, str | bytes] = {"site.yml": "title: T\n"}
+    files.update({f"r{i:02d}.md": related_one(i) for i in range(1, 13)})
+    files["r05.md"] = related_one(5, related="[r01, r02]")
+    files["r06.md"] = related_one(6, language="es")
+    files["r07.md"] = related_one(7, tags="[t1, u3]", translation_key="k")      # translations of each other
+    files["r08.md"] = related_one(8, tags="[t1, u3]", translation_key="k")
+    files["r13.md"] = related_one(13, draft="true")
+    files["r15.md"] = related_one(15, draft="true")
+    files["r11.md"] = related_one(11, related="[r15, r01]")                      # a draft: left out
+    return files
+
+
+RELATED_EDITS: list[tuple[str, dict[str, str | None]]] = [
+    ("a tag", {"r04.md": related_one(4, tags="[t0, u0]")}),
+    ("a category", {"r03.md": related_one(3, category="Science")}),
+    ("no category", {"r10.md": related_one(10, category="")}),
+    ("a date", {"r02.md": related_one(2, date=day(30))}),
+    ("a related: list", {"r05.md": related_one(5, related="[r13, r03, r02]")}),
+    ("a draft published", {"r13.md": related_one(13)}),
+    ("a new explainer", {"r14.md": related_one(14, tags="[t2, u2, new]")}),
+    ("a language", {"r06.md": related_one(6)}),
+    ("a translation key", {"r08.md": related_one(8, tags="[t1, u3]")}),
+    ("a draft gone", {"r15.md": None}),                                  # r11's related: names no explainer
+    ("it comes back", {"r15.md": related_one(15, draft="true")}),
+    ("the count", {"site.yml": "title: T\nrelated: 5\n"}),
+    ("two swap places", {"r03.md": related_one(4, tags="[t0, u0]"), "r04.md": related_one(3, category="Science")}),
+    ("a text only", {"r09.md": related_one(9, body="Another lede.\n")}),
+]
+
+
+def test_related_kept_in_the_cache_are_those_chosen_afresh(tmp_path):
+    """A build from the cache keeps the last choice of related explainers while nothing it is made from
+    changed: after each edit, its related explainers are exactly a build's without the cache."""
+    content = write(tmp_path / "content", related_files())
+    assert build(content, tmp_path / "site")[0] == 0
+    slugs = [f"r{i:02d}" for i in range(1, 16)]
+    for what, files in RELATED_EDITS:
+        edit(content, files)
+        code, printed = build(content, tmp_path / "site")
+        assert (code, printed) == build(content, tmp_path / "fresh", "--no-cache"), what
+        assert every_related(tmp_path / "site", slugs) == every_related(tmp_path / "fresh", slugs), what
+
+
+def edit(content: Path, files: dict[str, str | None]) -> None:
+    for rel, text in files.items():
+        if text is None:
+            (content / rel).unlink()
+        else:
+            write(content, {rel: text})
+
+
+def test_related_kept_by_a_builder_are_those_chosen_afresh(tmp_path):
+    """The preview's builder keeps its last choice in memory: after each edit, its related explainers are
+    exactly a build's without the cache."""
+    from generator.build import Builder
+    from generator.config import load_config
+    from generator.errors import ExplainerError
+    content = write(tmp_path / "content", related_files())
+    builder = Builder(lambda: load_config(content, tmp_path / "site"))
+    builder.build()
+    slugs = [f"r{i:02d}" for i in range(1, 16)]
+    for what, files in RELATED_EDITS:
+        edit(content, files)
+        try:
+            builder.build()
+            code = 0
+        except ExplainerError:
+            code = 1
+        assert code == build(content, tmp_path / "fresh", "--no-cache")[0], what
+        assert every_related(tmp_path / "site", slugs) == every_related(tmp_path / "fresh", slugs), what
+    builder.close()
+
+
+def state_file(root: Path) -> Path:
+    return next(p for p in (root / ".explainer-cache").glob("build-*.json") if not p.name.endswith(".record.json"))
+
+
+def test_related_kept_in_the_cache_are_used_while_their_inputs_stand(tmp_path):
+    """The choice is read back from the state (not made again) when nothing it was made from changed; one that
+    names an explainer no longer there, or is not a choice at all, is made afresh."""
+    content = write(tmp_path / "content", related_files())
+    assert build(content, tmp_path / "site")[0] == 0
+    path = state_file(tmp_path)
+    first, rest = path.read_bytes().split(b"\n", 1)        # the state's first line: all but the explainers
+    data = json.loads(first)
+    digest, chosen = data["related"]
+    assert chosen["r05"] == ["r01", "r02"]
+    data["related"] = [digest, {**chosen, "r01": ["r12"]}]            # a choice the rule would not make
+    path.write_bytes(json.dumps(data).encode() + b"\n" + rest)
+    write(content, {"r09.md": related_one(9, body="Another lede.\n")})
+    assert build(content, tmp_path / "site")[0] == 0
+    assert related_of(tmp_path / "site", "r01") == ["r12"]            # kept: its inputs did not change
+    assert build(content, tmp_path / "fresh", "--no-cache")[0] == 0
+    for damaged in ([digest, {**chosen, "r01": ["gone"]}], [digest, {"r01": [1]}], [digest], "x", None):
+        first, rest = path.read_bytes().split(b"\n", 1)
+        data = {**json.loads(first), "related": damaged}
+        path.write_bytes(json.dumps(data).encode() + b"\n" + rest)
+        write(content, {"r09.md": related_one(9, body=f"Lede {damaged!r}.\n")})
+        assert build(content, tmp_path / "site")[0] == 0, damaged
+        assert related_of(tmp_path / "site", "r01") == related_of(tmp_path / "fresh", "r01"), damaged
+
+
 # ---------------------------------------------------------------- custom fields
 
 def test_extra_reaches_the_templates(tmp_path):

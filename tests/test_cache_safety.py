@@ -154,7 +154,8 @@ def test_the_cache_holds_json_and_checked_pngs_only(make_site, cli):
             assert cards.is_card_png(data), rel
         elif rel != ".gitignore":
             assert rel.endswith(".json"), rel
-            json.loads(data)
+            for line in data.splitlines():        # JSON, or JSON lines (the state: a line per explainer)
+                json.loads(line)
     assert not (site.root / ".explainer-cache" / "templates").exists()     # no compiled templates
 
 
@@ -487,6 +488,45 @@ def test_an_explainer_comes_back_from_the_cache_exactly(tmp_path):
     assert again.date.utcoffset() == timedelta(hours=-5)
 
 
+WRONG = [None, 1, 1.5, True, "x", [], {}, ["x"], [1], [None], [["x"]]]
+
+
+def _positions(value, path=()):
+    """Every place in a JSON value, as the path of indexes that leads to it."""
+    yield path
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _positions(item, (*path, index))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    copy = list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def test_a_value_of_the_wrong_type_anywhere_in_an_explainer_is_refused(tmp_path):
+    """Each place of an explainer's cache entry, and of a file stamp, given values of other types: the decoder
+    refuses it (CacheDataError), or what it made is exactly what that value says (it encodes back to it)."""
+    from generator.incremental import codec
+    explainer, _ = full_explainer(tmp_path)
+    explainer = explainer.__class__(**{**explainer.__dict__, "body": "a body file"})
+    for kind, value in ((codec.explainer_kind(codec.Kind("body", lambda b: b, lambda b: b), memo={}), explainer),
+                        (codec.STAMP, (("a/index.md", 1, 2), ("a/facts.yml", None, None)))):
+        encoded = json.loads(json.dumps(kind.encode(value)))
+        assert json.loads(json.dumps(kind.encode(kind.decode(encoded)))) == encoded
+        for path in _positions(encoded):
+            for wrong in WRONG:
+                damaged = _replaced(encoded, path, wrong)
+                try:
+                    made = kind.decode(damaged)
+                except codec.CacheDataError:
+                    continue
+                assert json.loads(json.dumps(kind.encode(made))) == damaged, (path, wrong)
+
+
 @pytest.mark.parametrize("value", [
     None, 7, "text", [], {"a": 1}, ["a"] * 16,
     ["x"] * 17,                                                             # right length, wrong types
@@ -518,9 +558,10 @@ def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(ma
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
     state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
-    data = json.loads(state_file.read_bytes())
-    data["loaded"][0][1][4] = ["2024-01-01T00:00:00", 0, ["zone", "../../etc/passwd"]]
-    state_file.write_text(json.dumps(data))
+    header, first, *others = state_file.read_bytes().split(b"\n")       # a line per explainer
+    data = json.loads(first)
+    data[1][4] = ["2024-01-01T00:00:00", 0, ["zone", "../../etc/passwd"]]
+    state_file.write_bytes(b"\n".join([header, json.dumps(data).encode(), *others]))
     assert state.load_state(state_file, site.content, site.out).loaded == {}
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
     result = cli("build", check=True, cwd=site.root)
@@ -549,20 +590,65 @@ def test_pages_rendered_from_cached_explainers_are_byte_identical_in_any_time_zo
     assert "2024-11-03T01:30:00-04:00 EDT" in site.page("fall-back/index.html")
 
 
+def state_lines(site) -> list[bytes]:
+    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    return state_file.read_bytes().split(b"\n")
+
+
+def test_explainers_saved_as_they_were_read_are_what_a_fresh_build_saves(make_site, cli):
+    """A build saves the explainers it did not load again as the lines it read: after edits, their lines are
+    byte for byte those of a build from an empty cache."""
+    site = make_site(stories(5))
+    cli("build", check=True, cwd=site.root)
+    site.write("story-1/index.md", article("Story one", date="2024-03-02", tags="[c]", body="Another lede.\n"))
+    cli("build", check=True, cwd=site.root)
+    site.write("story-3/facts.yml", "- label: Number\n  value: three\n")
+    cli("build", check=True, cwd=site.root)
+    kept = state_lines(site)[1:]
+    shutil.rmtree(site.root / ".explainer-cache")
+    cli("build", check=True, cwd=site.root)
+    assert state_lines(site)[1:] == kept and len(kept) == 6         # five explainers and the end of the file
+
+
+@pytest.mark.parametrize("damage", ["a line cut short", "a line less", "a line more", "no last line break",
+                                    "something after the last line", "a line that is not JSON",
+                                    "a line break in a line"])
+def test_a_state_file_whose_lines_are_damaged_is_an_empty_state(make_site, cli, damage):
+    from generator.incremental import state
+    site = make_site(stories(3))
+    cli("build", check=True, cwd=site.root)
+    lines = state_lines(site)
+    path = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    damaged = {"a line cut short": lines[:1] + [lines[1][:-5]] + lines[2:],
+               "a line less": lines[:1] + lines[2:],
+               "a line more": lines[:-1] + [lines[1], b""],
+               "no last line break": lines[:-1],
+               "something after the last line": lines[:-1] + [b"[]"],
+               "a line that is not JSON": lines[:1] + [b"[[],\x00]"] + lines[2:],
+               "a line break in a line": lines[:1] + [lines[1][:9], lines[1][9:]] + lines[3:]}[damage]
+    path.write_bytes(b"\n".join(damaged))
+    assert state.load_state(path, site.content, site.out).loaded == {}
+    site.write("story-1/index.md", article("Story one", date="2024-03-02", body="Another lede.\n"))
+    assert cli("build", check=True, cwd=site.root).err == ""
+    assert "Another lede." in site.page("story-1/index.html")
+    assert len(state.load_state(path, site.content, site.out).loaded) == 3
+
+
 def test_cache_files_from_another_version_or_other_folders_are_not_used(make_site, cli):
     site = make_site(stories(3))
     cli("build", check=True, cwd=site.root)
     written = list((site.root / ".explainer-cache").glob("build-*.json"))
     assert len(written) == 2                                  # the state and the record
-    for path in written:
-        data = json.loads(path.read_bytes())
+    for path in written:                   # the tag is on the first line (the state has a line per explainer)
+        first, *rest = path.read_bytes().split(b"\n")
+        data = json.loads(first)
         data["tag"] = "explainer 0.0.1 python 3.9 markdown 3.0 schema 0"
-        path.write_text(json.dumps(data))
+        path.write_bytes(b"\n".join([json.dumps(data).encode(), *rest]))
     site.write("story-1/index.md", article("Story one", date="2024-03-02", body="Another lede.\n"))
     first = cli("build", "-v", check=True, cwd=site.root)
     assert "load " in first.out and "Another lede." in site.page("story-1/index.html")
     cli("build", "--out", "elsewhere", check=True, cwd=site.root)      # a second output folder
     for state in (site.root / ".explainer-cache").glob("build-*.json"):
-        data = json.loads(state.read_bytes())
+        data = json.loads(state.read_bytes().split(b"\n")[0])
         assert data["for"][1] in (str(site.out.resolve()), str((site.root / "elsewhere").resolve()))
     assert tree(site.out) == tree(site.root / "elsewhere")

@@ -6,7 +6,9 @@ output folders there are two files:
 
 - `build-<key>.json`, the state: the loaded explainers' listing records with the stamps of the files they came from, the
   names of their converted bodies, a digest of what each page was rendered from, and the manifest of the
-  files and folders the build left in the output folder;
+  files and folders the build left in the output folder. It is JSON lines: a first line of everything but
+  the explainers (with how many lines follow), then one line per explainer, so a build saves the lines of
+  the explainers it did not load again as it read them;
 - `build-<key>.record.json`, the record: a digest of everything the build read (options, site.yml's bytes,
   theme and content file stamps), the time window in which its selection of explainers holds (from the
   newest published date to the next scheduled one), and the output files and folders as it left them. A
@@ -28,12 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,14 +129,42 @@ def read_data(path: Path, content_dir: Path, out_dir: Path) -> dict | None:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if type(data) is not dict or data.get("tag") != TAG or data.get("for") != _owner(content_dir, out_dir):
-        return None
-    return data
+    return data if _ours(data, content_dir, out_dir) else None
+
+
+def _ours(data: Any, content_dir: Path, out_dir: Path) -> bool:
+    return type(data) is dict and data.get("tag") == TAG and data.get("for") == _owner(content_dir, out_dir)
 
 
 def write_data(path: Path, data: dict, content_dir: Path, out_dir: Path) -> None:
     data = {"tag": TAG, "for": _owner(content_dir, out_dir), **data}
     write.atomic_write_pieces(path, json_pieces(data))
+
+
+def read_lines(path: Path, content_dir: Path, out_dir: Path) -> tuple[dict, list[bytes]] | None:
+    """A file `write_lines` wrote, when it is ours: the data of its first line, and its other lines (each one
+    JSON value, not yet read). None for anything else."""
+    try:
+        first, *lines = path.read_bytes().split(b"\n")
+        data = json.loads(first)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not _ours(data, content_dir, out_dir) or data.get("lines") != len(lines) - 1 or lines[-1] != b"":
+        return None                 # not ours, or cut short
+    return data, lines[:-1]
+
+
+def write_lines(path: Path, data: dict, count: int, lines: Iterable[bytes], content_dir: Path,
+                out_dir: Path) -> None:
+    """`data` on a first line, then `count` lines, each one value's compact JSON (never a line break in it:
+    JSON escapes those in strings)."""
+    data = {"tag": TAG, "for": _owner(content_dir, out_dir), **data, "lines": count}
+    write.atomic_write_pieces(path, itertools.chain(json_pieces(data), (b"\n" + line for line in lines), [b"\n"]))
+
+
+def compact_line(value: Any) -> bytes:
+    """A value's line of a `write_lines` file."""
+    return _compact(value).encode("ascii")
 
 
 def json_pieces(data: dict) -> Iterator[bytes]:

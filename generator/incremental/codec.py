@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -52,6 +54,13 @@ class Kind:
     name: str
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
+    # A value decoded as it is once its JSON type is one of these (text, a number, a flag, or None for an
+    # optional one): the kinds that hold such values check them all at once instead of calling `decode`.
+    plain: tuple[type, ...] = ()
+    # An optional kind's: what decodes a value that is not None.
+    present: Callable[[Any], Any] | None = None
+    # A tuple's: its decoder wants only a non-empty list (an empty one is an empty tuple).
+    items: Callable[[Any], Any] | None = None
 
 
 def _exactly(python_type: type, name: str) -> Kind:
@@ -59,7 +68,7 @@ def _exactly(python_type: type, name: str) -> Kind:
         if type(value) is not python_type:
             raise CacheDataError(f"expected {name}, found {type(value).__name__}")
         return value
-    return Kind(name, check, check)
+    return Kind(name, check, check, plain=(python_type,))
 
 
 TEXT = _exactly(str, "text")
@@ -88,7 +97,8 @@ PATH = Kind("path", _encode_path, lambda value: Path(TEXT.decode(value)))
 
 def optional(kind: Kind) -> Kind:
     return Kind(f"{kind.name}?", lambda v: None if v is None else kind.encode(v),
-                lambda v: None if v is None else kind.decode(v))
+                lambda v: None if v is None else kind.decode(v),
+                plain=(*kind.plain, type(None)) if kind.plain else (), present=kind.decode)
 
 
 def _items(value: Any, what: type) -> Any:
@@ -98,29 +108,54 @@ def _items(value: Any, what: type) -> Any:
 
 
 def tuple_of(kind: Kind) -> Kind:
-    decode_item = kind.decode
+    decode_item, plain = kind.decode, kind.plain
+
+    def items(value: list) -> tuple:
+        return tuple([decode_item(x) for x in value])
+
+    def plain_items(value: list) -> tuple:
+        for x in value:
+            if type(x) not in plain:
+                raise CacheDataError(f"expected {kind.name}, found {type(x).__name__}")
+        return tuple(value)
+
+    decode_items = plain_items if plain else items
 
     def decode(value: Any) -> tuple:
         if type(value) is not list:
             raise CacheDataError(f"expected a list, found {type(value).__name__}")
-        return tuple([decode_item(x) for x in value]) if value else ()     # most of an explainer's are empty
-    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode)
+        return decode_items(value) if value else ()     # most of an explainer's are empty
+    return Kind(f"({kind.name}, ...)", lambda v: [kind.encode(x) for x in _items(v, tuple)], decode,
+                items=decode_items)
+
+
+def _combinations(allowed: list[tuple[type, ...]]) -> frozenset[tuple[type, ...]]:
+    """Every combination of the types some values may have, one of `allowed`'s at each place (a text or None,
+    an int, …): their types are checked by one look-up, `tuple(map(type, values)) in combinations`."""
+    return frozenset(itertools.product(*allowed))
 
 
 def row(*kinds: Kind) -> Kind:
     """A fixed-length tuple such as a file stamp (path, mtime, size)."""
     decoders = [kind.decode for kind in kinds]
+    plain = [kind.plain for kind in kinds]
+    plain_types = _combinations(plain)
 
     def decode(value: Any) -> tuple:
         if type(value) is not list or len(value) != len(decoders):
             raise CacheDataError(f"expected {len(decoders)} values")
         return tuple([decode_item(x) for decode_item, x in zip(decoders, value)])
 
+    def decode_plain(value: Any) -> tuple:
+        if type(value) is not list or tuple(map(type, value)) not in plain_types:    # the length too
+            raise CacheDataError(f"expected {len(plain)} values of the types {plain}")
+        return tuple(value)
+
     def encode(value: Any) -> list:
         if type(value) is not tuple or len(value) != len(kinds):
             raise CacheDataError(f"expected a tuple of {len(kinds)}")
         return [kind.encode(x) for kind, x in zip(kinds, value)]
-    return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode)
+    return Kind("(" + ", ".join(k.name for k in kinds) + ")", encode, decode_plain if all(plain) else decode)
 
 
 def one_of(kinds: dict[type, Kind]) -> Kind:
@@ -140,9 +175,6 @@ def one_of(kinds: dict[type, Kind]) -> Kind:
     return Kind("|".join(f"{name}: {kind.name}" for name, kind in by_name.items()), encode, decode)
 
 
-PLAIN = {TEXT: str, INT: int, FLAG: bool}
-
-
 def record(cls: type, **kinds: Kind) -> Kind:
     """A dataclass as the list of its fields; the schema must name every field, in order."""
     names = [f.name for f in dataclasses.fields(cls)]
@@ -150,10 +182,16 @@ def record(cls: type, **kinds: Kind) -> Kind:
         raise TypeError(f"the cache schema of {cls.__name__} is out of date: {names} != {list(kinds)}")
     pairs = list(kinds.items())
     count = len(pairs)
-    # Plain fields are checked all at once and taken as they are; only the others need decoding.
-    plain = [i for i, kind in enumerate(kinds.values()) if kind in PLAIN]
-    plain_types = [PLAIN[kind] for kind in kinds.values() if kind in PLAIN]
-    nested = [(i, kind.decode) for i, kind in enumerate(kinds.values()) if kind not in PLAIN]
+    # Plain fields are checked all at once and taken as they are; only the others need decoding, and of
+    # those an optional one only when it is not None, a tuple only when it is not empty.
+    plain = [i for i, kind in enumerate(kinds.values()) if kind.plain]
+    plain_values: Callable[[list], tuple] = (operator.itemgetter(*plain) if len(plain) > 1 else   # a tuple
+                                             lambda value: tuple([value[i] for i in plain]))
+    plain_types = _combinations([kind.plain for kind in kinds.values() if kind.plain])
+    others = [(i, kind) for i, kind in enumerate(kinds.values()) if not kind.plain]
+    nested = [(i, kind.decode) for i, kind in others if kind.present is None and kind.items is None]
+    present = [(i, kind.present) for i, kind in others if kind.present is not None]
+    sequences = [(i, kind.items) for i, kind in others if kind.items is not None]
 
     def encode(value: Any) -> list:
         if type(value) is not cls:
@@ -161,11 +199,18 @@ def record(cls: type, **kinds: Kind) -> Kind:
         return [kind.encode(getattr(value, name)) for name, kind in pairs]
 
     def decode(value: Any) -> Any:
-        if type(value) is not list or len(value) != count or [type(value[i]) for i in plain] != plain_types:
+        if type(value) is not list or len(value) != count or tuple(map(type, plain_values(value))) not in plain_types:
             raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
         fields = value.copy()
         for i, decode_field in nested:
             fields[i] = decode_field(value[i])
+        for i, decode_field in present:
+            if value[i] is not None:
+                fields[i] = decode_field(value[i])
+        for i, decode_items in sequences:
+            if type(value[i]) is not list:
+                raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
+            fields[i] = decode_items(value[i]) if value[i] else ()
         return cls(*fields)
     return Kind(cls.__name__ + "(" + ", ".join(f"{n}: {k.name}" for n, k in pairs) + ")", encode, decode)
 
@@ -174,7 +219,8 @@ def shared(kind: Kind, memo: dict) -> Kind:
     """`kind`, decoding equal values to one object: a file's path appears once per fact, a tag once per
     explainer, and making each of them anew is most of the time a state takes to read."""
     def decode(value: Any) -> Any:
-        key = (kind.name, value) if type(value) is str else (kind.name, *value) if type(value) is list else None
+        # A list's key is its items as a tuple: never the key of a text (a path), so ["x"] is not taken for "x".
+        key = (kind.name, value) if type(value) is str else (kind.name, tuple(value)) if type(value) is list else None
         try:
             return memo[key]
         except (KeyError, TypeError):
@@ -206,7 +252,7 @@ def _decode_zone(value: Any) -> tzinfo:
             return ZoneInfo(TEXT.decode(value[1]))
         if type(value) is list and len(value) == 3 and value[0] == "offset":
             offset = timedelta(microseconds=INT.decode(value[1]))
-            name = optional(TEXT).decode(value[2])
+            name = value[2] if value[2] is None else TEXT.decode(value[2])
             return timezone(offset) if name is None else timezone(offset, name)
     except (ValueError, KeyError, OSError) as err:      # an unknown zone, an offset of a day or more
         raise CacheDataError(f"not a time zone: {value!r} ({err})") from None

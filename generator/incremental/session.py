@@ -1,7 +1,7 @@
 """What a builder keeps from one build to the next: the state (in memory, and in `.explainer-cache/` when it
 persists), the theme's environment with its compiled templates, the Markdown converter, the related
-explainers it chose, and a scratch folder of its own. The preview server keeps one session for all its
-rebuilds; a command-line build has its own.
+explainers it chose (kept in the state too), and a scratch folder of its own. The preview server keeps one
+session for all its rebuilds; a command-line build has its own.
 """
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ class Session:
         it), emptied of what a changed site.yml or option invalidates."""
         if self.state is None:
             self.state = cache.load_state(known_paths) if cache is not None else BuildState()
+            self.related = self.state.related       # one memo: the session's is the one the state saves
         if self.state.config_key != key:
             self.state.config_key = key
             self.state.loaded, self.state.shown, self.state.cards = {}, {}, {}

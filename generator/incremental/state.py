@@ -1,11 +1,13 @@
 """The state one build leaves for the next: the loaded explainers with the stamps of their files (each as its
-listing record: its body and sidebars are files of their own, named in it), the names of their converted
-bodies, a digest of what each page was rendered from (the page-skip rule's), and the
-manifest of the files and folders the build left in the output folder.
+listing record, on a line of the file of its own: its body and sidebars are files of their own, named in it),
+the names of their converted bodies, a digest of what each page was rendered from (the page-skip rule's), the
+related explainers it chose (by slug, with a digest of what they were chosen from), and the manifest of the
+files and folders the build left in the output folder.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -15,10 +17,11 @@ from typing import Any, cast
 
 from .. import write
 from ..model import Body, Explainer
+from ..render.related import Memo
 from ..write import Entry
 from . import codec
 from .bodies import BODY_NAME, StoredBody, StoredSidebars, as_body, as_sidebars, spill_body, spill_sidebars
-from .cache import bodies_folder, legacy_state_path, read_data, write_data
+from .cache import bodies_folder, compact_line, legacy_state_path, read_lines, write_lines
 from .codec import CacheDataError
 from .stamps import Folders, Stamp
 
@@ -33,9 +36,11 @@ class BuildState:
     shown: dict[str, str] = field(default_factory=dict)     # page → digest of the inputs it was rendered from
     cards: dict[str, tuple[str, str]] = field(default_factory=dict)   # source → (stamp digest, card digest)
     folders: Folders = field(default_factory=dict)          # the output folders as the last build left them
-    # Not saved: each explainer read from the state file with its JSON, which is saved again as it was
-    # while the explainer stays the same object (most of them, in a build where one file changed).
-    as_read: dict[Path, tuple[Explainer, list]] = field(default_factory=dict)
+    related: Memo = field(default_factory=Memo)             # the related explainers the last build chose
+    # Not saved: each explainer read from the state file with its stamp and their line of the file, which is
+    # saved again as it was while the explainer stays the same object and its stamp the same (most of them,
+    # in a build where one file changed).
+    as_read: dict[Path, tuple[Stamp, Explainer, bytes]] = field(default_factory=dict)
     # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
     # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
@@ -53,14 +58,17 @@ class BuildState:
 
 ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
+CHOSEN = codec.tuple_of(codec.TEXT)
+FOLDER = codec.row(codec.INT, codec.INT)
 
 
 def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
     """The state saved by the previous build; an empty one when there is none we can trust. `known_paths`
     are paths the caller has made already (the scan's sources and bundles), taken for equal ones."""
-    data = read_data(path, content_dir, out_dir)
-    if data is None:
+    found = read_lines(path, content_dir, out_dir)
+    if found is None:
         return BuildState()
+    data, lines = found
     bodies_dir = bodies_folder(path.parent)
     present = set(os.listdir(bodies_dir)) if bodies_dir.is_dir() else set()
     stored: dict[str, StoredBody] = {}
@@ -83,8 +91,7 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
                                           sidebars=codec.Kind("sidebars file", str, sidebars_file))
     loaded_kind = codec.row(codec.STAMP, explainer_kind)
     try:
-        items = _items(data["loaded"], list)
-        loaded = [loaded_kind.decode(item) for item in items]
+        loaded = [loaded_kind.decode(json.loads(line)) for line in lines]
         state = BuildState(
             config_key=codec.TEXT.decode(data["config_key"]),
             theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
@@ -97,12 +104,24 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
                       for rel, entry in _items(data["manifest"], dict).items()},
             shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
             cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
-            folders={rel: codec.row(codec.INT, codec.INT).decode(stamp)
+            folders={rel: FOLDER.decode(stamp)
                      for rel, stamp in _items(data["folders"], dict).items()},
-            as_read={e.source: (e, item[1]) for (_, e), item in zip(loaded, items)})
-    except (KeyError, CacheDataError):
+            as_read={e.source: (stamp, e, line) for (stamp, e), line in zip(loaded, lines)},
+            related=_memo(data.get("related")))
+    except (KeyError, ValueError, RecursionError, CacheDataError):      # ValueError: a line that is not JSON
         return BuildState()
     return state
+
+
+def _memo(value: Any) -> Memo:
+    """The related explainers the last build chose; none (they are chosen again) when the entry is missing or
+    is not what this version writes."""
+    try:
+        digest, chosen = _items(value, list)
+        return Memo(codec.TEXT.decode(digest),
+                    {codec.TEXT.decode(slug): CHOSEN.decode(picked) for slug, picked in _items(chosen, dict).items()})
+    except (ValueError, CacheDataError):
+        return Memo()
 
 
 def _items(value: Any, kind: type) -> Any:
@@ -135,22 +154,24 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str),
                                           sidebars=codec.Kind("sidebars file", store_sidebars, str))
 
-    def encode(explainer: Explainer) -> list:
+    def encode(stamp: Stamp, explainer: Explainer) -> bytes:
         as_read = state.as_read.get(explainer.source)
-        if as_read and as_read[0] is explainer and isinstance(explainer.body, StoredBody) and \
-                isinstance(explainer.sidebars, StoredSidebars):
+        if as_read and as_read[1] is explainer and as_read[0] == stamp and isinstance(explainer.body, StoredBody) \
+                and isinstance(explainer.sidebars, StoredSidebars):
             names.update((explainer.body.name, explainer.sidebars.name))
-            return as_read[1]
-        return explainer_kind.encode(explainer)
+            return as_read[2]
+        return compact_line([codec.STAMP.encode(stamp), explainer_kind.encode(explainer)])
 
-    loaded = [[codec.STAMP.encode(stamp), encode(e)] for stamp, e in state.loaded.values()]
+    loaded = [encode(stamp, e) for stamp, e in state.loaded.values()]
     bodies = {key: store(body) for key, body in state.bodies.items()}
-    write_data(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
-                  "loaded": loaded, "bodies": bodies,
+    write_lines(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
+                  "bodies": bodies,
                   "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
                   "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
-                  "folders": {rel: list(s) for rel, s in state.folders.items()}},
-           content_dir, out_dir)
+                  "folders": {rel: list(s) for rel, s in state.folders.items()},
+                  "related": [state.related.digest,
+                              {slug: list(picked) for slug, picked in state.related.chosen.items()}]},
+                len(loaded), loaded, content_dir, out_dir)
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)
     _prune(bodies_dir, names)

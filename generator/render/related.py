@@ -5,11 +5,14 @@ that share at least a tag or the category are candidates, never a translation of
 Chosen for every explainer at every build (each page's key includes its related cards), so the choice works
 on bit sets: bit i of a set is the i-th explainer, newest first, so the lowest set bit is the newest one, and
 counting shared tags is a few big-integer operations per explainer, not a loop over the archive. A builder
-that builds again and again (the preview) keeps a `Memo`: when no explainer's slug, date, tags, category,
-language, translations or `related:` changed, the last choice stands.
+keeps a `Memo` (the preview in its session, a command-line build in the build cache's state): when no
+explainer's slug, place in the newest-first order, tags, category, language, translations or `related:`
+changed, nor the set of known slugs or the count, the last choice stands.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -20,9 +23,11 @@ from ..problems import Place
 
 @dataclass
 class Memo:
-    """The last choice (by slug) and everything it was made from."""
-    inputs: tuple = ()
+    """The last choice (by slug) and a digest of everything it was made from (`inputs_of`); while a builder
+    lasts, those inputs too (comparing them is cheaper than digesting them again)."""
+    digest: str = ""
     chosen: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inputs: list = field(default_factory=list)
 
 
 def choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[Explainer, ...]],
@@ -33,15 +38,41 @@ def choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[E
     out until it is published); naming none is an error at the line of the name."""
     if memo is None:
         return _choose(ordered, count, groups, known)
-    inputs = (count, frozenset(known), [(e.slug, e.date, *(t.slug for t in e.tags), None,
-                                         e.category.slug if e.category else None, e.language, e.translation_key,
-                                         *e.related) for e in ordered])
-    if inputs != memo.inputs:
-        chosen = _choose(ordered, count, groups, known)
-        memo.inputs, memo.chosen = inputs, {slug: tuple(e.slug for e in picked) for slug, picked in chosen.items()}
-        return chosen
+    inputs = inputs_of(ordered, count, known)
+    if inputs == memo.inputs and (recalled := _recall(memo.chosen, ordered)) is not None:
+        return recalled
+    digest = digest_of(inputs)
+    if digest == memo.digest and (recalled := _recall(memo.chosen, ordered)) is not None:
+        memo.inputs = inputs
+        return recalled
+    chosen = _choose(ordered, count, groups, known)
+    memo.digest, memo.inputs = digest, inputs
+    memo.chosen = {slug: tuple(e.slug for e in picked) for slug, picked in chosen.items()}
+    return chosen
+
+
+def _recall(chosen: dict[str, tuple[str, ...]],
+            ordered: tuple[Explainer, ...]) -> dict[str, tuple[Explainer, ...]] | None:
+    """The remembered choice with these explainers; None when it names one that is not among them (a memo
+    that is not this choice's: it is made afresh)."""
     by_slug = {e.slug: e for e in ordered}
-    return {slug: tuple(by_slug[other] for other in picked) for slug, picked in memo.chosen.items()}
+    try:
+        return {by_slug[slug].slug: tuple(by_slug[other] for other in picked) for slug, picked in chosen.items()}
+    except KeyError:
+        return None
+
+
+def inputs_of(ordered: tuple[Explainer, ...], count: int, known: set[str]) -> list:
+    """Everything `_choose` reads: the count, the known slugs, and per explainer in `ordered`'s order (which
+    stands for their dates) its slug, tags, category, language, translation key and `related:`. The
+    translation groups are made from the translation keys, so they are in it too."""
+    return [count, sorted(known), [[e.slug, [t.slug for t in e.tags], e.category.slug if e.category else None,
+                                    e.language, e.translation_key, e.related] for e in ordered]]
+
+
+def digest_of(inputs: list) -> str:
+    text = json.dumps(inputs, ensure_ascii=False, check_circular=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _choose(ordered: tuple[Explainer, ...], count: int, groups: dict[str, tuple[Explainer, ...]],
