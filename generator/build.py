@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import content, outfolder, parallel
-from .config import SiteConfig
+from .config import SiteConfig, base_url_warning
 from .incremental import stamps
 from .incremental.cache import digest_of
 from .incremental.record import Record, Summary, record_of
@@ -25,8 +25,6 @@ from .incremental.session import Session, config_key, forget_changed_output
 from .incremental.stamps import output_folders
 from .incremental.state import BuildState, made_here
 from .incremental.store import open_for
-from .render.seo import base_url_warning
-from .search import indexer
 
 if TYPE_CHECKING:
     from . import edition, write
@@ -86,6 +84,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                          search_index=search_index, changed=changed)
     laps = Laps()
     if config.search:                               # search: true needs Pagefind: said before anything is read
+        from .search import indexer
         indexer.require(config)
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
