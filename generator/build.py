@@ -102,6 +102,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     from .images import cards, publish
     from .incremental import loading, pageskip
     from .incremental.bodies import BodyStore
+    from .incremental.catalogs import CompiledCatalogs
     from .render import themes
     from .selection import select
     state = session.state_for(config, key, store, snap.paths())
@@ -128,7 +129,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
         bodies = BodyStore(functools.partial(_load_again, config, converter))
         site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                               session.related, images.plan)
+                               session.related, images.plan, CompiledCatalogs(opened.folder) if opened else None)
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,

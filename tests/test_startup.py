@@ -33,6 +33,9 @@ HEAVY = ("markdown", "jinja2", "PIL", "pygments", "babel.dates", "babel.messages
 # the SEO metadata (base_url's warning is config's) and Pagefind's indexer (search: true).
 NOT_WARM = ("concurrent.futures", "logging", "ctypes", "platform", "difflib", "generator.render.seo",
             "generator.search.indexer")
+# The .po reader and what it needs (`email` for the headers, `_strptime` for their dates): the catalogs a
+# build compiled are read again as .mo bytes with the standard library's gettext.
+PO_READING = ("babel.messages", "babel.messages.pofile", "email", "_strptime")
 
 
 def run(root: Path, *args: str) -> tuple[int, set[str], str]:
@@ -74,7 +77,7 @@ def test_a_build_that_finds_nothing_changed_imports_none_of_the_stages(tmp_path)
     assert "babel" not in modules                  # a site without `language:` never asks Babel
 
 
-def test_one_edit_to_the_text_imports_no_pillow_and_no_search(tmp_path):
+def test_one_edit_to_the_text_imports_no_pillow_no_search_and_no_po_reader(tmp_path):
     root = site(tmp_path)
     assert run(root, "build")[0] == 0
     page = root / "content" / "e1" / "index.md"
@@ -82,6 +85,7 @@ def test_one_edit_to_the_text_imports_no_pillow_and_no_search(tmp_path):
     code, modules, printed = run(root, "build")
     assert code == 0 and "1 files written" in printed, printed
     assert heavy_in(modules, ("PIL", "pagefind", "multiprocessing", "concurrent.futures.process")) == []
+    assert heavy_in(modules, PO_READING) == []     # the English catalog, as the first build compiled it
     assert "One more line." in (root / "site" / "e1" / "index.html").read_text(encoding="utf-8")
 
 
