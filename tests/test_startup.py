@@ -4,6 +4,7 @@ text loads only what its page needs. Each runs `explainer` in a process of its o
 reads `sys.modules` when the command has returned."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -106,3 +107,21 @@ def test_a_mistake_in_site_yml_is_reported_before_any_stage_is_imported(tmp_path
     assert "site.yml:3: 'paginate' must be a number or false" in printed
     assert "Traceback" not in printed
     assert heavy_in(modules) == []
+
+
+def test_each_command_parsed_alone_has_the_options_and_help_it_has_beside_the_others():
+    """The command line adds only the options of the command it runs: each must come out the same as when
+    every command's options are added (`explainer --help`)."""
+    from generator import cli
+
+    def commands_of(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+    everything = commands_of(cli.build_parser())
+    assert sorted(everything) == ["build", "check", "deploy", "email", "new", "serve"]
+    for name, full in everything.items():
+        alone = commands_of(cli.build_parser(name))
+        assert alone[name].format_help() == full.format_help(), name
+        assert [a.option_strings or a.dest for a in alone[name]._actions] == \
+               [a.option_strings or a.dest for a in full._actions], name
+        assert alone[name].get_default("run") is full.get_default("run"), name
