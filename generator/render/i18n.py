@@ -126,11 +126,12 @@ def compiled_of(catalog: Catalog) -> bytes:
 
 class CompiledCatalogs(Protocol):
     """Where a build keeps each language's merged catalog as .mo bytes between builds (incremental/catalogs):
-    `read` gives back exactly what `keep` was given under that key, or None."""
+    `read` gives back exactly what `keep` was given for that language under that key, or None; `keep` replaces
+    what the language had under other keys."""
 
-    def read(self, key: str) -> bytes | None: ...
+    def read(self, tag: str, key: str) -> bytes | None: ...
 
-    def keep(self, key: str, data: bytes) -> None: ...
+    def keep(self, tag: str, key: str, data: bytes) -> None: ...
 
 
 # Changes whenever what `compiled_key` covers would not: how the catalogs are merged and compiled.
@@ -263,7 +264,7 @@ def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str,
         paths = list(catalog_paths(folders, tag))
         if paths:
             key = compiled_key(tag, paths) if compiled is not None else None
-            data = compiled.read(key) if compiled is not None and key else None
+            data = compiled.read(tag, key) if compiled is not None and key else None
             if data is None:
                 found, broken = _read_all(paths, tag)
                 if broken:
@@ -271,7 +272,7 @@ def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str,
                     continue
                 data = compiled_of(merged(found))
                 if compiled is not None and key:
-                    compiled.keep(key, data)
+                    compiled.keep(tag, key, data)
             pages[tag] = PageLanguage.make(tag, gettext_module.GNUTranslations(io.BytesIO(data)), True)
         else:
             pages[tag] = PageLanguage.make(tag, gettext_module.NullTranslations(), False)
