@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import content, outfolder, parallel
-from .config import SiteConfig
+from .config import SiteConfig, base_url_warning
 from .incremental import stamps
 from .incremental.cache import digest_of
 from .incremental.record import Record, Summary, record_of
@@ -25,8 +25,6 @@ from .incremental.session import Session, config_key, forget_changed_output
 from .incremental.stamps import output_folders
 from .incremental.state import BuildState, made_here
 from .incremental.store import open_for
-from .render.seo import base_url_warning
-from .search import indexer
 
 if TYPE_CHECKING:
     from . import edition, write
@@ -86,6 +84,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
                          search_index=search_index, changed=changed)
     laps = Laps()
     if config.search:                               # search: true needs Pagefind: said before anything is read
+        from .search import indexer
         indexer.require(config)
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
@@ -103,6 +102,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     from .images import cards, publish
     from .incremental import loading, pageskip
     from .incremental.bodies import BodyStore
+    from .incremental.catalogs import CompiledCatalogs
     from .render import themes
     from .selection import select
     state = session.state_for(config, key, store, snap.paths())
@@ -129,7 +129,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
         bodies = BodyStore(functools.partial(_load_again, config, converter))
         site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                               session.related, images.plan)
+                               session.related, images.plan, CompiledCatalogs(opened.folder) if opened else None)
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,

@@ -33,7 +33,7 @@ def console() -> NoReturn:
 
 def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
     """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
-    parser = build_parser()
+    parser = build_parser(_command_word(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -128,14 +128,38 @@ def _sigterm_stops():
         signal.signal(signal.SIGTERM, previous)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(words: list[str]) -> str | None:
+    """The command a command line names (its first word), or None (`--help`, `--version`, nothing)."""
+    return words[0] if words and not words[0].startswith("-") else None
+
+
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The command line. With `wanted`, the command about to run, only that command gets its options; the
+    others are named with their help (all that `--help` and a misspelt command show): argparse takes a few
+    milliseconds to add every command's options, which each run of every command would pay."""
     parser = argparse.ArgumentParser(prog="explainer", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"explainer {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in (_add_build, _add_serve, _deploy_parser, _add_new, _add_check, _add_email):
+        add(commands, wanted)
+    return parser
 
-    build = commands.add_parser("build", help="build the site from the content folder",
-                                description="Read the content folder and write the static site. "
-                                "The previous site is replaced only when the whole build succeeds.")
+
+def _command(commands: argparse._SubParsersAction, wanted: str | None, name: str, help: str,
+             description: str) -> argparse.ArgumentParser | None:
+    """Command `name`, named with its help; its parser when its options are wanted, else None (a parser
+    that is never used: not even its --help)."""
+    full = wanted in (None, name)
+    parser = commands.add_parser(name, help=help, description=description, add_help=full)
+    return parser if full else None
+
+
+def _add_build(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    build = _command(commands, wanted, "build", help="build the site from the content folder",
+                     description="Read the content folder and write the static site. "
+                     "The previous site is replaced only when the whole build succeeds.")
+    if build is None:
+        return
     _site_options(build)
     build.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                        help="output folder (default: ./site)")
@@ -150,28 +174,29 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)
 
-    serve = commands.add_parser("serve", help="preview the site; every save reloads the browser",
-                                description="Build the site into a temporary folder, serve it, and rebuild "
-                                "and reload the open pages on every change to the content or the theme. "
-                                "./site is never touched. Needs the serve extra: pip install 'explainer[serve]'.")
+
+def _add_serve(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    serve = _command(commands, wanted, "serve", help="preview the site; every save reloads the browser",
+                     description="Build the site into a temporary folder, serve it, and rebuild "
+                     "and reload the open pages on every change to the content or the theme. "
+                     "./site is never touched. Needs the serve extra: pip install 'explainer[serve]'.")
+    if serve is None:
+        return
     _site_options(serve)
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1; others are reachable from the network)")
     serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
     serve.set_defaults(run=run_serve)
-    _deploy_parser(commands)
-    _add_new(commands)
-    _add_check(commands)
-    _add_email(commands)
-    return parser
 
 
-def _deploy_parser(commands: argparse._SubParsersAction) -> None:
-    deploy = commands.add_parser("deploy", help="build, then publish the site to a target from site.yml",
-                                 description="Build the site (drafts and scheduled explainers left out), then "
-                                 "publish it to a target of site.yml's deploy: list (github-pages, s3, "
-                                 "directory). Only changed files are sent; files gone from the site are deleted.")
+def _deploy_parser(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    deploy = _command(commands, wanted, "deploy", help="build, then publish the site to a target from site.yml",
+                      description="Build the site (drafts and scheduled explainers left out), then "
+                      "publish it to a target of site.yml's deploy: list (github-pages, s3, "
+                      "directory). Only changed files are sent; files gone from the site are deleted.")
+    if deploy is None:
+        return
     deploy.add_argument("target", metavar="TARGET", help="the name of a target in site.yml's deploy: list")
     deploy.add_argument("--dry-run", action="store_true",
                         help="list what would be added, changed and deleted; change nothing on the target")
@@ -307,10 +332,12 @@ def _progress_bar():
     return show
 
 
-def _add_new(commands) -> None:
-    new = commands.add_parser("new", help="start an explainer (or, with --site, a whole site) from a template",
-                              description="Create content/<slug>/index.md and facts.yml from the Smart Brevity "
-                              "skeleton, as a draft. With --site DIR, create a new site that builds as it is.")
+def _add_new(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    new = _command(commands, wanted, "new", help="start an explainer (or, with --site, a whole site) from a template",
+                   description="Create content/<slug>/index.md and facts.yml from the Smart Brevity "
+                   "skeleton, as a draft. With --site DIR, create a new site that builds as it is.")
+    if new is None:
+        return
     new.add_argument("title", nargs="?", help="the explainer's title (with --site: the site's title)")
     new.add_argument("--category", metavar="NAME", help="the explainer's category")
     new.add_argument("--single-file", action="store_true",
@@ -353,12 +380,14 @@ def run_new(args: argparse.Namespace, shown: Formatter) -> int:
     return 0
 
 
-def _add_check(commands) -> None:
-    check = commands.add_parser("check", help="check links, images, facts, brevity and metadata",
-                                description="Render the site in memory (nothing is written) and report what "
-                                "a copy desk would catch, as path:line: level: rule: message. Exit status 1 "
-                                "when there are errors (or warnings, with --strict). Rules are turned off in "
-                                "site.yml: check: {disable: [rule-id, …]}.")
+def _add_check(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    check = _command(commands, wanted, "check", help="check links, images, facts, brevity and metadata",
+                     description="Render the site in memory (nothing is written) and report what "
+                     "a copy desk would catch, as path:line: level: rule: message. Exit status 1 "
+                     "when there are errors (or warnings, with --strict). Rules are turned off in "
+                     "site.yml: check: {disable: [rule-id, …]}.")
+    if check is None:
+        return
     _site_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--format", choices=("text", "json"), default="text",
@@ -386,12 +415,14 @@ def run_check(args: argparse.Namespace, shown: Formatter) -> int:
     return 1 if report.failed(strict=args.strict) else 0
 
 
-def _add_email(commands) -> None:
-    email = commands.add_parser("email", help="write the newsletter edition of an explainer (HTML and text)",
-                                description="Render one explainer as an email: an email-safe HTML file (inline "
-                                "CSS, a table layout, absolute addresses, light and dark) and a plain-text one, "
-                                "with the theme's email templates. Needs an absolute base_url. Writes nothing into "
-                                "the site. See docs/email.md.")
+def _add_email(commands: argparse._SubParsersAction, wanted: str | None) -> None:
+    email = _command(commands, wanted, "email", help="write the newsletter edition of an explainer (HTML and text)",
+                     description="Render one explainer as an email: an email-safe HTML file (inline "
+                     "CSS, a table layout, absolute addresses, light and dark) and a plain-text one, "
+                     "with the theme's email templates. Needs an absolute base_url. Writes nothing into "
+                     "the site. See docs/email.md.")
+    if email is None:
+        return
     email.add_argument("slug", metavar="SLUG", help="the explainer's slug (its folder's or file's name)")
     email.add_argument("--out", metavar="FILE",
                        help="the HTML file (default: ./SLUG.email.html; a folder, or a path ending in /: "

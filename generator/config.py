@@ -251,6 +251,15 @@ def _zone(name: Any) -> tzinfo:
         return timezone.utc
 
 
+def base_url_warning(config: SiteConfig) -> str | None:
+    """The one line a build prints when base_url cannot make absolute URLs."""
+    if config.absolute_base:
+        return None
+    return (f"base_url '{config.base_url}' is not an absolute URL, so canonical links, feeds, the sitemap, "
+            "robots.txt, social cards, link-preview images and JSON-LD are left out (set base_url: https://… in "
+            "site.yml or pass --base-url)")
+
+
 def base_url_problem(url: str) -> tuple[str, str] | None:
     """What is wrong with a base_url (message, hint), or None: it must be an http(s) URL with a host, or a
     path from the root; nothing the site's pages would have to repeat (a query or a #fragment)."""

@@ -48,10 +48,11 @@ class Edition:
 
 def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[Explainer],
             full: Callable[[Explainer], Explainer] = as_it_is, memo: related.Memo | None = None,
-            images: ImagePlan | None = None) -> Edition:
+            images: ImagePlan | None = None, catalogs: i18n.CompiledCatalogs | None = None) -> Edition:
     """The site of these published explainers; `full` gives an explainer with its body in memory, `memo` is
     what a builder keeps of the related explainers it chose last time; `images` is what the site publishes of
-    its pictures (images/publish; check plans it without encoding).
+    its pictures (images/publish; check plans it without encoding); `catalogs` keeps the interface catalogs
+    compiled between builds (incremental/catalogs).
 
     Raises what a build would: a bundle file named like its card, an explainer named like the search page,
     a broken message catalog, two spellings of one term, two parts of a series with one number, a `related:`
@@ -59,7 +60,7 @@ def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[
     """
     cards.check_names(published, config)
     search.check_names(published, config)
-    interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language)
+    interface = i18n.load(theme.chain.folders, {e.language for e in published}, config.language, catalogs)
     known = {slug for slug, _, _ in tree.explainers}
     renderer = Renderer(config, theme.env, theme.assets, listing(published, config, known, memo), interface, full,
                         images.images if images else None)

@@ -1,7 +1,6 @@
 """Errors a user can cause, each carrying where it happened and how to fix it."""
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 
@@ -108,6 +107,7 @@ def did_you_mean(word: str, choices: Iterable[str], what: str = "known keys", *,
     `otherwise` replaces the list when nothing is close; `and_list` keeps the list after the suggestion;
     `show` turns the match into what the user is told (e.g. the spelling behind a normalised label).
     """
+    import difflib  # only for a mistake: a build without one never needs it
     choices = list(choices)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     listed = f"{what}: " + ", ".join(choices) if otherwise is None else otherwise

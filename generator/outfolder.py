@@ -9,10 +9,8 @@ old one with one atomic exchange (Linux renameat2), so there is never a moment w
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
-import platform
 import re
 import shutil
 import stat
@@ -229,6 +227,7 @@ def exchange(a: Path, b: Path) -> bool:
         return False
     if call(os.fsencode(a), os.fsencode(b)) == 0:
         return True
+    import ctypes
     code = ctypes.get_errno()
     if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
         return False    # an old kernel, or a filesystem without exchange (some network ones)
@@ -240,6 +239,8 @@ def _renameat2():
     older than glibc 2.28; None off Linux."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here, not at the top: only a build that swaps folders needs it (and platform)
+    import platform
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:

@@ -13,7 +13,6 @@ them at once instead of waiting for the queued work.
 """
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import signal
@@ -140,6 +139,7 @@ def _start_worker(parent: int, initializer: Callable | None, initargs: tuple) ->
 
 def _die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
+        import ctypes  # in the worker: the parent, which may have nothing to run in one, never needs it
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:

@@ -14,13 +14,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ContentError, ExplainerError
 from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch, remove_tree, swap
 from .problems import Place
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
 
@@ -65,6 +68,7 @@ class SiteWriter:
         self._dirs: set[Path] = set()
         # Creating files and folders waits on the filesystem, not the CPU: a few threads hide that wait
         # (on some disks a mkdir takes half a millisecond), the way Hugo writes in parallel.
+        from concurrent.futures import ThreadPoolExecutor  # (with logging) only for a build that writes
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explainer-write")
         self._pending: list[Future] = []
         try:

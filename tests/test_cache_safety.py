@@ -2,6 +2,8 @@
 verified data that can be damaged, swapped, hostile or missing without changing what is published."""
 from __future__ import annotations
 
+import gettext
+import io
 import json
 import os
 import pickle
@@ -143,15 +145,22 @@ def cache_files(site) -> dict[str, bytes]:
     return tree(site.root / ".explainer-cache")
 
 
-def test_the_cache_holds_json_and_checked_pngs_only(make_site, cli):
+def test_the_cache_holds_json_checked_pngs_and_checked_message_catalogs_only(make_site, cli):
     from generator.images import cards
+    from generator.incremental.catalogs import CompiledCatalogs
     site = make_site(stories(4))
     cli("build", check=True, cwd=site.root)
     files = cache_files(site)
     assert any(rel.startswith("bodies/") for rel in files) and any(rel.startswith("cards/") for rel in files)
+    assert any(rel.startswith("catalogs/") for rel in files)
     for rel, data in files.items():
         if rel.endswith(".png"):
             assert cards.is_card_png(data), rel
+        elif rel.startswith("catalogs/"):
+            assert rel.endswith(".mo"), rel
+            compiled = CompiledCatalogs(site.root / ".explainer-cache").read(*Path(rel).stem.rsplit("-", 1))
+            assert compiled is not None, rel        # its first line: this version and the hash of the rest
+            gettext.GNUTranslations(io.BytesIO(compiled))   # GNU .mo data: parsed by gettext, never run
         elif rel != ".gitignore":
             assert rel.endswith(".json"), rel
             for line in data.splitlines():        # JSON, or JSON lines (the state: a line per explainer)

@@ -487,6 +487,38 @@ def test_a_site_overrides_one_string_without_copying_a_catalog(make_site, cli):
     assert "Skip to the story" in site.page("404.html")
 
 
+def test_catalogs_compiled_in_the_cache_give_the_same_pages_until_a_po_file_changes(make_site, cli):
+    """A build keeps each language's merged catalog compiled in .explainer-cache/catalogs/; a later build
+    renders from it the bytes Babel's .po reading gives, compiles again what is damaged, and an edited .po."""
+    spanish = "---\ntitle: A\ndate: 2024-01-02\nlanguage: es\nfacts: [{label: X, value: Y}]\n---\nTexto.\n"
+    site = make_site({"a.md": spanish, "b.md": "---\ntitle: B\ndate: 2024-01-03\n---\nText.\n"})
+    override = "/themes/default/locales/es/LC_MESSAGES/messages.po"
+    site.write(override, 'msgid "Key facts"\nmsgstr "Lo esencial"\n')
+    cli("build", check=True, cwd=site.root)
+    compiled = site.root / ".explainer-cache" / "catalogs"
+    names = sorted(path.name for path in compiled.glob("*.mo"))
+    assert [name.split("-")[0] for name in names] == ["en", "es"]     # es: the site's over the theme's
+
+    def rebuilt(text: str) -> BeautifulSoup:
+        """Page a rendered again (its text edited), from the compiled catalogs, then by Babel (no cache)."""
+        site.write("a.md", spanish.replace("Texto.", text))
+        cli("build", check=True, cwd=site.root)
+        cli("build", "--no-cache", "--out", "babel", check=True, cwd=site.root)
+        page = site.page("a/index.html")
+        assert text in page and page == (site.root / "babel" / "a" / "index.html").read_text(encoding="utf-8")
+        return BeautifulSoup(page, "html.parser")
+
+    assert rebuilt("Otra vez.").select_one("#facts-title").get_text() == "Lo esencial"
+    for path in compiled.glob("*.mo"):
+        path.write_bytes(b"not a catalog\n" + path.read_bytes()[40:])
+    assert rebuilt("Una vez mas.").select_one("#facts-title").get_text() == "Lo esencial"
+    assert all(not path.read_bytes().startswith(b"not a catalog") for path in compiled.glob("*.mo"))
+    site.write(override, 'msgid "Key facts"\nmsgstr "Datos clave"\n')   # as long as before
+    assert rebuilt("Y otra.").select_one("#facts-title").get_text() == "Datos clave"
+    now = sorted(path.name for path in compiled.glob("*.mo"))
+    assert len(now) == 2 and now[0] == names[0] and now[1].startswith("es-") and now[1] != names[1]   # replaced
+
+
 def test_a_broken_catalog_is_an_error_at_its_line(make_site, cli):
     site = make_site({"a.md": "---\ntitle: A\ndate: 2024-01-02\nlanguage: es\n---\nTexto.\n"})
     site.write("/themes/default/locales/es/LC_MESSAGES/messages.po",

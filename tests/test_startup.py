@@ -4,6 +4,7 @@ text loads only what its page needs. Each runs `explainer` in a process of its o
 reads `sys.modules` when the command has returned."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -28,6 +29,14 @@ HEAVY = ("markdown", "jinja2", "PIL", "pygments", "babel.dates", "babel.messages
          "concurrent.futures.process", "pagefind", "generator.content.load", "generator.markdown.sections",
          "generator.render.renderer", "generator.render.environment", "generator.edition", "generator.images.cards",
          "generator.images.publish", "generator.search.site")
+# What only a build with something to write, a mistake to explain or a setting to act on needs: the writer's
+# threads (with logging), ctypes (swapping folders, the workers' parent-death signal), difflib (did you mean),
+# the SEO metadata (base_url's warning is config's) and Pagefind's indexer (search: true).
+NOT_WARM = ("concurrent.futures", "logging", "ctypes", "platform", "difflib", "generator.render.seo",
+            "generator.search.indexer")
+# The .po reader and what it needs (`email` for the headers, `_strptime` for their dates): the catalogs a
+# build compiled are read again as .mo bytes with the standard library's gettext.
+PO_READING = ("babel.messages", "babel.messages.pofile", "email", "_strptime")
 
 
 def run(root: Path, *args: str) -> tuple[int, set[str], str]:
@@ -65,10 +74,11 @@ def test_a_build_that_finds_nothing_changed_imports_none_of_the_stages(tmp_path)
     code, modules, printed = run(root, "build")
     assert code == 0 and "0 files written" in printed, printed
     assert heavy_in(modules) == []
+    assert heavy_in(modules, NOT_WARM) == []
     assert "babel" not in modules                  # a site without `language:` never asks Babel
 
 
-def test_one_edit_to_the_text_imports_no_pillow_and_no_search(tmp_path):
+def test_one_edit_to_the_text_imports_no_pillow_no_search_and_no_po_reader(tmp_path):
     root = site(tmp_path)
     assert run(root, "build")[0] == 0
     page = root / "content" / "e1" / "index.md"
@@ -76,6 +86,8 @@ def test_one_edit_to_the_text_imports_no_pillow_and_no_search(tmp_path):
     code, modules, printed = run(root, "build")
     assert code == 0 and "1 files written" in printed, printed
     assert heavy_in(modules, ("PIL", "pagefind", "multiprocessing", "concurrent.futures.process")) == []
+    assert heavy_in(modules, PO_READING) == []     # the English catalog, as the first build compiled it
+    assert heavy_in(modules, ("generator.images.cardimage", "generator.images.cardpng")) == []   # no card wanted
     assert "One more line." in (root / "site" / "e1" / "index.html").read_text(encoding="utf-8")
 
 
@@ -96,3 +108,21 @@ def test_a_mistake_in_site_yml_is_reported_before_any_stage_is_imported(tmp_path
     assert "site.yml:3: 'paginate' must be a number or false" in printed
     assert "Traceback" not in printed
     assert heavy_in(modules) == []
+
+
+def test_each_command_parsed_alone_has_the_options_and_help_it_has_beside_the_others():
+    """The command line adds only the options of the command it runs: each must come out the same as when
+    every command's options are added (`explainer --help`)."""
+    from generator import cli
+
+    def commands_of(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+    everything = commands_of(cli.build_parser())
+    assert sorted(everything) == ["build", "check", "deploy", "email", "new", "serve"]
+    for name, full in everything.items():
+        alone = commands_of(cli.build_parser(name))
+        assert alone[name].format_help() == full.format_help(), name
+        assert [a.option_strings or a.dest for a in alone[name]._actions] == \
+               [a.option_strings or a.dest for a in full._actions], name
+        assert alone[name].get_default("run") is full.get_default("run"), name

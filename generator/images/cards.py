@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__, parallel, write
 from ..config import SiteConfig
@@ -25,8 +26,9 @@ from ..model import Explainer
 from ..problems import Place
 from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
-from . import cardimage, cardpng
-from .cardimage import CardPainter, CardText, Fonts, find_fonts, has_bidi_layout
+
+if TYPE_CHECKING:
+    from .cardimage import CardText, Fonts
 
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up
 CHUNKS_PER_WORKER = 4      # a chunk makes one painter; several per worker even out their lengths
@@ -40,6 +42,7 @@ class CardReport:
 
 
 def card_text(explainer: Explainer, config: SiteConfig) -> CardText:
+    from .cardimage import CardText
     return CardText(title=explainer.title, category=explainer.category.name if explainer.category else "",
                     site=config.title, date=date_long(explainer.date, explainer.language),
                     rtl=explainer.direction == "rtl")
@@ -70,6 +73,8 @@ def start_cards(explainers: Iterable[Explainer], config: SiteConfig, theme_folde
     if not wanted:
         return PendingCards(Path(), {}, {}, {}, False, [])
     check_names(wanted, config)
+    # The drawing code is imported by a build with cards to make or find: a site without any never needs it.
+    from .cardimage import find_fonts, has_bidi_layout
     fonts = find_fonts(theme_folders)
     bidi = has_bidi_layout()
     version = _code_version(fonts, bidi) + (f"/logo {write.digest(logo)}" if logo else "")
@@ -138,6 +143,7 @@ class Painting:
 
 def _draw_chunk(painting: Painting, jobs: list[tuple[str, CardText]]) -> list[tuple[str, Path]]:
     """Draw cards with one painter (fonts and the shared background made once), each into its cache file."""
+    from .cardimage import CardPainter
     painter = CardPainter(painting.fonts, painting.bidi, painting.logo)
     drawn = []
     for key, text in jobs:
@@ -205,6 +211,8 @@ def cache_key(text: CardText, version: str) -> str:
 def _code_version(fonts: Fonts, bidi: bool) -> str:
     """What changes every card's pixels: fonts, the drawing code, Pillow and its text layout."""
     import PIL
+
+    from . import cardimage, cardpng
     drawing = (Path(cardimage.__file__), Path(cardpng.__file__))
     code = hashlib.sha256(b"".join(path.read_bytes() for path in drawing)).hexdigest()
     return f"{__version__}/{PIL.__version__}/{bidi}/{fonts.digest()}/{code}"

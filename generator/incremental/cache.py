@@ -16,7 +16,8 @@ output folders there are two files:
 
 Converted bodies, and the sidebars of each explainer the state lists (the state keeps its listing record),
 sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a page needs them;
-social cards in `cards/` (see `images/cards.py`). Every file carries the version and schema that wrote it
+social cards in `cards/` (see `images/cards.py`); the interface catalogs compiled in `catalogs/`
+(`catalogs.py`). Every file carries the version and schema that wrote it
 and the folders it belongs to, and each body is checked against its name whenever it is read.
 Anything unreadable, from another version, for other folders or not matching its name is a miss: rebuilt,
 never an error, never published. Files are written atomically, so concurrent builds at worst redo each
@@ -47,6 +48,7 @@ CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"
 CARDS = "cards"
 IMAGES = "images"
+CATALOGS = "catalogs"
 JSON_RUN = 200           # list items written at a time (json_pieces)
 
 
@@ -83,7 +85,7 @@ def open_folder(content_dir: Path) -> Path:
     folder = folder_of(content_dir)
     try:
         folder.mkdir(exist_ok=True)
-        for path in (folder, folder / BODIES, folder / CARDS, folder / IMAGES):
+        for path in (folder, folder / BODIES, folder / CARDS, folder / IMAGES, folder / CATALOGS):
             if (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir()):
                 raise CacheUnavailable(f"{path} is not a folder")
             if path.exists() and not os.access(path, os.R_OK | os.W_OK | os.X_OK):

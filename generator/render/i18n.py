@@ -1,39 +1,43 @@
 """The interface in each page's language: the theme's gettext catalogs, Babel's dates, numbers and lists.
 
 Catalogs are `.po` text in a theme, `locales/<language>/LC_MESSAGES/messages.po`, read with Babel when a site
-is built, and only for the languages it uses. Every folder of the theme chain may have one: a message found
-in a more specific folder (a site's `themes/default/locales/es/…`) wins over the same message below it, so a
-site changes one string without copying a catalog. Templates use Jinja2's i18n extension (`{% trans %}`,
-`_()`, `ngettext`) with new-style gettext: the callables are passed with each page, never installed in the
-shared environment.
+is built, and only for the languages it uses; a build with a cache keeps each language's merged catalog
+compiled (`CompiledCatalogs`, keyed by the bytes of the .po files it was made from), and the next build reads
+that with the standard library's gettext instead of parsing .po text again. Every folder of the theme chain
+may have one: a message found in a more specific folder (a site's `themes/default/locales/es/…`) wins over the
+same message below it, so a site changes one string without copying a catalog. Templates use Jinja2's i18n
+extension (`{% trans %}`, `_()`, `ngettext`) with new-style gettext: the callables are passed with each page,
+never installed in the shared environment.
 """
 from __future__ import annotations
 
 import dataclasses
 import gettext as gettext_module
+import hashlib
 import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import babel
 import jinja2
 from babel import Locale
 from babel.lists import format_list
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from .. import languages
+from .. import __version__, languages
 from ..errors import ExplainerError, TemplateError, raise_all
 from ..markdown.sections import permalink
 from ..model import Explainer, Section
 from ..problems import Place
 from .formats import date_as_written, date_long, datetime_long
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 LOCALES = "locales"
 DOMAIN = "messages"
@@ -61,6 +65,8 @@ def catalog_names(tag: str) -> list[str]:
 
 def read_catalog(path: Path, tag: str) -> Catalog:
     """One .po file, checked: a syntax error or a placeholder the original does not have is a file:line error."""
+    # Babel's .po reader (with `email` for the headers) is imported only when a catalog is parsed.
+    from babel.messages.pofile import PoFileError, read_po
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=languages.locale_of(tag), abort_invalid=True)
@@ -95,6 +101,7 @@ def _placeholder_errors(catalog: Catalog, path: Path) -> Iterable[ExplainerError
 
 def merged(catalogs: list[Catalog]) -> Catalog:
     """One catalog from several, most specific first: each message from the first catalog that translates it."""
+    from babel.messages.catalog import Catalog
     base = catalogs[-1]
     result = Catalog(locale=base.locale, domain=DOMAIN, fuzzy=False)
     result.plural_forms   # noqa: B018 - read once so the catalog's plural rule is the base one's
@@ -109,11 +116,41 @@ def merged(catalogs: list[Catalog]) -> Catalog:
     return result
 
 
-def translations_of(catalog: Catalog) -> gettext_module.GNUTranslations:
+def compiled_of(catalog: Catalog) -> bytes:
+    """The catalog as GNU .mo bytes (what gettext reads)."""
+    from babel.messages.mofile import write_mo
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext_module.GNUTranslations(buffer)
+    return buffer.getvalue()
+
+
+class CompiledCatalogs(Protocol):
+    """Where a build keeps each language's merged catalog as .mo bytes between builds (incremental/catalogs):
+    `read` gives back exactly what `keep` was given for that language under that key, or None; `keep` replaces
+    what the language had under other keys."""
+
+    def read(self, tag: str, key: str) -> bytes | None: ...
+
+    def keep(self, tag: str, key: str, data: bytes) -> None: ...
+
+
+# Changes whenever what `compiled_key` covers would not: how the catalogs are merged and compiled.
+COMPILED_FORM = 1
+
+
+def compiled_key(tag: str, paths: list[Path]) -> str | None:
+    """A digest of everything a language's compiled catalog is made from: the bytes of its .po files (most
+    specific first, by path), the tag (plural rules come from the locale when a catalog has no Plural-Forms),
+    this version and Babel's. None when a file cannot be read (then it is parsed, and its error reported)."""
+    digest = hashlib.blake2b(f"{COMPILED_FORM}\0{__version__}\0{babel.__version__}\0{tag}".encode(), digest_size=16)
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -214,25 +251,29 @@ class Interface:
         return self.pages.get(tag or self.default) or self.pages[self.default]
 
 
-def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str) -> Interface:
-    """The catalogs of the languages a site uses, from the theme chain (most specific folder first)."""
+def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str,
+         compiled: CompiledCatalogs | None = None) -> Interface:
+    """The catalogs of the languages a site uses, from the theme chain (most specific folder first); with
+    `compiled`, each language's merged catalog is taken from there while its .po files are byte for byte
+    the ones it was made from, and kept there when it is made."""
     folders = list(theme_folders)
     pages: dict[str, PageLanguage] = {}
     missing: list[str] = []
     errors: list[ExplainerError] = []
     for tag in sorted({*tags, default}):
-        found: list[Catalog] = []
-        for folder in folders:
-            for name in catalog_names(tag):
-                path = catalog_file(folder, name)
-                if path.is_file():
-                    try:
-                        found.append(read_catalog(path, tag))
-                    except ExplainerError as err:
-                        errors.append(err)
-                    break      # the most specific catalog a folder has for this language
-        if found:
-            pages[tag] = PageLanguage.make(tag, translations_of(merged(found)), True)
+        paths = list(catalog_paths(folders, tag))
+        if paths:
+            key = compiled_key(tag, paths) if compiled is not None else None
+            data = compiled.read(tag, key) if compiled is not None and key else None
+            if data is None:
+                found, broken = _read_all(paths, tag)
+                if broken:
+                    errors.extend(broken)
+                    continue
+                data = compiled_of(merged(found))
+                if compiled is not None and key:
+                    compiled.keep(tag, key, data)
+            pages[tag] = PageLanguage.make(tag, gettext_module.GNUTranslations(io.BytesIO(data)), True)
         else:
             pages[tag] = PageLanguage.make(tag, gettext_module.NullTranslations(), False)
             if languages.base(tag) != SOURCE_LANGUAGE:
@@ -243,6 +284,28 @@ def load(theme_folders: Iterable[Path], tags: Iterable[str], default: str) -> In
         f"English words (add themes/default/locales/{tag.replace('-', '_')}/LC_MESSAGES/{DOMAIN}.po beside the "
         "content folder; docs/theme.md)" for tag in missing)
     return Interface(pages, default, warnings)
+
+
+def _read_all(paths: list[Path], tag: str) -> tuple[list[Catalog], list[ExplainerError]]:
+    found: list[Catalog] = []
+    broken: list[ExplainerError] = []
+    for path in paths:
+        try:
+            found.append(read_catalog(path, tag))
+        except ExplainerError as err:
+            broken.append(err)
+    return found, broken
+
+
+def catalog_paths(folders: list[Path], tag: str) -> Iterable[Path]:
+    """The .po files of a language in the theme chain, most specific first: one per folder, its most
+    specific name."""
+    for folder in folders:
+        for name in catalog_names(tag):
+            path = catalog_file(folder, name)
+            if path.is_file():
+                yield path
+                break
 
 
 @jinja2.pass_context

@@ -110,15 +110,6 @@ def wants_card(explainer: Explainer, config: SiteConfig) -> bool:
     return config.social_cards == "auto" and explainer.image is None
 
 
-def base_url_warning(config: SiteConfig) -> str | None:
-    """The one line a build prints when base_url cannot make absolute URLs."""
-    if config.absolute_base:
-        return None
-    return (f"base_url '{config.base_url}' is not an absolute URL, so canonical links, feeds, the sitemap, "
-            "robots.txt, social cards, link-preview images and JSON-LD are left out (set base_url: https://… in "
-            "site.yml or pass --base-url)")
-
-
 class Discovery:
     """What a page tells search engines and link previews, worked out in Python before it is rendered (the
     renderer passes it to the template as `meta`), and the absolute URLs feeds and the sitemap use."""
