@@ -385,7 +385,8 @@ def _add_check(commands: argparse._SubParsersAction, wanted: str | None) -> None
                      description="Render the site in memory (nothing is written) and report what "
                      "a copy desk would catch, as path:line: level: rule: message. Exit status 1 "
                      "when there are errors (or warnings, with --strict). Rules are turned off in "
-                     "site.yml: check: {disable: [rule-id, …]}.")
+                     "site.yml: check: {disable: [rule-id, …]}. Markdown a build has converted "
+                     "already is read from .explainer-cache/, not converted again.")
     if check is None:
         return
     _site_options(check)
@@ -395,6 +396,8 @@ def _add_check(commands: argparse._SubParsersAction, wanted: str | None) -> None
     check.add_argument("--external", action="store_true",
                        help="list outside links and check each one (HEAD, then GET; at most 4 at a time)")
     check.add_argument("--rules", action="store_true", help="list the rules and exit")
+    check.add_argument("--no-cache", action="store_true",
+                       help="convert every explainer, without reading the bodies a build kept in .explainer-cache/")
     check.set_defaults(run=run_check)
 
 

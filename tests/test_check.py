@@ -605,3 +605,67 @@ def test_an_oversized_hero_is_warned_at_its_src_line_when_readers_download_it(ma
     assert (site.content / "a/big.png").stat().st_size > 2_000_000
     site.write("site.yml", "")
     assert check(site).findings == ()
+
+
+@pytest.fixture
+def conversions(monkeypatch):
+    """The explainer bodies converted from Markdown in this process, by title line (a spy: each call still
+    converts)."""
+    from generator.markdown.sections import Converter
+    converted: list[str] = []
+    convert = Converter.convert
+
+    def counted(self, text, *args, **kwargs):
+        converted.append(text.strip().splitlines()[0] if text.strip() else "")
+        return convert(self, text, *args, **kwargs)
+    monkeypatch.setattr(Converter, "convert", counted)
+    return converted
+
+
+def test_check_after_a_build_reads_the_bodies_the_build_converted(problems, cli, conversions):
+    built = cli("build", "--content", "content", "--out", "site", check=True)
+    assert "Built" in built.out
+    before = len(conversions)
+    assert before > 0
+    report = check(problems)
+    assert conversions[before:] == []          # nothing converted again: every body came from the cache
+    assert summary(report) == EXPECTED         # and the findings are those of a check that converts them all
+    assert summary(check(problems, use_cache=False)) == EXPECTED
+    assert len(conversions) > before
+
+
+def test_check_converts_what_changed_since_the_build_and_reports_it(problems, cli, conversions):
+    cli("build", "--content", "content", "--out", "site", check=True)
+    page = problems.content / "broken" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nA new line with [a new broken link](/nowhere-at-all/).\n",
+                    encoding="utf-8")
+    before = len(conversions)
+    report = check(problems)
+    assert len(conversions) - before == 1      # the one explainer whose Markdown changed
+    fmt = shown()
+    broken = [fmt.finding_message(f) for f in report.findings if "/nowhere-at-all/" in fmt.finding_message(f)]
+    assert broken, summary(report)
+    assert summary(report) == summary(check(problems, use_cache=False))
+
+
+@pytest.mark.parametrize("damage", ["removed", "changed"])
+def test_check_converts_again_a_body_whose_cached_file_is_gone_or_damaged(problems, cli, conversions, damage):
+    cli("build", "--content", "content", "--out", "site", check=True)
+    bodies = sorted((problems.root / ".explainer-cache" / "bodies").iterdir())
+    assert bodies
+    for body in bodies:
+        if damage == "removed":
+            body.unlink()
+        else:
+            body.write_bytes(body.read_bytes().replace(b"a", b"b"))
+    before = len(conversions)
+    assert summary(check(problems)) == EXPECTED
+    assert len(conversions) > before
+
+
+def test_check_no_cache_reads_nothing_a_build_kept(problems, cli, conversions):
+    cli("build", "--content", "content", "--out", "site", check=True)
+    before = len(conversions)
+    result = cli("check", "--no-cache", "--content", "content", cwd=problems.root)
+    assert result.code == 1 and "Checked" in result.out
+    assert len(conversions) > before

@@ -185,11 +185,11 @@ def occurrences(pages: dict[str, Page], explainers: Iterable[Explainer]) -> Iter
                     yield occurrence
                 elif _shown_as_picture(occurrence.link, page_path, explainer):
                     yield occurrence     # on the page as a <picture> of its derivatives, named by the theme
+        folder = posixpath.dirname(page_path)
         for link in page.links:
             if left[link] > 0:
                 left[link] -= 1
-                yield Occurrence(link, page_path, page_path, None, from_theme=True,
-                                 folder=posixpath.dirname(page_path))
+                yield Occurrence(link, page_path, page_path, None, from_theme=True, folder=folder)
 
 
 def _shown_as_picture(link: Link, page: str, explainer: Explainer) -> bool:
@@ -238,8 +238,9 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
     # A theme's broken link is on every page, written relative to each: report it once per target.
     theme: dict[tuple, tuple[str, list[str]]] = {}
     sized: set[tuple[Path | str, str]] = set()
+    targets: dict[tuple[str, str], Target] = {}      # the theme's links repeat on every page of a folder
     for occurrence in found:
-        target = resolve(occurrence.link.url, occurrence.page, config)
+        target = _resolved(occurrence.link.url, occurrence.page, config, targets)
         for rule, message in _problems(occurrence, target, site, config):
             if occurrence.from_theme:
                 theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
@@ -254,6 +255,21 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
     for (rule, _), (message, pages) in theme.items():
         more = f" (and {len(pages) - 1} more pages)" if len(pages) > 1 else ""
         yield finding(pages[0], None, rule, f"{message}, from the theme's templates{more}")
+
+
+_LEADING = "".join(map(chr, range(33)))     # what urlsplit strips from the start of a URL: C0 controls, space
+
+
+def _resolved(url: str, page: str, config: SiteConfig, known: dict[tuple[str, str], Target]) -> Target:
+    """`resolve`, remembered by URL and the page's folder (all `resolve` reads of the page, unless the URL
+    has no path: then it is the page itself)."""
+    if url.lstrip(_LEADING)[:1] in ("", "#", "?"):
+        return resolve(url, page, config)
+    key = (url, posixpath.dirname(page))
+    target = known.get(key)
+    if target is None:
+        target = known[key] = resolve(url, page, config)
+    return target
 
 
 def _problems(occurrence: Occurrence, target: Target, site: Site,

@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from .. import content, edition, parallel
 from ..config import SiteConfig
 from ..content import SourceTree, batch
 from ..errors import ExplainerError, flatten, problems, raise_all
 from ..images import publish
+from ..incremental.bodies import StoredBody
+from ..incremental.cache import folder_of
+from ..incremental.state import converted_bodies
 from ..markdown.embedconfig import site_providers
-from ..model import Explainer
+from ..markdown.sections import Converter
+from ..model import Body, Explainer
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
@@ -87,17 +92,43 @@ def check_site(config: SiteConfig, check_external: bool = False,
 
 def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explainer], SourceTree]:
     """What `content.load_all` gives, converted like a build converts: in worker processes when there are
-    enough explainers to pay for them."""
+    enough explainers to pay for them, and only those whose body no build has converted and kept in the
+    cache (check after build converts nothing again)."""
     tree = content.discover(config.content_dir)
     jobs = list(tree.explainers)
+    built = converted_bodies(folder_of(config.content_dir)) if config.use_cache else {}
     count = parallel.workers(config)
     if len(jobs) >= PARALLEL_FROM and count >= 2:
-        results = batch.load_in_workers(jobs, config, frozenset(), count, start_method)
+        results = batch.load_in_workers(jobs, config, frozenset(built), count, start_method)
     else:
         converter = content.converter_for(config)
-        results = [batch.load(job, config, converter, frozenset()) for job in jobs]
+        results = [batch.load(job, config, converter, built) for job in jobs]
     raise_all([problem for loaded in results if loaded.error is not None for problem in flatten(loaded.error)])
-    return [loaded.explainer for loaded in results if loaded.explainer is not None], tree
+    whole = _Bodies(config, built)
+    return [whole.of(job, loaded) for job, loaded in zip(jobs, results) if loaded.explainer is not None], tree
+
+
+class _Bodies:
+    """The explainers loaded without their body (a build kept it): their body from its file in the cache, or,
+    when that file turns out to be gone or damaged, converted again."""
+
+    def __init__(self, config: SiteConfig, built: dict[str, Body]):
+        self.config, self.built = config, built
+        self.converter: Converter | None = None
+
+    def of(self, job: batch.Job, loaded: batch.Loaded) -> Explainer:
+        explainer = cast(Explainer, loaded.explainer)
+        if not loaded.known:
+            return explainer
+        try:
+            return replace(explainer, body=cast(StoredBody, self.built[loaded.key]).load())
+        except ExplainerError:
+            if self.converter is None:
+                self.converter = content.converter_for(self.config)
+            again = batch.load(job, self.config, self.converter, ())
+            if again.error is not None:
+                raise again.error from None
+            return cast(Explainer, again.explainer)
 
 
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig

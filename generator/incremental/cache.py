@@ -156,6 +156,17 @@ def read_lines(path: Path, content_dir: Path, out_dir: Path) -> tuple[dict, list
     return data, lines[:-1]
 
 
+def first_line_of(path: Path) -> dict | None:
+    """The data of the first line of a file `write_lines` wrote with this version, for whichever folders
+    (bodies are shared by all of them); None for anything else."""
+    try:
+        with path.open("rb") as file:
+            data = json.loads(file.readline())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if type(data) is dict and data.get("tag") == TAG else None
+
+
 def write_lines(path: Path, data: dict, count: int, lines: Iterable[bytes], content_dir: Path,
                 out_dir: Path) -> None:
     """`data` on a first line, then `count` lines, each one value's compact JSON (never a line break in it:

@@ -21,7 +21,7 @@ from ..render.related import Memo
 from ..write import Entry
 from . import codec
 from .bodies import BODY_NAME, StoredBody, StoredSidebars, as_body, as_sidebars, spill_body, spill_sidebars
-from .cache import bodies_folder, compact_line, legacy_state_path, read_lines, write_lines
+from .cache import bodies_folder, compact_line, first_line_of, legacy_state_path, read_lines, write_lines
 from .codec import CacheDataError
 from .stamps import Folders, Stamp
 
@@ -111,6 +111,29 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
     except (KeyError, ValueError, RecursionError, CacheDataError):      # ValueError: a line that is not JSON
         return BuildState()
     return state
+
+
+def converted_bodies(folder: Path) -> dict[str, Body]:
+    """The converted bodies that the builds' states in the cache `folder` name, by key (the content address
+    `content.load.body_cache_key` gives the Markdown they were converted from): each read from its file, and
+    checked against its name, when used, so a body whose file is gone or damaged raises as it is read. Empty
+    when there is no cache."""
+    bodies_dir = bodies_folder(folder)
+    try:
+        present = set(os.listdir(bodies_dir))
+        states = sorted(path for path in folder.glob("build-*.json") if not path.name.endswith(".record.json"))
+    except OSError:
+        return {}
+    found: dict[str, Body] = {}
+    for path in states:
+        data = first_line_of(path)
+        bodies = data.get("bodies") if data is not None else None
+        if type(bodies) is not dict:
+            continue
+        for key, name in bodies.items():
+            if type(key) is str and type(name) is str and name in present and key not in found:
+                found[key] = as_body(StoredBody(bodies_dir, name))
+    return found
 
 
 def _memo(value: Any) -> Memo:
