@@ -17,15 +17,19 @@ of the pages they are made from and what else they are made with, remembered und
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .. import parallel
 from ..render import Page, i18n
 from ..render.listing import card_of
 from ..write import SiteWriter, as_written
 from .cache import digest_of
 from .stamps import Stamp
 from .state import BuildState
+
+RENDER_IN_WORKERS_FROM = 300     # pages to render before forking workers pays for itself
 
 
 def everything_again(state: BuildState, theme_stamp: Stamp, fingerprinted: bool) -> tuple[bool, bool]:
@@ -51,14 +55,16 @@ def _renders_pages(path: str) -> bool:
 
 
 def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writer: SiteWriter,
-                everything: bool) -> tuple[int, int]:
+                everything: bool, workers: int = 1, start_method: str | None = parallel.PLATFORM_DEFAULT
+                ) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over); the number rendered and the number of pages."""
+    carry over), in `workers` forked processes when there are many (see `rendered`); the number rendered and
+    the number of pages."""
     stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
     digested, known = {}, state.page_inputs
-    rendered = 0
+    again: list[Page] = []
     wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
     for page in pages:
         inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
@@ -68,12 +74,30 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
         key = before[1] if before is not None and before[0] == inputs else digest_of(inputs)
         digested[page.path] = (inputs, key)
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
-            writer.page(page.path, page.render().encode("utf-8"))
-            rendered += 1
+            again.append(page)
         shown[page.path] = key
+    for path, html in rendered(again, workers, start_method):
+        writer.page(path, html)
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
     state.page_inputs = digested
-    return rendered, len(shown)
+    return len(again), len(shown)
+
+
+def rendered(pages: list[Page], workers: int, start_method: str | None) -> Iterator[tuple[str, bytes]]:
+    """Each page's path and bytes, in order. Many pages are rendered by forked workers that inherit them (a
+    page's renderer cannot be pickled; see `parallel.forked_map`), when forking is safe here: a one-shot
+    build forks before the writer starts its threads, and the preview, which starts its pools with spawn,
+    renders few pages at a time anyway."""
+    html: Iterable[bytes]
+    if len(pages) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method):
+        html = itertools.chain.from_iterable(parallel.forked_map(_html, pages, workers))
+    else:
+        html = map(_html, pages)
+    return zip((page.path for page in pages), html)
+
+
+def _html(page: Page) -> bytes:
+    return page.render().encode("utf-8")
 
 
 def folder_key(pages: Iterable[str], state: BuildState, *made_with: object) -> str:
