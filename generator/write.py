@@ -76,8 +76,10 @@ class SiteWriter:
         except OSError as err:
             raise cannot_write(err, self.out_dir) from None
 
-    def page(self, rel: str, data: bytes) -> None:
-        self._put(rel, digest(data), data)
+    def page(self, rel: str, data: bytes, here: bool = False) -> None:
+        """`here`: write it in this thread, which has nothing else to do meanwhile (its pages are rendered by
+        other processes), rather than in the writer's threads, whose hand-overs would cost more than they hide."""
+        self._put(rel, digest(data), data, here)
 
     def file(self, rel: str, source: Path) -> None:
         try:
@@ -133,14 +135,17 @@ class SiteWriter:
         if self.root.exists():
             remove_tree(self.root)
 
-    def _put(self, rel: str, data_digest: str, data: bytes) -> None:
+    def _put(self, rel: str, data_digest: str, data: bytes, here: bool = False) -> None:
         entry = self._previous_entry(rel)
         if entry is not None and entry[0] == data_digest:
             self._reuse(rel, entry)
         elif entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data):
             self._reuse(rel, None, data_digest)
         else:
-            self._pending.append(self._io.submit(self._write_new, rel, data_digest, data))
+            if here:
+                self.manifest[rel] = self._write_new(rel, data_digest, data)[1]
+            else:
+                self._pending.append(self._io.submit(self._write_new, rel, data_digest, data))
             self.written.append(rel)
 
     def _write_new(self, rel: str, data_digest: str, data: bytes) -> tuple[str, Entry]:

@@ -76,20 +76,21 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             again.append(page)
         shown[page.path] = key
-    for path, html in rendered(again, workers, start_method):
-        writer.page(path, html)
+    forked = len(again) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method)
+    for path, html in rendered(again, workers if forked else 1):
+        writer.page(path, html, here=forked)
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
     state.page_inputs = digested
     return len(again), len(shown)
 
 
-def rendered(pages: list[Page], workers: int, start_method: str | None) -> Iterator[tuple[str, bytes]]:
-    """Each page's path and bytes, in order. Many pages are rendered by forked workers that inherit them (a
-    page's renderer cannot be pickled; see `parallel.forked_map`), when forking is safe here: a one-shot
-    build forks before the writer starts its threads, and the preview, which starts its pools with spawn,
-    renders few pages at a time anyway."""
+def rendered(pages: list[Page], workers: int = 1) -> Iterator[tuple[str, bytes]]:
+    """Each page's path and bytes, in order; rendered by `workers` forked processes, which inherit the pages
+    (a page's renderer cannot be pickled; see `parallel.forked_map`), when more than one. `write_pages` forks
+    for many pages where it is safe: a one-shot build forks before the writer starts its threads, and the
+    preview, which starts its pools with spawn, renders few pages at a time anyway."""
     html: Iterable[bytes]
-    if len(pages) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method):
+    if workers >= 2:
         html = itertools.chain.from_iterable(parallel.forked_map(_html, pages, workers))
     else:
         html = map(_html, pages)
