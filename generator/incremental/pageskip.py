@@ -17,14 +17,14 @@ of the pages they are made from and what else they are made with, remembered und
 """
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import parallel
 from ..render import Page, i18n
 from ..render.listing import card_of
-from ..write import SiteWriter, as_written
+from ..write import Placed, SiteWriter, as_written
 from .cache import digest_of
 from .stamps import Stamp
 from .state import BuildState
@@ -58,8 +58,8 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
                 everything: bool, workers: int = 1, start_method: str | None = parallel.PLATFORM_DEFAULT
                 ) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over), in `workers` forked processes when there are many (see `rendered`); the number rendered and
-    the number of pages."""
+    carry over), and writing them, in `workers` forked processes when there are many (`_placed`); the number
+    rendered and the number of pages."""
     stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
@@ -76,29 +76,24 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             again.append(page)
         shown[page.path] = key
-    forked = len(again) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method)
-    for path, html in rendered(again, workers if forked else 1):
-        writer.page(path, html, here=forked)
+    if len(again) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method):
+        for placed in parallel.forked_map(functools.partial(_placed, writer), again, workers):
+            for each in placed:
+                writer.take(each)
+    else:
+        for page in again:
+            writer.page(page.path, page.render().encode("utf-8"))
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
     state.page_inputs = digested
     return len(again), len(shown)
 
 
-def rendered(pages: list[Page], workers: int = 1) -> Iterator[tuple[str, bytes]]:
-    """Each page's path and bytes, in order; rendered by `workers` forked processes, which inherit the pages
-    (a page's renderer cannot be pickled; see `parallel.forked_map`), when more than one. `write_pages` forks
-    for many pages where it is safe: a one-shot build forks before the writer starts its threads, and the
-    preview, which starts its pools with spawn, renders few pages at a time anyway."""
-    html: Iterable[bytes]
-    if workers >= 2:
-        html = itertools.chain.from_iterable(parallel.forked_map(_html, pages, workers))
-    else:
-        html = map(_html, pages)
-    return zip((page.path for page in pages), html)
-
-
-def _html(page: Page) -> bytes:
-    return page.render().encode("utf-8")
+def _placed(writer: SiteWriter, page: Page) -> Placed:
+    """Runs in a forked worker (see `parallel.forked_map`), which inherited the pages (a page's renderer cannot
+    be pickled) and the writer: the page rendered and put in the staging folder; the writer `take`s it in the
+    build's process. A one-shot build forks for many pages before the writer starts its threads; the preview,
+    which starts its pools with spawn, renders few pages at a time anyway."""
+    return writer.place(page.path, page.render().encode("utf-8"))
 
 
 def folder_key(pages: Iterable[str], state: BuildState, *made_with: object) -> str:
