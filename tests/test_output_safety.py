@@ -467,3 +467,46 @@ def test_a_long_running_build_keeps_its_own_old_staging_folder(tmp_path):
     mine = outfolder.make_scratch(out, "bodies")
     outfolder.remove_leftovers(out, now=time.time() + 3 * 86400)
     assert mine.is_dir()
+
+
+# --- pages rendered by forked workers (a build of 300 pages or more) ------------------------------------------
+
+@pytest.fixture
+def forked_renders(monkeypatch):
+    """Pages rendered by forked workers from two pages on (a build forks from 300): how many spans they
+    rendered (the real `parallel.forked_map` does the work)."""
+    from generator import parallel
+    from generator.incremental import pageskip
+    monkeypatch.setattr(pageskip, "RENDER_IN_WORKERS_FROM", 2)
+    spans: list[int] = []
+    forked_map = parallel.forked_map
+
+    def counted(work, items, count):
+        for results in forked_map(work, items, count):
+            spans.append(len(results))
+            yield results
+    monkeypatch.setattr(parallel, "forked_map", counted)
+    return spans
+
+
+def test_pages_rendered_by_forked_workers_are_the_pages_rendered_here(make_site, cli, forked_renders):
+    site = make_site({f"e{n:02}.md": article(f"Explainer {n}", date=f"2024-03-{n + 1:02}", category=f"C{n % 3}",
+                                             tags=f"[t{n % 4}]") for n in range(12)})
+    cli("build", "-j", "2", "--no-cache", "--out", "forked", cwd=site.root, check=True)
+    assert sum(forked_renders) > 12                 # every page: the explainers' and the lists'
+    cli("build", "-j", "1", "--no-cache", "--out", "here", cwd=site.root, check=True)
+    forked, here = snapshot(site.root / "forked"), snapshot(site.root / "here")
+    assert {rel: data for rel, (data, _) in forked.items()} == {rel: data for rel, (data, _) in here.items()}
+
+
+def test_a_template_error_in_a_forked_worker_is_reported_and_leaves_the_site(make_site, cli, forked_renders):
+    site = make_site({**GOOD, "/themes/default/templates/explainer.html": BOOBY_TRAP})
+    cli("build", "-j", "2", cwd=site.root, check=True)
+    before = snapshot(site.out)
+    site.write("a/index.md", article("Alpha, edited", date="2024-03-02", category="Science"))
+    site.write("b.md", article("Boom", date="2024-03-01", category="Science"))
+    forked_renders.clear()
+    result = cli("build", "-j", "2", cwd=site.root)
+    refused(result, "error rendering b/index.html")
+    assert forked_renders                           # the error came from a worker
+    assert snapshot(site.out) == before and leftovers(site.root) == []
