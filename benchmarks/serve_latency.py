@@ -104,6 +104,7 @@ class Server:
 
 def measure(content: Path, article: Path, edits: int, gap: float):
     from playwright.sync_api import sync_playwright
+    text = article.read_text(encoding="utf-8")
     server = Server(content)
     slug = article.parent.name
     latencies: list[float] = []
@@ -126,10 +127,10 @@ def measure(content: Path, article: Path, edits: int, gap: float):
                 page.wait_for_timeout(20)
             page.wait_for_timeout(300)
             mark = len(server.lines)
-            text = article.read_text(encoding="utf-8")
             head, _, body = text.partition("\n---\n")
+            run = os.urandom(4).hex()    # a marker an earlier run left in the file must not count as this one's
             for n in range(1, edits + 1):
-                marker = f"Benchmark edit {n} lands here."
+                marker = f"Benchmark edit {n} of run {run} lands here."
                 temporary = article.with_name(".index.md.tmp")
                 temporary.write_text(f"{head}\n---\n{marker}\n\n{body}", encoding="utf-8")
                 written = time.time() * 1000
@@ -142,7 +143,10 @@ def measure(content: Path, article: Path, edits: int, gap: float):
             browser.close()
         rebuild_lines = [line for line in server.lines[mark:] if line.startswith("rebuilt in")]
     finally:
-        server.stop()
+        try:
+            server.stop()
+        finally:
+            article.write_text(text, encoding="utf-8")    # the corpus as it was, once nothing watches it
     rebuilds = [float(re.search(r"rebuilt in (\d+) ms", line).group(1)) for line in rebuild_lines]
     stages: dict[str, list[float]] = {}
     for line in rebuild_lines:

@@ -620,9 +620,12 @@ def test_a_new_title_renders_the_pages_that_show_its_card_and_no_other_list_page
     builder.close()
 
 
-def test_a_builder_that_owns_its_output_folder_ends_with_the_site_a_fresh_build_makes(tmp_path):
-    """The preview's builder (`own_output`: a private folder) carries its files over without checking each one;
-    after edits of every kind its folder is still byte for byte what a build from nothing writes."""
+@pytest.mark.parametrize("told", [False, True], ids=["scan-all", "told-the-saved-paths"])
+def test_a_builder_that_owns_its_output_folder_ends_with_the_site_a_fresh_build_makes(tmp_path, told):
+    """The preview's builder (`own_output`: a private folder) carries its files over without checking each one,
+    and keeps stamp and card digests between builds; after edits of every kind (one file saved twice), told
+    the saved paths as the preview's watcher tells it or not, its folder is still byte for byte what a build
+    from nothing writes."""
     from generator.build import Builder, build
     from generator.config import load_config
     files = {"site.yml": "title: T\npaginate: 3\nrelated: 2\n"}
@@ -634,13 +637,14 @@ def test_a_builder_that_owns_its_output_folder_ends_with_the_site_a_fresh_build_
     edits = [("e05.md", files["e05.md"].replace("Lede.", "A new lede.")),
              ("e07.md", files["e07.md"].replace("title: E7", "title: E-seven")),
              ("e21.md", article("E21", date=day(21), category="D", tags="[t1]")),
+             ("e05.md", files["e05.md"].replace("Lede.", "A second lede.")),
              ("e03.md", None)]
     for name, text in edits:
         if text is None:
             (root / name).unlink()
         else:
             (root / name).write_text(text, encoding="utf-8")
-        builder.build()
+        builder.build([str(root / name)] if told else None)
     builder.close()
     build(load_config(root, tmp_path / "fresh", use_cache=False))
     assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "fresh")

@@ -22,6 +22,7 @@ from generator.errors import ContentError, TemplateError
 from generator.problems import Formatter, Place
 from generator.serve.errorpage import BuildFailure, error_page
 from generator.serve.paths import Found, content_type, resolve
+from generator.serve.reload import ReloadHub, with_loader
 from generator.serve.watch import SourceFilter, outermost, watched_folders
 
 REPO = Path(__file__).resolve().parent.parent
@@ -248,6 +249,62 @@ def test_a_server_whose_first_build_fails_starts_and_recovers(site, browser):
         assert process.stop() == 0
 
 
+@pytest.mark.slow
+def test_a_slow_stylesheet_holds_neither_the_dom_nor_the_live_reload(site, server, browser):
+    """The loader script comes before the stylesheet: the reloaded page's DOM is complete without waiting for
+    the stylesheet (an inline script after it would wait), and livereload.js connects all the same."""
+    page = browser.new_page()
+    arrived: list[float] = []
+
+    def slow(route) -> None:
+        time.sleep(1.5)
+        arrived.append(time.monotonic())
+        route.continue_()
+    page.route("**/static/style.css", slow)
+    page.add_init_script("document.addEventListener('DOMContentLoaded', () => { window.__dom = performance.now(); "
+                         "window.__sheets = document.styleSheets.length; });")
+    page.goto(server.url + "tides/", wait_until="commit")
+    page.wait_for_function("() => window.__dom !== undefined", timeout=WAIT * 1000)
+    assert page.evaluate("window.__sheets") == 0, "DOMContentLoaded waited for the stylesheet"
+    assert page.evaluate("window.__dom") < 1000
+    wait_until_connected(page)
+    from playwright.sync_api import expect
+    expect(page.locator("h1")).to_have_css("color", "rgb(20, 20, 20)", timeout=WAIT * 1000)
+    edit(site / "content" / "tides" / "index.md", "Twice a day the sea rises", "Twice a day, slowly, the sea rises")
+    expect(page.locator(".lede")).to_contain_text("slowly", timeout=WAIT * 1000)
+    expect(page.locator("h1")).to_have_css("color", "rgb(20, 20, 20)", timeout=WAIT * 1000)
+    page.close()
+
+
+@pytest.mark.slow
+def test_without_javascript_the_preview_shows_the_page_as_built(site, server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        page.goto(server.url + "tides/")
+        assert page.locator("h1").text_content() == "Why the sea has tides"
+        assert page.evaluate("document.compatMode") == "CSS1Compat"    # standards mode: nothing before the doctype
+        assert page.eval_on_selector("h1", "e => getComputedStyle(e).color") == "rgb(20, 20, 20)"
+        assert [r for r in page.locator("script").all() if "livereload" in (r.get_attribute("src") or "")] == []
+        assert sockets == []
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+def test_the_built_site_never_holds_the_preview_loader(site, server, cli):
+    body = server.get("/explainers/tides/")[2]
+    assert b"/livereload.js" in body    # the preview's page has it…
+    cli("build", "--content", "content", "--out", "site", cwd=site, check=True)
+    built = [p for p in (site / "site").rglob("*") if p.is_file()]
+    assert any(p.name == "index.html" for p in built)
+    for path in built:                  # …the site built beside it has none
+        data = path.read_bytes()
+        assert b"livereload" not in data and b"snipver" not in data, path
+
+
 def live_page(browser, url: str):
     """A page open on `url` whose livereload.js has finished its handshake (edits before that go unseen)."""
     page = browser.new_page()
@@ -275,7 +332,9 @@ def test_site_is_served_under_the_base_url_path(server):
     assert server.url.endswith("/explainers/")
     status, headers, body = server.get("/explainers/")
     assert status == 200 and b"Why the sea has tides" in body
-    assert b"/livereload.js" in body   # the loader script was injected
+    assert b"/livereload.js" in body   # the loader script was injected, first in <head>, before the stylesheet
+    assert body.index(b"<head>") < body.index(b"/livereload.js") < body.index(b"<meta charset") \
+        < body.index(b'rel="stylesheet"')
     assert int(headers["content-length"]) == len(body)
     assert server.get("/")[:2][0] == 302 and server.get("/")[1]["location"] == "/explainers/"
     assert server.get("/explainers")[1]["location"] == "/explainers/"
@@ -481,7 +540,18 @@ def test_error_page_escapes_everything_and_names_both_files():
     html = error_page(BuildFailure.from_error(err), Formatter()).decode()
     assert "themes/t/explainer.html:7" in html and "content/a/index.md" in html
     assert "&lt;undefined&gt;" in html and "<undefined>" not in html and "&lt;fix&gt;" in html
-    assert "</head>" in html   # where livereload's loader script goes
+    assert "<head>" in html   # where livereload's loader script goes
+
+
+def test_the_loader_goes_right_after_the_head_tag():
+    script = ReloadHub().loader_script()
+    assert with_loader(b"<html><head><link rel=stylesheet></head>", b"<s>") == \
+        b"<html><head><s><link rel=stylesheet></head>"
+    assert with_loader(b'<HTML><HEAD class="x"><title>t</title>', b"<s>") == \
+        b'<HTML><HEAD class="x"><s><title>t</title>'
+    assert with_loader(b"<body><header>h</header>", b"<s>") == b"<s><body><header>h</header>"   # no <head>
+    assert with_loader(b"<!DOCTYPE html><title>t</title>", b"<s>") == b"<!DOCTYPE html><s><title>t</title>"
+    assert script.startswith(b"<script>") and b"DOMContentLoaded" in script and b"snipver=1" in script
 
 
 def test_terminal_text_lists_every_problem():

@@ -248,29 +248,24 @@ def check_term_spellings(oldest_first: Iterable[Explainer]) -> None:
     that spells it differently (more than in letter case) is an error at its own `category:` or `tags:` line."""
     explainers = list(oldest_first)
     errors: list[ExplainerError] = []
-    for key in ("category", "tags", "series"):
+    # Each kind's terms in one flat pass (the preview checks every explainer's terms at each rebuild).
+    for key, terms in (("category", [(e, e.category) for e in explainers if e.category]),
+                       ("tags", [(e, t) for e in explainers for t in e.tags]),
+                       ("series", [(e, e.series) for e in explainers if e.series])):
         first: dict[str, tuple[str, Explainer]] = {}
-        for explainer in explainers:
-            for found in _terms_of(explainer, key):
-                seen = first.get(found.slug)
-                if seen is None:
-                    first[found.slug] = (found.name, explainer)
-                    continue
-                known, where = seen
-                if known != found.name and not same_term(known, found.name):
-                    errors.append(ContentError(
-                        (f"{_KINDS[key]} '{found.name}' and '{known}' (in ",
-                         where.source, f") would share one page, {_term_page(key, known)}"),
-                        Place(explainer.source, explainer.line_of(key)),
-                        hint=f"use one spelling for one term, e.g. '{known}' here too"))
+        for explainer, found in terms:
+            seen = first.get(found.slug)
+            if seen is None:
+                first[found.slug] = (found.name, explainer)
+                continue
+            known, where = seen
+            if known != found.name and not same_term(known, found.name):
+                errors.append(ContentError(
+                    (f"{_KINDS[key]} '{found.name}' and '{known}' (in ",
+                     where.source, f") would share one page, {_term_page(key, known)}"),
+                    Place(explainer.source, explainer.line_of(key)),
+                    hint=f"use one spelling for one term, e.g. '{known}' here too"))
     raise_all(errors)
-
-
-def _terms_of(explainer: Explainer, key: str) -> tuple[Term, ...]:
-    if key in ("category", "series"):
-        found = explainer.category if key == "category" else explainer.series
-        return (found,) if found else ()
-    return explainer.tags
 
 
 def read_updates(fields: Fields, tz: tzinfo) -> tuple[Update, ...]:

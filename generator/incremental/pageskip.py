@@ -127,14 +127,16 @@ def _folders(shown: dict[str, str]) -> dict[str, str]:
 
 def stamp_digests(state: BuildState) -> dict[Path, str]:
     """Each loaded explainer's stamp as a digest, worked out again only for a stamp the state has not seen (a
-    builder's session keeps them between builds)."""
-    known, made = state.stamp_digests, {}
-    for source, (stamp, _) in state.loaded.items():
+    builder's session keeps them between builds). Keyed by the explainer's own `source` object, which the
+    pages look it up with: a dict finds an identical key without comparing two Paths part by part."""
+    known, made, digests = state.stamp_digests, {}, {}
+    for source, (stamp, explainer) in state.loaded.items():
         pair = known.get(source)
         same = pair is not None and (pair[0] is stamp or pair[0] == stamp)
-        made[source] = pair if pair is not None and same else (stamp, digest_of(stamp))
+        made[source] = pair = pair if pair is not None and same else (stamp, digest_of(stamp))
+        digests[explainer.source] = pair[1]
     state.stamp_digests = made
-    return {source: pair[1] for source, pair in made.items()}
+    return digests
 
 
 def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:

@@ -7,9 +7,11 @@ its socket handlers, and a reload is sent the moment a build asks for it. See do
 from __future__ import annotations
 
 import json
+import re
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-from livereload.server import LiveScriptInjector
+from tornado.httputil import HTTPHeaders
+from tornado.web import OutputTransform
 
 from .handlers import HostGuard
 from .hosts import AllowedHosts
@@ -18,10 +20,18 @@ PROTOCOL = "http://livereload.com/protocols/official-7"
 # livereload.js finds the server from its own <script src>; passing host and port as query options also
 # works for IPv6 hosts ([::1]), which livereload's own snippet cannot express. `snipver` is a protocol field
 # livereload.js sends back in its hello: here, the build the page was served from (see LiveReloadSocket).
-LIVE_SCRIPT = ('<script>(function(){{var s=document.createElement("script");'
+# livereload.js (37 kB, its URL new with each build) is added once the page's DOM is complete: an async script
+# that arrives earlier stops the parser while it compiles and runs.
+LIVE_SCRIPT = ('<script>(function(){{function load(){{var s=document.createElement("script");'
                'var port=location.port||(location.protocol==="https:"?443:80);'
                's.src="/livereload.js?port="+port+"&host="+location.hostname+"&snipver={build}";'
-               'document.head.appendChild(s);}})();</script>')
+               'document.head.appendChild(s);}}'
+               'if(document.readyState==="loading"){{document.addEventListener("DOMContentLoaded",load);}}'
+               'else{{load();}}}})();</script>')
+# The loader goes first thing in <head>: an inline script after a stylesheet waits for that stylesheet (and
+# the parser with it) before it runs; before any, it runs at once and livereload.js loads async.
+HEAD_START = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
+DOCTYPE = re.compile(rb"\s*<!doctype[^>]*>", re.IGNORECASE)    # before it, a script would set quirks mode
 # livereload.js swaps these in place (stylesheets, and <img> by matching path) instead of reloading the page.
 SWAPPABLE = (".css", ".jpg", ".jpeg", ".png", ".gif")
 
@@ -102,15 +112,28 @@ class LiveReloadSocket(HostGuard, LiveReloadHandler):
         self.hub.sockets.discard(self)
 
 
-def script_injector(hub: ReloadHub) -> type[LiveScriptInjector]:
-    """livereload's transform that puts the loader script before </head> of every HTML response.
+def with_loader(html: bytes, script: bytes) -> bytes:
+    """`html` with the loader script right after its <head> tag (if it has none: after its doctype)."""
+    found = HEAD_START.search(html) or DOCTYPE.match(html)
+    at = found.end() if found else 0
+    return html[:at] + script + html[at:]
+
+
+def script_injector(hub: ReloadHub) -> type[OutputTransform]:
+    """A transform that puts the loader script first in <head> of every HTML response (livereload's
+    `LiveScriptInjector` puts it before </head>, behind the stylesheets).
 
     A class per server (tornado makes one transform per request from it), reading this server's build number.
     """
-    class ScriptInjector(LiveScriptInjector):
-        @property
-        def script(self) -> bytes:
-            return hub.loader_script()
+    class ScriptInjector(OutputTransform):
+        def transform_first_chunk(self, status_code: int, headers: HTTPHeaders, chunk: bytes,
+                                  finishing: bool) -> tuple[int, HTTPHeaders, bytes]:
+            if "html" in headers.get("Content-Type", "") and chunk:
+                script = hub.loader_script()
+                chunk = with_loader(chunk, script)
+                if "Content-Length" in headers:
+                    headers["Content-Length"] = str(int(headers["Content-Length"]) + len(script))
+            return status_code, headers, chunk
     return ScriptInjector
 
 
