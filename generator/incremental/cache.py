@@ -43,8 +43,8 @@ from typing import Any
 
 from .. import __version__, write
 from . import codec
+from .noop import CACHE_DIR, folders_key
 
-CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"
 CARDS = "cards"
 IMAGES = "images"
@@ -103,22 +103,17 @@ def digest_of(value: Any) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _key(content_dir: Path, out_dir: Path) -> str:
-    return hashlib.blake2b(f"{content_dir.resolve()}\0{out_dir.resolve()}".encode("utf-8", "surrogatepass"),
-                           digest_size=8).hexdigest()
-
-
 def state_path(folder: Path, content_dir: Path, out_dir: Path) -> Path:
-    return folder / f"build-{_key(content_dir, out_dir)}.json"
+    return folder / f"build-{folders_key(content_dir, out_dir)}.json"
 
 
 def legacy_state_path(content_dir: Path, out_dir: Path) -> Path:
     """Where versions before the JSON cache kept their state (only looked at, never read)."""
-    return content_dir.resolve().parent / CACHE_DIR / f"build-{_key(content_dir, out_dir)}.pickle"
+    return content_dir.resolve().parent / CACHE_DIR / f"build-{folders_key(content_dir, out_dir)}.pickle"
 
 
 def record_path(folder: Path, content_dir: Path, out_dir: Path) -> Path:
-    return folder / f"build-{_key(content_dir, out_dir)}.record.json"
+    return folder / f"build-{folders_key(content_dir, out_dir)}.record.json"
 
 
 def _owner(content_dir: Path, out_dir: Path) -> list[str]:

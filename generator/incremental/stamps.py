@@ -9,11 +9,12 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import content
 from ..config import SiteConfig
+from ..content.discover import is_ignored
 from ..render import themes
+from . import noop
 
 Stamp = tuple
 Folders = dict[str, tuple[int, int]]     # output folder ("" for the top) → (inode, mtime_ns)
@@ -67,6 +68,7 @@ class Snapshot:
     stamps: dict[Path, Stamp]      # explainer source → stamp of its files
     static_stamp: Stamp            # content files outside bundles
     linked: bool = False           # a bundle holds a link: `snapshot_again` cannot tell what it changes
+    folders: noop.FolderStamps | None = None   # every input folder, stamped before the scan (`snapshot(folders=True)`)
 
     def paths(self) -> Iterator[Path]:
         """The explainers' sources and bundle folders, as the scan made them."""
@@ -80,8 +82,16 @@ class Snapshot:
                 tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
 
 
-def snapshot(config: SiteConfig) -> Snapshot:
+def snapshot(config: SiteConfig, folders: bool = False) -> Snapshot:
+    """Every input stamped; with `folders`, every folder it is read from too, before it is read (for the
+    no-op record, see noop.py): the theme folders' roots, the chain's folders and the content folder."""
+    roots = theme_roots(config) if folders else []
+    root_stamps = noop.folder_stamps(roots, lambda name: True) if folders else None
     chain = themes.resolve(config)
+    folder_stamps = None
+    if root_stamps is not None:
+        inputs = noop.folder_stamps([*chain.folders, config.content_dir], is_ignored)
+        folder_stamps = None if inputs is None else root_stamps + inputs
     theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
     tree = content.discover(config.content_dir)
     stamps, linked = {}, False
@@ -91,26 +101,33 @@ def snapshot(config: SiteConfig) -> Snapshot:
         else:
             stamps[source], has_link = _bundle_stamp(bundle)
             linked = linked or has_link
-    return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked)
+    return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked,
+                    None if linked else folder_stamps)
 
 
-def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Iterable[str] | None) -> Snapshot:
+def theme_roots(config: SiteConfig) -> list[Path]:
+    """The folders whose entries say which themes there are (themes.resolve looks there)."""
+    return [config.content_dir.resolve().parent / "themes", themes.packaged_themes_dir()]
+
+
+def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Iterable[str] | None,
+                   folders: bool = False) -> Snapshot:
     """The snapshot after `changed` (paths a file-system watcher saw change since `previous` was taken): only
     the bundles holding them are stamped again. Any other change — a file at the top of content/ or outside
     it (site.yml, a theme, a static file, a new or removed bundle), a bundle's index.md gone, an unknown or
     empty path (the watch restarted) — and any site whose bundles hold links are scanned whole, as is a
     first build (`previous` or `changed` None)."""
     if previous is None or changed is None or previous.linked:
-        return snapshot(config)
+        return snapshot(config, folders)
     bundles = _bundles_holding(config.content_dir, previous, changed)
     if bundles is None or themes.resolve(config) != previous.chain:
-        return snapshot(config)
+        return snapshot(config, folders)
     stamps = dict(previous.stamps)
     for source, bundle in bundles:
         stamps[source], linked = _bundle_stamp(bundle)
         if linked:
-            return snapshot(config)
-    return dataclasses.replace(previous, stamps=stamps)
+            return snapshot(config, folders)
+    return dataclasses.replace(previous, stamps=stamps, folders=None)
 
 
 def _bundles_holding(content_dir: Path, previous: Snapshot, changed: Iterable[str]) -> list[tuple[Path, Path]] | None:
@@ -161,17 +178,3 @@ def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | Non
         except OSError:
             stamps[rel] = (0, 0)
     return stamps
-
-
-def folders_unchanged(out_dir: Path, folders: Any) -> bool:
-    if not folders or type(folders) is not dict:
-        return False
-    top = os.fspath(out_dir)
-    for rel, stamp in folders.items():
-        try:
-            st = os.stat(f"{top}/{rel}" if rel else top)    # not Path: this runs on every warm build
-        except (OSError, TypeError, ValueError):
-            return False
-        if not isinstance(stamp, (list, tuple)) or (st.st_ino, st.st_mtime_ns) != tuple(stamp):
-            return False
-    return True
