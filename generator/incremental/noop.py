@@ -83,12 +83,13 @@ def site_digest(site_file: Path) -> str | None:
 
 # The stamps. ---------------------------------------------------------------------------------------------
 
-def folder_stamps(tops: Iterable[Path], skip_at_top: Callable[[str], bool] = lambda name: False
+def folder_stamps(tops: Iterable[Path], skip_at_top: Callable[[os.DirEntry], bool] = lambda entry: False
                   ) -> FolderStamps | None:
     """Every folder below (and with) `tops`, each stamped before it is listed, so that whatever is added to,
-    removed from or renamed in it after this changes its stamp; a missing top is stamped as missing. Names
-    `skip_at_top` says are never read are not entered at the first level. None when a link is found (a
-    link's target can change without any folder here changing): such a site always takes the normal path."""
+    removed from or renamed in it after this changes its stamp; a missing top is stamped as missing. The
+    entries `skip_at_top` says are stamped elsewhere or never read are not entered at the first level. None
+    when a link is found (a link's target can change without any folder here changing): such a site always
+    takes the normal path."""
     stamps: FolderStamps = []
     for top in tops:
         pending = [(os.fspath(top), True)]
@@ -107,7 +108,7 @@ def folder_stamps(tops: Iterable[Path], skip_at_top: Callable[[str], bool] = lam
             try:
                 with os.scandir(folder) as entries:
                     for entry in entries:
-                        if (first and skip_at_top(entry.name)) or entry.name == "__pycache__":
+                        if (first and skip_at_top(entry)) or entry.name == "__pycache__":
                             continue
                         if entry.is_symlink():
                             return None

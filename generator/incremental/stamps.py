@@ -37,14 +37,19 @@ def explainer_stamp(source: Path, bundle: Path | None) -> Stamp:
     return file_stamp([source]) if bundle is None else _bundle_stamp(bundle)[0]
 
 
-def _bundle_stamp(bundle: Path) -> tuple[Stamp, bool]:
+def _bundle_stamp(bundle: Path, folder_stamps: noop.FolderStamps | None = None) -> tuple[Stamp, bool]:
     """Every file in a bundle by path, mtime and size, and whether any of them is a link (whose target may
-    be in another bundle: a save there changes this stamp too)."""
+    be in another bundle: a save there changes this stamp too); into `folder_stamps`, each of its folders by
+    inode and mtime, taken before the folder is listed (for the no-op record)."""
     stamp: list[tuple[str, int | None, int | None]] = []
     linked = False
     folders = [str(bundle)]
     while folders:
-        with os.scandir(folders.pop()) as entries:
+        folder = folders.pop()
+        if folder_stamps is not None:
+            st = os.stat(folder)
+            folder_stamps.append([folder, st.st_ino, st.st_mtime_ns])
+        with os.scandir(folder) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 linked = linked or entry.is_symlink()
                 try:
@@ -83,26 +88,51 @@ class Snapshot:
 
 
 def snapshot(config: SiteConfig, folders: bool = False) -> Snapshot:
-    """Every input stamped; with `folders`, every folder it is read from too, before it is read (for the
-    no-op record, see noop.py): the theme folders' roots, the chain's folders and the content folder."""
-    roots = theme_roots(config) if folders else []
-    root_stamps = noop.folder_stamps(roots, lambda name: True) if folders else None
-    chain = themes.resolve(config)
-    folder_stamps = None
-    if root_stamps is not None:
-        inputs = noop.folder_stamps([*chain.folders, config.content_dir], is_ignored)
-        folder_stamps = None if inputs is None else root_stamps + inputs
+    """Every input stamped; with `folders`, every folder the inputs are listed from too, each stamped before
+    it is listed (for the no-op record, see noop.py)."""
+    before = _folders_before_scan(config) if folders else None
+    chain = before[0] if before else themes.resolve(config)
     theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
     tree = content.discover(config.content_dir)
+    bundle_folders: noop.FolderStamps | None = [] if before else None
     stamps, linked = {}, False
     for _, source, bundle in tree.explainers:
         if bundle is None:
             stamps[source] = file_stamp([source])
         else:
-            stamps[source], has_link = _bundle_stamp(bundle)
+            stamps[source], has_link = _bundle_stamp(bundle, bundle_folders)
             linked = linked or has_link
+    folder_stamps = None
+    if before and bundle_folders is not None and not linked:
+        _, stamped, bundles_seen = before
+        # A folder the first pass left to the bundle scan must be a bundle the scan stamped.
+        if bundles_seen <= {bundle.name for _, _, bundle in tree.explainers if bundle is not None}:
+            folder_stamps = stamped + bundle_folders
     return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked,
-                    None if linked else folder_stamps)
+                    folder_stamps)
+
+
+def _folders_before_scan(config: SiteConfig) -> tuple[themes.ThemeChain, noop.FolderStamps, set[str]] | None:
+    """The theme chain, and the stamps of the folders the scan lists, taken before it lists them: the theme
+    roots (where `themes.resolve` looks), the chain's folders, the content folder and its folders other than
+    bundles (the bundle scan stamps those itself); and the names of the folders left to it. None when a link
+    makes the folders' stamps say too little."""
+    roots = noop.folder_stamps(theme_roots(config), lambda entry: True)
+    chain = themes.resolve(config)
+    bundles: set[str] = set()
+
+    def bundle_or_ignored(entry: os.DirEntry) -> bool:
+        if is_ignored(entry.name):
+            return True
+        if entry.is_symlink() or not os.path.lexists(f"{entry.path}/{content.BUNDLE_INDEX}"):
+            return False                # a link (no record) or a folder of other files, stamped here
+        bundles.add(entry.name)
+        return True
+    theme = noop.folder_stamps(chain.folders)
+    inputs = noop.folder_stamps([config.content_dir], bundle_or_ignored)
+    if roots is None or theme is None or inputs is None:
+        return None
+    return chain, roots + theme + inputs, bundles
 
 
 def theme_roots(config: SiteConfig) -> list[Path]:
