@@ -37,6 +37,8 @@ def site(make_site):
     (made.content / "empty").mkdir()                       # folders with nothing in them (yet)
     (made.content / "story-0/pictures/new").mkdir(parents=True)
     (made.content / "files/deep/deeper").mkdir(parents=True)
+    zero = made.write("files/zero.txt", "")                 # empty, and dated 1970 (as some archives leave them)
+    os.utime(zero, ns=(0, 0))
     local = made.root / PARTIAL                            # a site-local override of one partial
     local.parent.mkdir(parents=True)
     local.write_text((REPO / PARTIAL).read_text(encoding="utf-8") + "<!-- local -->\n", encoding="utf-8")
@@ -100,6 +102,7 @@ def _file_in_bundle(site): site.write("story-1/chart.svg", "<svg xmlns='http://w
 def _file_in_empty_folder(site): site.write("empty/new.txt", "new\n")
 def _file_deep_in_a_bundle(site): site.write("story-0/pictures/new/chart.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
 def _file_deep_in_a_folder(site): site.write("files/deep/deeper/more.txt", "more\n")
+def _zero_file_deleted(site): (site.content / "files/zero.txt").unlink()
 def _static_file_edit(site): same_size_edit(site.content / "files/notes.txt", "notes", "NOTES")
 def _new_explainer(site): site.write("new-one/index.md", article("New one", date="2024-02-01"))
 def _new_single_file_explainer(site): site.write("single.md", article("Single", date="2024-02-02"))
@@ -127,7 +130,7 @@ def _leftover_staging_folder(site):
 
 @pytest.mark.parametrize("change", [
     _body, _facts, _file_in_bundle, _file_in_empty_folder, _file_deep_in_a_bundle, _file_deep_in_a_folder,
-    _static_file_edit, _new_explainer,
+    _static_file_edit, _zero_file_deleted, _new_explainer,
     _new_single_file_explainer, _deleted_explainer, _renamed_folder, _draft_published,
     _site_yml_same_size_same_mtime, _theme_template, _theme_file_added, _theme_override_removed,
     _output_file_deleted, _output_file_edited, _output_file_added, _output_folder_deleted,

@@ -43,7 +43,7 @@ TAG = f"explainer {__version__} python {sys.version} noop {SCHEMA}"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 
-FolderStamps = list[list]     # [path, inode, mtime_ns]; [path, 0, 0]: the path did not exist
+FolderStamps = list[list]     # [path, inode, mtime_ns]; [path, None, None]: the path did not exist
 
 
 def folders_key(content_dir: Path, out_dir: Path) -> str:
@@ -99,7 +99,7 @@ def folder_stamps(tops: Iterable[Path], skip_at_top: Callable[[os.DirEntry], boo
                 st = os.stat(folder)
             except FileNotFoundError:
                 if first:
-                    stamps.append([folder, 0, 0])
+                    stamps.append([folder, None, None])
                     continue
                 return None
             except OSError:
@@ -126,26 +126,29 @@ def code_stamps() -> list[list] | None:
     folders = folder_stamps([here])
     if folders is None:
         return None
-    files: list[Path] = []
-    for folder, _, _ in folders:
-        with os.scandir(folder) as entries:
-            files += [Path(e.path) for e in entries if e.is_file(follow_symlinks=False)]
-    stamps = [[p, ino, mtime] for p, ino, mtime in folders]
-    for entry in sys.path:
-        try:
-            st = os.stat(entry or ".")
-            stamps.append([entry or ".", st.st_ino, st.st_mtime_ns])
-        except OSError:
-            stamps.append([entry or ".", 0, 0])
-    for path in sorted(files):
-        st = path.stat()
-        stamps.append([str(path), st.st_size, st.st_mtime_ns])
+    stamps = list(folders)
+    try:
+        files: list[str] = []
+        for folder, _, _ in folders:
+            with os.scandir(folder) as entries:
+                files += [e.path for e in entries if e.is_file(follow_symlinks=False)]
+        for entry in sys.path:
+            try:
+                st = os.stat(entry or ".")
+                stamps.append([entry or ".", st.st_ino, st.st_mtime_ns])
+            except FileNotFoundError:
+                stamps.append([entry or ".", None, None])
+        for path in sorted(files):
+            st = os.stat(path)
+            stamps.append([path, st.st_size, st.st_mtime_ns])
+    except OSError:
+        return None
     return stamps
 
 
 def _stamps_hold(stamps: object) -> bool:
-    """Each [path, a, b] is as stat says: (inode, mtime) of a folder, (size, mtime) of a file; [path, 0, 0]
-    for a path that must not exist."""
+    """Each [path, a, b] is as stat says: (inode, mtime) of a folder, (size, mtime) of a file; [path, None,
+    None] for a path that must not exist."""
     if type(stamps) is not list:
         return False
     for stamp in stamps:
@@ -153,7 +156,7 @@ def _stamps_hold(stamps: object) -> bool:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            if first == 0 and second == 0:
+            if first is None and second is None:
                 continue
             return False
         except (OSError, TypeError, ValueError):
