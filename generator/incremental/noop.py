@@ -146,6 +146,35 @@ def code_stamps() -> list[list] | None:
     return stamps
 
 
+def _files_hold(stamps: object) -> bool:
+    """Each [path, size, mtime_ns] is as stat says (a file gone raises FileNotFoundError: not as it was)."""
+    if type(stamps) is not list:
+        return False
+    stat_of = os.stat
+    for path, size, mtime in stamps:
+        st = stat_of(path)
+        if st.st_mtime_ns != mtime or st.st_size != size:
+            return False
+    return True
+
+
+def _folders_hold(stamps: object) -> bool:
+    """Each [path, inode, mtime_ns] is as stat says; [path, None, None]: the path still does not exist."""
+    if type(stamps) is not list:
+        return False
+    stat_of = os.stat
+    for path, inode, mtime in stamps:
+        try:
+            st = stat_of(path)
+        except FileNotFoundError:
+            if inode is None and mtime is None:
+                continue
+            return False
+        if st.st_mtime_ns != mtime or st.st_ino != inode:
+            return False
+    return True
+
+
 def _stamps_hold(stamps: object) -> bool:
     """Each [path, a, b] is as stat says: (inode, mtime) of a folder, (size, mtime) of a file; [path, None,
     None] for a path that must not exist."""
@@ -267,7 +296,7 @@ def _check(data: object, content_dir: Path, out_dir: Path, key: str, as_of: bool
         return None
     if not stat.S_ISDIR(out_mode) or _leftovers_beside(out_dir):
         return None
-    if not (_stamps_hold(data["folders"]) and _stamps_hold(data["files"]) and _stamps_hold(data["code"])
+    if not (_folders_hold(data["folders"]) and _files_hold(data["files"]) and _stamps_hold(data["code"])
             and files_unchanged(out_dir, data["outputs"]) and folders_unchanged(out_dir, data["out_folders"])):
         return None
     printed = data["printed"]
