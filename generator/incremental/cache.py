@@ -2,7 +2,7 @@
 
 Everything in it is data: JSON read with `json` and checked value by value against the schema in `codec`,
 and PNG files; nothing in it is ever run (no pickles, no compiled templates). For each pair of content and
-output folders there are two files:
+output folders there are three files:
 
 - `build-<key>.json`, the state: the loaded explainers' listing records with the stamps of the files they came from, the
   names of their converted bodies, a digest of what each page was rendered from, and the manifest of the
@@ -12,7 +12,9 @@ output folders there are two files:
 - `build-<key>.record.json`, the record: a digest of everything the build read (options, site.yml's bytes,
   theme and content file stamps), the time window in which its selection of explainers holds (from the
   newest published date to the next scheduled one), and the output files and folders as it left them. A
-  build that finds all of that unchanged has nothing to do.
+  build that finds all of that unchanged has nothing to do;
+- `noop-<key>.json`, the no-op record: what the command line checks before it imports the pipeline, so a
+  build with nothing to do stops there (see `noop.py`).
 
 Converted bodies, and the sidebars of each explainer the state lists (the state keeps its listing record),
 sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a page needs them;
