@@ -200,6 +200,25 @@ def test_a_site_local_theme_appearing_takes_the_normal_path(site, cli):
     assert tree(site.out) == from_nothing(cli, site)
 
 
+def test_a_theme_reached_through_a_link_leaves_no_record(site, cli):
+    """A link's target can change while every folder the record stamps stays as it was: `--theme` through a
+    link, retargeted to another theme, must render with the new one."""
+    for name, mark in (("one", "<!-- one -->"), ("two", "<!-- two -->")):
+        folder = site.root / "elsewhere" / name
+        shutil.copytree(REPO / "themes/default", folder)
+        partial = folder / "templates/partials/byline.html"
+        partial.write_text(partial.read_text(encoding="utf-8") + mark + "\n", encoding="utf-8")
+    link = site.root / "current"
+    link.symlink_to(site.root / "elsewhere/one")
+    build(cli, site, "--theme", "./current")
+    assert not list((site.root / ".explainer-cache").glob("noop-*.json"))
+    link.unlink()
+    link.symlink_to(site.root / "elsewhere/two")
+    after = build(cli, site, "--theme", "./current")
+    assert not took_noop(after) and "<!-- two -->" in site.page("story-1/index.html")
+    assert tree(site.out) == from_nothing(cli, site, "--theme", "./current")
+
+
 def _damage(record: Path) -> None: record.write_bytes(record.read_bytes()[:-40])
 def _not_a_mapping(record: Path) -> None: record.write_text("[]")
 def _not_json(record: Path) -> None: record.write_bytes(b"\x80\x81 not json")

@@ -117,7 +117,10 @@ def _folders_before_scan(config: SiteConfig) -> tuple[themes.ThemeChain, noop.Fo
     roots (where `themes.resolve` looks), the chain's folders, the content folder and its folders other than
     bundles (the bundle scan stamps those itself); and the names of the folders left to it. None when a link
     makes the folders' stamps say too little."""
-    roots = noop.folder_stamps(theme_roots(config), lambda entry: True)
+    if _theme_through_a_link(config):
+        return None
+    # The theme roots' own entries, not below them; a link among them (`themes/x` → elsewhere) means none.
+    roots = noop.folder_stamps(theme_roots(config), lambda entry: not entry.is_symlink())
     chain = themes.resolve(config)
     bundles: set[str] = set()
 
@@ -133,6 +136,19 @@ def _folders_before_scan(config: SiteConfig) -> tuple[themes.ThemeChain, noop.Fo
     if roots is None or theme is None or inputs is None:
         return None
     return chain, roots + theme + inputs, bundles
+
+
+def _theme_through_a_link(config: SiteConfig) -> bool:
+    """Whether a link leads to where `themes.resolve` looks (a theme root, or a theme given as a path): its
+    target can change with no folder the no-op record stamps changing."""
+    if any(os.path.islink(root) for root in theme_roots(config)):
+        return True
+    name = config.theme
+    if "/" in name or name.startswith("."):        # a folder, as themes.resolve takes it
+        given = Path(name).expanduser()
+        given = given if given.is_absolute() else Path.cwd() / given
+        return os.path.realpath(given) != os.path.abspath(given)
+    return False
 
 
 def theme_roots(config: SiteConfig) -> list[Path]:
