@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import content, outfolder, parallel
-from .config import SiteConfig, base_url_warning
-from .incremental import stamps
+from .config import SITE_FILE, SiteConfig, base_url_warning
+from .incremental import noop, stamps
 from .incremental.cache import digest_of
 from .incremental.record import Record, Summary, record_of
 from .incremental.session import Session, config_key, forget_changed_output
@@ -68,7 +68,7 @@ class BuildReport:
 def build(config: SiteConfig, progress: Progress | None = None, force: bool = False, *,
           session: Session | None = None, fingerprint: bool = True,
           start_method: str | None = parallel.PLATFORM_DEFAULT, search_index: bool = True,
-          changed: Iterable[str] | None = None) -> BuildReport:
+          changed: Iterable[str] | None = None, noop_key: str | None = None) -> BuildReport:
     """One build into config.out_dir, reusing what `session` (or `.explainer-cache/`) kept from the last one.
 
     `force` replaces an output folder explainer did not make (see outfolder); `fingerprint=False` keeps theme
@@ -76,12 +76,13 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     worker processes (see parallel: fork only where no other thread runs; by default, Python's default);
     `search_index=False` leaves a site's search index out (the preview makes it after its reload);
     `changed` are the paths a file-system watcher saw change since the session's last build (the preview's),
-    so only the bundles holding them are scanned again.
+    so only the bundles holding them are scanned again; `noop_key`, the command line's options as
+    `noop.options_key` has them: the build leaves a no-op record for the next one with the same options.
     """
     if session is None:
         with Session(persist=config.use_cache) as own:
             return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method,
-                         search_index=search_index, changed=changed)
+                         search_index=search_index, changed=changed, noop_key=noop_key)
     laps = Laps()
     if config.search:                               # search: true needs Pagefind: said before anything is read
         from .search import indexer
@@ -89,12 +90,15 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
     previous, session.snapshot = session.snapshot, None     # kept again once this scan succeeds
-    snap = session.snapshot = stamps.snapshot_again(config, previous, changed)        # scan the inputs
+    snap = session.snapshot = stamps.snapshot_again(config, previous, changed,        # scan the inputs
+                                                    folders=noop_key is not None)
     opened, cache_warning = open_for(config)
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
     inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
     if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
+        if noop_key is not None:
+            store.save_noop(_noop_record(noop_key, config, snap, record))
         return unchanged_report(record, config, laps)
     # The stages, imported by a build with something to do: one that finds nothing changed needs none of
     # Markdown, Jinja2, Babel's formats or Pillow (tests/test_startup.py).
@@ -140,8 +144,10 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
     summary = Summary(len(chosen.published), pages, chosen.drafts, *_next(chosen))
     if store:                                                                        # save
-        cache_warning = store.save(state if state_changed else None, record_of(
-            inputs, report.manifest, state.folders, summary, (e.date for e in chosen.published), config.future))
+        record = record_of(inputs, report.manifest, state.folders, summary, (e.date for e in chosen.published),
+                           config.future)
+        cache_warning = store.save(state if state_changed else None, record,
+                                   _noop_record(noop_key, config, snap, record) if noop_key is not None else None)
     laps("write")
     return BuildReport(explainers=summary.explainers, pages=pages, written=report.written,
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
@@ -234,6 +240,27 @@ def unchanged_report(record: Record, config: SiteConfig, laps: Laps) -> BuildRep
                        unchanged=len(record.outputs), deleted=0,
                        seconds=laps.total(), drafts_skipped=summary.drafts, next_scheduled=_scheduled(summary),
                        timings={"check": laps.total()}, warnings=tuple(filter(None, [base_url_warning(config)])))
+
+
+def _noop_record(key: str, config: SiteConfig, snap: stamps.Snapshot, record: Record) -> dict | None:
+    """The no-op record of a build that left `record` (noop.py): None when the scan could not stamp every
+    folder (a link among them) or a moment lacks its time zone."""
+    code = noop.code_stamps()
+    files = [*snap.theme_stamp, *snap.static_stamp, *(one for stamp in snap.stamps.values() for one in stamp)]
+    if snap.folders is None or code is None or any(mtime is None for _, mtime, _ in files):
+        return None
+    try:
+        window = (noop.microseconds(record.since), noop.microseconds(record.until))
+        as_of = noop.microseconds(config.now)
+    except ValueError:
+        return None
+    summary, scheduled = record.summary, _scheduled(record.summary)
+    printed = {"explainers": summary.explainers, "pages": summary.pages, "drafts": summary.drafts,
+               "next": [scheduled.slug, scheduled.date.isoformat()] if scheduled else None,
+               "warnings": [warning for warning in [base_url_warning(config)] if warning]}
+    return noop.record_data(key, config.content_dir, config.out_dir, config.content_dir / SITE_FILE,
+                            config.site_digest, snap.folders, files, code, window, as_of, record.outputs,
+                            record.folders, printed)
 
 
 def _next(chosen: Selection) -> tuple[str | None, datetime | None]:

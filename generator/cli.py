@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import ExplainerError, flatten, problems
-from .problems import Formatter
 
 if TYPE_CHECKING:
     from .config import SiteConfig
+    from .problems import Formatter
 
 DESCRIPTION = "Explainer: a static site generator for Smart Brevity news explainers."
 STOPPED = (130, 143)          # the exit status after Ctrl-C, after SIGTERM (128 + the signal, as shells say)
@@ -52,14 +51,11 @@ def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Problems name files relative to the folder the command was started in, as editors and CI logs expect.
-    shown = Formatter(Path.cwd())
     try:
         with _sigterm_stops():
-            return args.run(args, shown)
-    except ExplainerError as err:
-        print(shown.build_errors(problems(err)), file=sys.stderr)
-        return 1
+            if args.run is run_build and _unchanged_build(args):
+                return 0
+            return _run_command(args)
     except KeyboardInterrupt as stop:
         # Cleaned up on the way here (staging folder removed, workers ended), as on Ctrl-C.
         print("\nstopped", file=sys.stderr)
@@ -68,6 +64,21 @@ def _run(args: argparse.Namespace) -> int:
         # `explainer check | head` closed our output: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    # Imported here, after the no-op build's check: a build that finds nothing changed needs neither.
+    from .errors import ExplainerError, problems
+    from .problems import Formatter
+    # Problems name files relative to the folder the command was started in, as editors and CI logs expect.
+    shown = Formatter(Path.cwd())
+    try:
+        return args.run(args, shown)
+    except ExplainerError as err:
+        print(shown.build_errors(problems(err)), file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        raise                   # _run's: stop quietly
     except OSError as err:
         # The machine said no (permissions, a read-only disk, a full disk): its words, not a traceback.
         print(f"error: {_os_error_text(err, shown)}", file=sys.stderr)
@@ -262,6 +273,25 @@ def config_from(args: argparse.Namespace, out: Path | None = None) -> SiteConfig
     return load_config(args.content, out, **overrides)
 
 
+def _noop_key(args: argparse.Namespace) -> str | None:
+    """The build's options as its no-op record is keyed on them (None: --no-cache, no record)."""
+    from .incremental import noop
+    return None if args.no_cache else noop.options_key(args.content, args.out, args.theme, args.drafts,
+                                                       args.future, args.base_url, args.as_of)
+
+
+def _unchanged_build(args: argparse.Namespace) -> bool:
+    """Nothing changed since the last build with these options, as its no-op record says
+    (incremental/noop.py): its summary is printed, before any of the pipeline (YAML, the model, Markdown,
+    Jinja2) is imported. False: the build runs."""
+    from .incremental import noop
+    key = _noop_key(args)
+    unchanged = key is not None and noop.up_to_date(args.content, args.out, key, args.as_of is not None)
+    if unchanged:
+        _print_build(unchanged, args.out, verbose=args.verbose)
+    return bool(unchanged)
+
+
 def run_build(args: argparse.Namespace, shown: Formatter) -> int:
     from .build import build
     from .parallel import FORK, cyclic_gc_paused
@@ -269,19 +299,19 @@ def run_build(args: argparse.Namespace, shown: Formatter) -> int:
     with cyclic_gc_paused():
         # A one-shot process with no other thread: its worker processes can fork (see parallel).
         report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None, force=args.force,
-                       start_method=FORK)
-    _print_build(report, config, verbose=args.verbose)
+                       start_method=FORK, noop_key=_noop_key(args))
+    _print_build(report, config.out_dir, verbose=args.verbose)
     return 0
 
 
-def _print_build(report, config: SiteConfig, verbose: bool = False) -> None:
+def _print_build(report, out_dir: Path, verbose: bool = False) -> None:
     """The build summary, as `build` and `deploy` print it; warnings first, where they are not scrolled past."""
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     sys.stderr.flush()      # before the summary on stdout, also when both go to one log
     print(f"Built {report.explainers} explainer{'s' * (report.explainers != 1)}, {report.pages} pages: "
           f"{report.written} files written, {report.unchanged} unchanged, {report.deleted} removed "
-          f"in {report.seconds:.2f} s → {config.out_dir}/ (open {config.out_dir / 'index.html'})")
+          f"in {report.seconds:.2f} s → {out_dir}/ (open {out_dir / 'index.html'})")
     if report.images_encoded:
         print(f"  {report.images_encoded} image file{'s' * (report.images_encoded != 1)} encoded")
     if report.drafts_skipped:
@@ -315,7 +345,7 @@ def run_deploy(args: argparse.Namespace, shown: Formatter) -> int:
     config = config_from(args, args.out)
     target = find_target(config, args.target)   # a misspelt target fails before the build
     if not args.no_build:   # before the publisher starts any thread: the build's workers can fork
-        _print_build(build(config, force=args.force, start_method=FORK), config)
+        _print_build(build(config, force=args.force, start_method=FORK), config.out_dir)
     for line in summary_lines(deploy(config, target, config.out_dir, dry_run=args.dry_run)):
         print(line)
     return 0
@@ -403,6 +433,7 @@ def _add_check(commands: argparse._SubParsersAction, wanted: str | None) -> None
 
 def run_check(args: argparse.Namespace, shown: Formatter) -> int:
     from .check.site import CheckReport, check_site, format_json, format_rules, format_text
+    from .errors import ExplainerError, flatten, problems
     if args.rules:
         print(format_rules())
         return 0

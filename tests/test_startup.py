@@ -76,6 +76,9 @@ def test_a_build_that_finds_nothing_changed_imports_none_of_the_stages(tmp_path)
     assert heavy_in(modules) == []
     assert heavy_in(modules, NOT_WARM) == []
     assert "babel" not in modules                  # a site without `language:` never asks Babel
+    # The no-op record (incremental/noop.py) answered before site.yml, the model or the build were imported.
+    assert heavy_in(modules, ("yaml", "generator.config", "generator.model", "generator.errors",
+                              "generator.build", "generator.incremental.cache")) == []
 
 
 def test_one_edit_to_the_text_imports_no_pillow_no_search_and_no_po_reader(tmp_path):

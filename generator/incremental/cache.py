@@ -2,7 +2,7 @@
 
 Everything in it is data: JSON read with `json` and checked value by value against the schema in `codec`,
 and PNG files; nothing in it is ever run (no pickles, no compiled templates). For each pair of content and
-output folders there are two files:
+output folders there are three files:
 
 - `build-<key>.json`, the state: the loaded explainers' listing records with the stamps of the files they came from, the
   names of their converted bodies, a digest of what each page was rendered from, and the manifest of the
@@ -12,7 +12,9 @@ output folders there are two files:
 - `build-<key>.record.json`, the record: a digest of everything the build read (options, site.yml's bytes,
   theme and content file stamps), the time window in which its selection of explainers holds (from the
   newest published date to the next scheduled one), and the output files and folders as it left them. A
-  build that finds all of that unchanged has nothing to do.
+  build that finds all of that unchanged has nothing to do;
+- `noop-<key>.json`, the no-op record: what the command line checks before it imports the pipeline, so a
+  build with nothing to do stops there (see `noop.py`).
 
 Converted bodies, and the sidebars of each explainer the state lists (the state keeps its listing record),
 sit in `bodies/<hash>.json`, named by the BLAKE2 hash of their bytes and read only when a page needs them;
@@ -43,8 +45,8 @@ from typing import Any
 
 from .. import __version__, write
 from . import codec
+from .noop import CACHE_DIR, folders_key
 
-CACHE_DIR = ".explainer-cache"
 BODIES = "bodies"
 CARDS = "cards"
 IMAGES = "images"
@@ -103,22 +105,17 @@ def digest_of(value: Any) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _key(content_dir: Path, out_dir: Path) -> str:
-    return hashlib.blake2b(f"{content_dir.resolve()}\0{out_dir.resolve()}".encode("utf-8", "surrogatepass"),
-                           digest_size=8).hexdigest()
-
-
 def state_path(folder: Path, content_dir: Path, out_dir: Path) -> Path:
-    return folder / f"build-{_key(content_dir, out_dir)}.json"
+    return folder / f"build-{folders_key(content_dir, out_dir)}.json"
 
 
 def legacy_state_path(content_dir: Path, out_dir: Path) -> Path:
     """Where versions before the JSON cache kept their state (only looked at, never read)."""
-    return content_dir.resolve().parent / CACHE_DIR / f"build-{_key(content_dir, out_dir)}.pickle"
+    return content_dir.resolve().parent / CACHE_DIR / f"build-{folders_key(content_dir, out_dir)}.pickle"
 
 
 def record_path(folder: Path, content_dir: Path, out_dir: Path) -> Path:
-    return folder / f"build-{_key(content_dir, out_dir)}.record.json"
+    return folder / f"build-{folders_key(content_dir, out_dir)}.record.json"
 
 
 def _owner(content_dir: Path, out_dir: Path) -> list[str]:

@@ -4,7 +4,6 @@ finds all of that unchanged has nothing to do.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,8 @@ from ..write import Entry
 from . import codec
 from .cache import read_data, write_data
 from .codec import CacheDataError
-from .stamps import Folders, folders_unchanged
+from .noop import files_unchanged, folders_unchanged
+from .stamps import Folders
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,7 @@ class Record:
 
     def output_intact(self, out_dir: Path) -> bool:
         """The output folder holds exactly the files this build left, as it left them."""
-        top = os.fspath(out_dir)
-        for rel, entry in self.outputs.items():
-            try:
-                st = os.stat(f"{top}/{rel}")
-            except (OSError, ValueError):
-                return False
-            if [st.st_size, st.st_mtime_ns] != entry:
-                return False
-        return folders_unchanged(out_dir, self.folders)
+        return files_unchanged(out_dir, self.outputs) and folders_unchanged(out_dir, self.folders)
 
 
 def record_of(inputs: str, manifest: dict[str, Entry], folders: Folders, summary: Summary,

@@ -17,7 +17,8 @@ from ..config import SiteConfig
 from ..markdown.embedconfig import site_providers
 from ..render import related, themes
 from .cache import digest_of
-from .stamps import Snapshot, folders_unchanged
+from .noop import folders_unchanged
+from .stamps import Snapshot
 from .state import BuildState
 from .store import BuildCache
 

@@ -9,11 +9,12 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import content
 from ..config import SiteConfig
+from ..content.discover import is_ignored
 from ..render import themes
+from . import noop
 
 Stamp = tuple
 Folders = dict[str, tuple[int, int]]     # output folder ("" for the top) → (inode, mtime_ns)
@@ -36,14 +37,19 @@ def explainer_stamp(source: Path, bundle: Path | None) -> Stamp:
     return file_stamp([source]) if bundle is None else _bundle_stamp(bundle)[0]
 
 
-def _bundle_stamp(bundle: Path) -> tuple[Stamp, bool]:
+def _bundle_stamp(bundle: Path, folder_stamps: noop.FolderStamps | None = None) -> tuple[Stamp, bool]:
     """Every file in a bundle by path, mtime and size, and whether any of them is a link (whose target may
-    be in another bundle: a save there changes this stamp too)."""
+    be in another bundle: a save there changes this stamp too); into `folder_stamps`, each of its folders by
+    inode and mtime, taken before the folder is listed (for the no-op record)."""
     stamp: list[tuple[str, int | None, int | None]] = []
     linked = False
     folders = [str(bundle)]
     while folders:
-        with os.scandir(folders.pop()) as entries:
+        folder = folders.pop()
+        if folder_stamps is not None:
+            st = os.stat(folder)
+            folder_stamps.append([folder, st.st_ino, st.st_mtime_ns])
+        with os.scandir(folder) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 linked = linked or entry.is_symlink()
                 try:
@@ -67,6 +73,7 @@ class Snapshot:
     stamps: dict[Path, Stamp]      # explainer source → stamp of its files
     static_stamp: Stamp            # content files outside bundles
     linked: bool = False           # a bundle holds a link: `snapshot_again` cannot tell what it changes
+    folders: noop.FolderStamps | None = None   # every input folder, stamped before the scan (`snapshot(folders=True)`)
 
     def paths(self) -> Iterator[Path]:
         """The explainers' sources and bundle folders, as the scan made them."""
@@ -80,37 +87,93 @@ class Snapshot:
                 tuple((slug, self.stamps[source]) for slug, source, _ in self.tree.explainers))
 
 
-def snapshot(config: SiteConfig) -> Snapshot:
-    chain = themes.resolve(config)
+def snapshot(config: SiteConfig, folders: bool = False) -> Snapshot:
+    """Every input stamped; with `folders`, every folder the inputs are listed from too, each stamped before
+    it is listed (for the no-op record, see noop.py)."""
+    before = _folders_before_scan(config) if folders else None
+    chain = before[0] if before else themes.resolve(config)
     theme_files = [p for folder in chain.folders for p in sorted(folder.rglob("*")) if p.is_file()]
     tree = content.discover(config.content_dir)
+    bundle_folders: noop.FolderStamps | None = [] if before else None
     stamps, linked = {}, False
     for _, source, bundle in tree.explainers:
         if bundle is None:
             stamps[source] = file_stamp([source])
         else:
-            stamps[source], has_link = _bundle_stamp(bundle)
+            stamps[source], has_link = _bundle_stamp(bundle, bundle_folders)
             linked = linked or has_link
-    return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked)
+    folder_stamps = None
+    if before and bundle_folders is not None and not linked:
+        _, stamped, bundles_seen = before
+        # A folder the first pass left to the bundle scan must be a bundle the scan stamped.
+        if bundles_seen <= {bundle.name for _, _, bundle in tree.explainers if bundle is not None}:
+            folder_stamps = stamped + bundle_folders
+    return Snapshot(chain, file_stamp(theme_files), tree, stamps, file_stamp(list(tree.static_files)), linked,
+                    folder_stamps)
 
 
-def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Iterable[str] | None) -> Snapshot:
+def _folders_before_scan(config: SiteConfig) -> tuple[themes.ThemeChain, noop.FolderStamps, set[str]] | None:
+    """The theme chain, and the stamps of the folders the scan lists, taken before it lists them: the theme
+    roots (where `themes.resolve` looks), the chain's folders, the content folder and its folders other than
+    bundles (the bundle scan stamps those itself); and the names of the folders left to it. None when a link
+    makes the folders' stamps say too little."""
+    if _theme_through_a_link(config):
+        return None
+    # The theme roots' own entries, not below them; a link among them (`themes/x` → elsewhere) means none.
+    roots = noop.folder_stamps(theme_roots(config), lambda entry: not entry.is_symlink())
+    chain = themes.resolve(config)
+    bundles: set[str] = set()
+
+    def bundle_or_ignored(entry: os.DirEntry) -> bool:
+        if is_ignored(entry.name):
+            return True
+        if entry.is_symlink() or not os.path.lexists(f"{entry.path}/{content.BUNDLE_INDEX}"):
+            return False                # a link (no record) or a folder of other files, stamped here
+        bundles.add(entry.name)
+        return True
+    theme = noop.folder_stamps(chain.folders)
+    inputs = noop.folder_stamps([config.content_dir], bundle_or_ignored)
+    if roots is None or theme is None or inputs is None:
+        return None
+    return chain, roots + theme + inputs, bundles
+
+
+def _theme_through_a_link(config: SiteConfig) -> bool:
+    """Whether a link leads to where `themes.resolve` looks (a theme root, or a theme given as a path): its
+    target can change with no folder the no-op record stamps changing."""
+    if any(os.path.islink(root) for root in theme_roots(config)):
+        return True
+    name = config.theme
+    if "/" in name or name.startswith("."):        # a folder, as themes.resolve takes it
+        given = Path(name).expanduser()
+        given = given if given.is_absolute() else Path.cwd() / given
+        return os.path.realpath(given) != os.path.abspath(given)
+    return False
+
+
+def theme_roots(config: SiteConfig) -> list[Path]:
+    """The folders whose entries say which themes there are (themes.resolve looks there)."""
+    return [config.content_dir.resolve().parent / "themes", themes.packaged_themes_dir()]
+
+
+def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Iterable[str] | None,
+                   folders: bool = False) -> Snapshot:
     """The snapshot after `changed` (paths a file-system watcher saw change since `previous` was taken): only
     the bundles holding them are stamped again. Any other change — a file at the top of content/ or outside
     it (site.yml, a theme, a static file, a new or removed bundle), a bundle's index.md gone, an unknown or
     empty path (the watch restarted) — and any site whose bundles hold links are scanned whole, as is a
     first build (`previous` or `changed` None)."""
     if previous is None or changed is None or previous.linked:
-        return snapshot(config)
+        return snapshot(config, folders)
     bundles = _bundles_holding(config.content_dir, previous, changed)
     if bundles is None or themes.resolve(config) != previous.chain:
-        return snapshot(config)
+        return snapshot(config, folders)
     stamps = dict(previous.stamps)
     for source, bundle in bundles:
         stamps[source], linked = _bundle_stamp(bundle)
         if linked:
-            return snapshot(config)
-    return dataclasses.replace(previous, stamps=stamps)
+            return snapshot(config, folders)
+    return dataclasses.replace(previous, stamps=stamps, folders=None)
 
 
 def _bundles_holding(content_dir: Path, previous: Snapshot, changed: Iterable[str]) -> list[tuple[Path, Path]] | None:
@@ -161,17 +224,3 @@ def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | Non
         except OSError:
             stamps[rel] = (0, 0)
     return stamps
-
-
-def folders_unchanged(out_dir: Path, folders: Any) -> bool:
-    if not folders or type(folders) is not dict:
-        return False
-    top = os.fspath(out_dir)
-    for rel, stamp in folders.items():
-        try:
-            st = os.stat(f"{top}/{rel}" if rel else top)    # not Path: this runs on every warm build
-        except (OSError, TypeError, ValueError):
-            return False
-        if not isinstance(stamp, (list, tuple)) or (st.st_ino, st.st_mtime_ns) != tuple(stamp):
-            return False
-    return True

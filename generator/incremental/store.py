@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import SiteConfig
-from .cache import CARDS, IMAGES, CacheUnavailable, bodies_folder, open_folder, record_path, state_path
+from ..write import atomic_write_pieces
+from .cache import CARDS, IMAGES, CacheUnavailable, bodies_folder, json_pieces, open_folder, record_path, state_path
 from .codec import CacheDataError
+from .noop import record_path as noop_path
 from .record import Record, forget_record, load_record, save_record
 from .state import BuildState, load_state, save_state
 
@@ -41,6 +43,10 @@ class BuildCache:
     def images(self) -> Path:
         return self.folder / IMAGES
 
+    @property
+    def noop_path(self) -> Path:
+        return noop_path(self.content_dir, self.out_dir)
+
     def unchanged(self, inputs: str, now: datetime) -> Record | None:
         """The record of the previous build when nothing it read has changed, the clock is still in the
         window where it publishes the same explainers, and its output is as it left it."""
@@ -52,18 +58,33 @@ class BuildCache:
     def load_state(self, known_paths: Iterable[Path] = ()) -> BuildState:
         return load_state(self.state_path, self.content_dir, self.out_dir, known_paths)
 
-    def save(self, state: BuildState | None, record: Record) -> str | None:
-        """Keep the state (None: it did not change) and the record for the next build; a cache we cannot
-        write is a warning, and the next build starts from scratch."""
+    def save(self, state: BuildState | None, record: Record, noop: dict | None = None) -> str | None:
+        """Keep the state (None: it did not change), the record and the no-op record (None: there is none for
+        this build, see noop.py) for the next build; a cache we cannot write is a warning, and the next build
+        starts from scratch."""
         try:
+            forget_record(self.noop_path)       # first: no moment where it describes what is being replaced
             if state is not None:
                 save_state(self.state_path, state, self.content_dir, self.out_dir)
             save_record(self.record_path, record, self.content_dir, self.out_dir)
+            if noop is not None:
+                atomic_write_pieces(self.noop_path, json_pieces(noop))
         except (OSError, CacheDataError) as err:
             forget_record(self.record_path)
+            forget_record(self.noop_path)
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             return f"could not save the build cache in {self.folder} ({reason}); the next build starts from scratch"
         return None
+
+    def save_noop(self, noop: dict | None) -> None:
+        """The no-op record alone, when the build found everything else up to date."""
+        try:
+            if noop is None:
+                forget_record(self.noop_path)
+            else:
+                atomic_write_pieces(self.noop_path, json_pieces(noop))
+        except OSError:
+            forget_record(self.noop_path)
 
 
 def open_for(config: SiteConfig) -> tuple[BuildCache | None, str | None]:
