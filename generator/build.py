@@ -137,8 +137,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,
-                                                      own_output=session.own_output,
-                                                      workers=parallel.workers(config), start_method=start_method)
+                                                      own_output=session.own_output)
     drawn, encoded = cards_drawn.finish(), images.finish()
     state.take_bodies(bodies.rebuilt)               # cached bodies or sidebars found damaged, loaded again
     state_changed = bool(loaded or report.written or report.deleted or everything or bodies.rebuilt)
@@ -190,22 +189,19 @@ class Builder:
 
 def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: BuildState, out_dir: Path,
                everything: bool, in_place: bool, laps: Laps, search_index: bool = True,
-               images: publish.PendingImages | None = None, own_output: bool = False, workers: int = 1,
-               start_method: str | None = parallel.PLATFORM_DEFAULT
+               images: publish.PendingImages | None = None, own_output: bool = False
                ) -> tuple[int, int, search.Indexed | None, write.WriteReport]:
     """Every file of the edition into a staging folder first (the output changes only once every page
     rendered), unchanged pages carried over, then the search index of the explainer pages as written, the
     social cards and the encoded images (waited for here: they were made while the pages rendered); the state
-    takes the new manifest. `own_output`: the folder is the session's alone (`Session.own_output`); `workers`
-    and `start_method`: the processes that may render many pages (`pageskip.rendered`)."""
+    takes the new manifest. `own_output`: the folder is the session's alone (`Session.own_output`)."""
     from . import write
     from .incremental import pageskip
     from .search import site as search
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place, trusted=own_output)
     indexed = None
     try:
-        rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything,
-                                               workers, start_method)
+        rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything)
         laps("render")
         if site.index and search_index:
             indexed = search.add_index(site.renderer.config, site.index, state, writer)

@@ -180,7 +180,7 @@ def _add_build(commands: argparse._SubParsersAction, wanted: str | None) -> None
     build.add_argument("--no-cache", action="store_true",
                        help="convert every explainer again instead of reusing .explainer-cache/")
     build.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                       help="processes converting Markdown and rendering pages in parallel (default: one per CPU); "
+                       help="processes converting Markdown in parallel (default: one per CPU); "
                        "the output is the same whatever N is")
     build.add_argument("-v", "--verbose", action="store_true", help="print timings per stage")
     build.set_defaults(run=run_build)

@@ -17,12 +17,11 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .errors import ExplainerError
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -32,13 +31,6 @@ HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM})   # while workers start
 FORK, FORKSERVER, SPAWN = "fork", "forkserver", "spawn"
 START_METHODS = (FORK, FORKSERVER, SPAWN)
 PLATFORM_DEFAULT = None      # multiprocessing's default start method for this platform and Python
-SPANS_PER_WORKER = 4         # `forked_map`'s work is cut in spans: enough to share it out evenly
-T = TypeVar("T")
-R = TypeVar("R")
-
-# In a worker of `forked_map` (never in the process that forked it): the work and the items it inherited,
-# set once by `_inherit`.
-_INHERITED: list = []
 
 
 def workers(config: SiteConfig) -> int:
@@ -110,41 +102,6 @@ def pool_on_demand(count: int, start_method: str | None) -> Iterator[PoolOnDeman
     exception, they are stopped at once, as by `process_pool`)."""
     with ExitStack() as stack:
         yield PoolOnDemand(stack, count, start_method)
-
-
-def can_fork(start_method: str | None) -> bool:
-    """Whether `forked_map` may fork here: `start_method` resolves to fork, and no other thread runs (a thread
-    holding a lock when the process forks would leave that lock held for ever in the child)."""
-    import multiprocessing
-    import threading
-    return multiprocessing.get_context(start_method).get_start_method() == FORK and threading.active_count() == 1
-
-
-def forked_map(work: Callable[[T], R], items: Sequence[T], count: int) -> Iterator[list[R]]:
-    """`work(item)` for every item, by `count` forked workers (see `can_fork`), a span of items at a time,
-    in order. The workers inherit `work` and `items` from this process's memory, so neither is pickled (a
-    page's renderer cannot be); only each span's bounds go there and its results come back. An
-    ExplainerError in a worker (a theme's mistake, say) is raised here, as doing the work here would."""
-    size = -(-len(items) // (count * SPANS_PER_WORKER))
-    spans = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    with process_pool(count, FORK, initializer=_inherit, initargs=(work, items)) as pool:
-        for results in pool.map(_work_on_span, spans):
-            if isinstance(results, ExplainerError):
-                raise results
-            yield results
-
-
-def _inherit(work: Callable, items: Sequence) -> None:
-    """Runs once in each forked worker: what `forked_map` gave it, from the parent's memory."""
-    _INHERITED[:] = [work, items]
-
-
-def _work_on_span(span: tuple[int, int]) -> list | ExplainerError:
-    work, items = _INHERITED
-    try:
-        return [work(item) for item in items[span[0]:span[1]]]
-    except ExplainerError as err:
-        return err
 
 
 def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:

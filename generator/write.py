@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .errors import ContentError, ExplainerError
 from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch, remove_tree, swap
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
-Placed = tuple[bool, str, Entry | None, str]   # a worker's page (`SiteWriter.place`): kept?, path, entry, digest
 
 
 @dataclass(frozen=True)
@@ -79,24 +78,6 @@ class SiteWriter:
 
     def page(self, rel: str, data: bytes) -> None:
         self._put(rel, digest(data), data)
-
-    def place(self, rel: str, data: bytes) -> Placed:
-        """`page`'s work on the file system, for a page rendered in a forked worker that inherited this writer:
-        the bytes written into the staging folder, unless the previous build's file is this one. Changes
-        nothing in the writer: `take`, in the process that made it, records what was done."""
-        data_digest = digest(data)
-        kept, entry = self._kept(rel, data_digest, data)
-        if not kept:
-            entry = self._write_new(rel, data_digest, data)[1]
-        return kept, rel, entry, data_digest
-
-    def take(self, placed: Placed) -> None:
-        kept, rel, entry, data_digest = placed
-        if kept:
-            self._reuse(rel, entry, data_digest)
-        else:
-            self.manifest[rel] = cast(Entry, entry)
-            self.written.append(rel)
 
     def file(self, rel: str, source: Path) -> None:
         try:
@@ -153,19 +134,14 @@ class SiteWriter:
             remove_tree(self.root)
 
     def _put(self, rel: str, data_digest: str, data: bytes) -> None:
-        kept, entry = self._kept(rel, data_digest, data)
-        if kept:
-            self._reuse(rel, entry, data_digest)
+        entry = self._previous_entry(rel)
+        if entry is not None and entry[0] == data_digest:
+            self._reuse(rel, entry)
+        elif entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data):
+            self._reuse(rel, None, data_digest)
         else:
             self._pending.append(self._io.submit(self._write_new, rel, data_digest, data))
             self.written.append(rel)
-
-    def _kept(self, rel: str, data_digest: str, data: bytes) -> tuple[bool, Entry | None]:
-        """Whether the output folder's file is already these bytes, and its manifest entry if it has one."""
-        entry = self._previous_entry(rel)
-        if entry is not None and entry[0] == data_digest:
-            return True, entry
-        return entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data), None
 
     def _write_new(self, rel: str, data_digest: str, data: bytes) -> tuple[str, Entry]:
         target = self.root / rel

@@ -118,29 +118,6 @@ def test_a_signal_during_a_parallel_build_ends_its_workers_and_keeps_the_site(tm
     assert "second" in (root / "site/e0007/index.html").read_text() and leftovers(root) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_a_signal_while_workers_render_the_pages_ends_them_and_keeps_the_site(tmp_path, signum):
-    # 400 explainers changed: their pages are rendered by forked workers once the conversion pool has ended.
-    root = site_with(tmp_path, 400)
-    assert run(root, "-j", "2").returncode == 0
-    before = files(root / "site")
-    write_explainers(root / "content", 400, "second")
-    build = start(root, "-j", "2")
-    converting = wait_for(lambda: children(build.pid) if len(children(build.pid)) >= 2 else None)
-    rendering = wait_for(lambda: found if len(found := children(build.pid) - converting) >= 2 else None)
-    build.send_signal(signum)
-    build.wait(timeout=60)
-    assert_all_gone(rendering)
-    if signum == signal.SIGTERM:
-        stderr = build.stderr.read()
-        assert build.returncode == 143 and "stopped" in stderr and "Traceback" not in stderr, stderr
-        assert leftovers(root) == []        # killed, it leaves its staging folder to the next build
-    assert files(root / "site") == before
-    again = run(root, "-j", "2")
-    assert again.returncode == 0, again.stderr
-    assert "second" in (root / "site/e0007/index.html").read_text() and leftovers(root) == []
-
-
 def test_a_killed_build_of_a_new_site_leaves_no_site_and_its_bodies_folder_is_removed(tmp_path):
     # From 2,000 conversions, bodies wait on disk until rendered: with --no-cache, in a folder of the build's.
     root = site_with(tmp_path, 2100)

@@ -17,19 +17,15 @@ of the pages they are made from and what else they are made with, remembered und
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import parallel
 from ..render import Page, i18n
 from ..render.listing import card_of
-from ..write import Placed, SiteWriter, as_written
+from ..write import SiteWriter, as_written
 from .cache import digest_of
 from .stamps import Stamp
 from .state import BuildState
-
-RENDER_IN_WORKERS_FROM = 300     # pages to render before forking workers pays for itself
 
 
 def everything_again(state: BuildState, theme_stamp: Stamp, fingerprinted: bool) -> tuple[bool, bool]:
@@ -55,16 +51,14 @@ def _renders_pages(path: str) -> bool:
 
 
 def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writer: SiteWriter,
-                everything: bool, workers: int = 1, start_method: str | None = parallel.PLATFORM_DEFAULT
-                ) -> tuple[int, int]:
+                everything: bool) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over), and writing them, in `workers` forked processes when there are many (`_placed`); the number
-    rendered and the number of pages."""
+    carry over); the number rendered and the number of pages."""
     stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
     digested, known = {}, state.page_inputs
-    again: list[Page] = []
+    rendered = 0
     wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
     for page in pages:
         inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
@@ -74,26 +68,12 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
         key = before[1] if before is not None and before[0] == inputs else digest_of(inputs)
         digested[page.path] = (inputs, key)
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
-            again.append(page)
-        shown[page.path] = key
-    if len(again) >= RENDER_IN_WORKERS_FROM and workers >= 2 and parallel.can_fork(start_method):
-        for placed in parallel.forked_map(functools.partial(_placed, writer), again, workers):
-            for each in placed:
-                writer.take(each)
-    else:
-        for page in again:
             writer.page(page.path, page.render().encode("utf-8"))
+            rendered += 1
+        shown[page.path] = key
     state.shown = {**_folders(state.shown), **shown}   # pages that are gone are forgotten; folders are not
     state.page_inputs = digested
-    return len(again), len(shown)
-
-
-def _placed(writer: SiteWriter, page: Page) -> Placed:
-    """Runs in a forked worker (see `parallel.forked_map`), which inherited the pages (a page's renderer cannot
-    be pickled) and the writer: the page rendered and put in the staging folder; the writer `take`s it in the
-    build's process. A one-shot build forks for many pages before the writer starts its threads; the preview,
-    which starts its pools with spawn, renders few pages at a time anyway."""
-    return writer.place(page.path, page.render().encode("utf-8"))
+    return rendered, len(shown)
 
 
 def folder_key(pages: Iterable[str], state: BuildState, *made_with: object) -> str:
