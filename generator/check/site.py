@@ -2,22 +2,23 @@
 through the same `edition.prepare` as build (nothing written)."""
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import cast
 
 from .. import content, edition, parallel
 from ..config import SiteConfig
 from ..content import SourceTree, batch
 from ..errors import ExplainerError, flatten, problems, raise_all
 from ..images import publish
-from ..incremental.bodies import StoredBody
+from ..incremental.bodies import BodyStore
 from ..incremental.cache import folder_of
 from ..incremental.state import converted_bodies
 from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
-from ..model import Body, Explainer
+from ..model import Explainer
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
@@ -104,31 +105,14 @@ def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explai
         converter = content.converter_for(config)
         results = [batch.load(job, config, converter, built) for job in jobs]
     raise_all([problem for loaded in results if loaded.error is not None for problem in flatten(loaded.error)])
-    whole = _Bodies(config, built)
-    return [whole.of(job, loaded) for job, loaded in zip(jobs, results) if loaded.explainer is not None], tree
+    bodies = BodyStore(functools.partial(_load_again, config, functools.cache(lambda: content.converter_for(config))))
+    return [bodies.full(replace(loaded.explainer, body=built[loaded.key])) if loaded.known else loaded.explainer
+            for loaded in results if loaded.explainer is not None], tree
 
 
-class _Bodies:
-    """The explainers loaded without their body (a build kept it): their body from its file in the cache, or,
-    when that file turns out to be gone or damaged, converted again."""
-
-    def __init__(self, config: SiteConfig, built: dict[str, Body]):
-        self.config, self.built = config, built
-        self.converter: Converter | None = None
-
-    def of(self, job: batch.Job, loaded: batch.Loaded) -> Explainer:
-        explainer = cast(Explainer, loaded.explainer)
-        if not loaded.known:
-            return explainer
-        try:
-            return replace(explainer, body=cast(StoredBody, self.built[loaded.key]).load())
-        except ExplainerError:
-            if self.converter is None:
-                self.converter = content.converter_for(self.config)
-            again = batch.load(job, self.config, self.converter, ())
-            if again.error is not None:
-                raise again.error from None
-            return cast(Explainer, again.explainer)
+def _load_again(config: SiteConfig, converter: Callable[[], Converter], explainer: Explainer) -> Explainer:
+    """An explainer whose cached body turned out to be gone or damaged, loaded and converted again."""
+    return content.load_explainer(explainer.slug, explainer.source, explainer.bundle, config, converter())
 
 
 def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
