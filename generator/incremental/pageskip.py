@@ -51,9 +51,10 @@ def _renders_pages(path: str) -> bool:
 
 
 def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writer: SiteWriter,
-                everything: bool) -> tuple[int, int]:
+                everything: bool, fresh: frozenset[str] | None = None) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over); the number rendered and the number of pages."""
+    carry over); the number rendered and the number of pages. With `fresh` (`edition.prepare_again`), a page
+    not in it shows what it showed in the session's last build, so it keeps that build's key."""
     stamps = stamp_digests(state)
     cards = card_digests(state, stamps)
     shown: dict[str, str] = {}
@@ -61,12 +62,16 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
     rendered = 0
     wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
     for page in pages:
-        inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
-                  tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
         before = known.get(page.path)
-        # The same inputs as the session's last build: its key, without writing them out and hashing them.
-        key = before[1] if before is not None and before[0] == inputs else digest_of(inputs)
-        digested[page.path] = (inputs, key)
+        if fresh is not None and before is not None and page.path not in fresh:
+            digested[page.path] = before        # it shows what it showed in the last build
+        else:
+            inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
+                      tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
+            # The same inputs as the session's last build: its key, without writing them out and hashing them.
+            digested[page.path] = (inputs, before[1] if before is not None and before[0] == inputs
+                                   else digest_of(inputs))
+        key = digested[page.path][1]
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
