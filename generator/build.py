@@ -133,11 +133,12 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         laps("cards")
         theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
         bodies = BodyStore(functools.partial(_load_again, config, converter))
-        made = made if isinstance(made, edition.Made) else None
         context = edition.context_of(config, theme, snap.tree, images.plan, snap.theme_stamp)
-        site = (None if everything else edition.prepare_again(made, context, chosen.published, config, bodies.full)) \
-            or edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                               session.related, images.plan, CompiledCatalogs(opened.folder) if opened else None)
+        again = None if everything else edition.prepare_again(made, context, chosen.published, config, bodies.full)
+        made = None                                 # let go before a whole edition is prepared beside it
+        site = again.edition if again else edition.prepare(                            # render…
+            config, theme, snap.tree, chosen.published, bodies.full, session.related, images.plan,
+            CompiledCatalogs(opened.folder) if opened else None)
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,
@@ -152,8 +153,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         cache_warning = store.save(state if state_changed else None, record,
                                    _noop_record(noop_key, config, snap, record) if noop_key is not None else None)
     laps("write")
-    session.made = edition.Made(site, context, tuple(chosen.published),
-                                made.generation + 1 if made and site.fresh is not None else 0)
+    session.made = again or edition.Made(site, context, tuple(chosen.published))
     return BuildReport(explainers=summary.explainers, pages=pages, written=report.written,
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,

@@ -108,17 +108,18 @@ def context_of(config: SiteConfig, theme: Theme, tree: SourceTree, images: Image
     return settings, theme.env, theme.chain, theme.static, theme.assets, tree, plan, theme_stamp
 
 
-def prepare_again(made: Made | None, context: tuple, published: list[Explainer], config: SiteConfig,
-                  full: Callable[[Explainer], Explainer] = as_it_is) -> Edition | None:
-    """The edition of `published` made from the previous one (`made`), when all that changed is what some
-    explainers' own pages show (their text, sidebars, updates): every page of the previous edition, but
-    those explainers' pages and the feeds, made anew with them. None when anything else changed (a card, a
-    term, an explainer added, removed or published, site.yml, the theme, the pictures): `prepare` then.
+def prepare_again(made: object, context: tuple, published: list[Explainer], config: SiteConfig,
+                  full: Callable[[Explainer], Explainer] = as_it_is) -> Made | None:
+    """The edition of `published` made from the previous one (`made`, what a builder's session kept), with
+    what it was made from, when all that changed is what some explainers' own pages show (their text,
+    sidebars, updates): every page of the previous edition, but those explainers' pages and the feeds, made
+    anew with them. None when anything else changed (a card, a term, an explainer added, removed or published,
+    site.yml, the theme, the pictures): `prepare` then.
 
     A builder's one-save rebuild (the preview's) so skips what `prepare` does for every explainer: the lists
     by term, the related choice, the spelling check, a page object per explainer; `fresh` tells the page-skip
     rule which pages can have changed (`incremental/pageskip`)."""
-    if made is None or made.generation >= GENERATIONS or made.context != context or \
+    if not isinstance(made, Made) or made.generation >= GENERATIONS or made.context != context or \
             len(published) != len(made.published):
         return None
     replacing: dict[int, Explainer] = {}
@@ -132,6 +133,7 @@ def prepare_again(made: Made | None, context: tuple, published: list[Explainer],
                         previous.interface, full, previous.images)
     fresh = {page.path: page for page in [*(explainer_page(renderer, e) for e in replacing.values()),
                                           *(feed_pages(renderer) if replacing else ())]}
-    return dataclasses.replace(made.edition, renderer=renderer,
-                               pages=tuple([fresh.get(page.path, page) for page in made.edition.pages]),
-                               fresh=frozenset(fresh))
+    again = dataclasses.replace(made.edition, renderer=renderer,
+                                pages=tuple([fresh.get(page.path, page) for page in made.edition.pages]),
+                                fresh=frozenset(fresh))
+    return Made(again, context, tuple(published), made.generation + 1)
