@@ -134,3 +134,23 @@ def test_a_failed_rebuild_is_followed_by_a_whole_one(tmp_path):
     assert builder.session.made.edition.fresh is not None
     builder.close()
     assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh")
+
+
+def test_after_so_many_editions_made_again_a_whole_one_is_prepared(tmp_path, monkeypatch):
+    """Each edition made again keeps the renderers its kept pages were made with: after GENERATIONS of them
+    a whole edition is prepared, and the short way is taken again after it."""
+    from generator import edition
+    from generator.build import Builder
+    from generator.config import load_config
+    monkeypatch.setattr(edition, "GENERATIONS", 2)
+    root = write(tmp_path / "content", site_files())
+    builder = Builder(lambda: load_config(root, tmp_path / "site"), own_output=True)
+    builder.build()
+    short = []
+    for n in range(4):
+        apply(root, {"e05/index.md": one(5, body=f"Edit {n}.\n")})
+        builder.build()
+        short.append(builder.session.made.edition.fresh is not None)
+    builder.close()
+    assert short == [True, True, False, True]
+    assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh")
