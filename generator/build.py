@@ -90,6 +90,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     outfolder.check_output_folder(config.out_dir, config.content_dir)
     outfolder.remove_leftovers(config.out_dir)
     previous, session.snapshot = session.snapshot, None     # kept again once this scan succeeds
+    made, session.made = session.made, None                 # and the last edition once this build succeeds
     snap = session.snapshot = stamps.snapshot_again(config, previous, changed,        # scan the inputs
                                                     folders=noop_key is not None)
     opened, cache_warning = open_for(config)
@@ -132,8 +133,12 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         laps("cards")
         theme = themes.load(snap.chain, session.environment(snap.chain, templates_changed), fingerprint)
         bodies = BodyStore(functools.partial(_load_again, config, converter))
-        site = edition.prepare(config, theme, snap.tree, chosen.published, bodies.full,   # render…
-                               session.related, images.plan, CompiledCatalogs(opened.folder) if opened else None)
+        context = edition.context_of(config, theme, snap.tree, images.plan, snap.theme_stamp)
+        again = None if everything else edition.prepare_again(made, context, chosen.published, config, bodies.full)
+        made = None                                 # let go before a whole edition is prepared beside it
+        site = again.edition if again else edition.prepare(                            # render…
+            config, theme, snap.tree, chosen.published, bodies.full, session.related, images.plan,
+            CompiledCatalogs(opened.folder) if opened else None)
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,
@@ -148,6 +153,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         cache_warning = store.save(state if state_changed else None, record,
                                    _noop_record(noop_key, config, snap, record) if noop_key is not None else None)
     laps("write")
+    session.made = again or edition.Made(site, context, tuple(chosen.published))
     return BuildReport(explainers=summary.explainers, pages=pages, written=report.written,
                        unchanged=report.unchanged, deleted=report.deleted, seconds=laps.total(),
                        drafts_skipped=chosen.drafts, next_scheduled=_scheduled(summary), timings=laps.timings,
@@ -201,7 +207,8 @@ def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: Bu
     writer = write.SiteWriter(out_dir, state.manifest, in_place=in_place, trusted=own_output)
     indexed = None
     try:
-        rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything)
+        rendered, pages = pageskip.write_pages(site.pages, site.renderer.site_wide_key(), state, writer, everything,
+                                               site.fresh)
         laps("render")
         if site.index and search_index:
             indexed = search.add_index(site.renderer.config, site.index, state, writer)

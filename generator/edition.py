@@ -8,6 +8,7 @@ with the same clash rule over all of them.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,10 @@ from .images.publish import ImagePlan
 from .model import Explainer
 from .outfolder import MARKER
 from .render import i18n, related
+from .render.feeds import feed_pages
 from .render.hosting import HEADERS_FILE, headers_file
-from .render.listing import listing
-from .render.pages import site_pages
+from .render.listing import listing, substituted
+from .render.pages import explainer_page, site_pages
 from .render.renderer import Page, Renderer, as_it_is
 from .render.seo import CARD_FILE, wants_card
 from .render.themes import Theme
@@ -39,6 +41,9 @@ class Edition:
     warnings: tuple[str, ...] = () # languages the theme has no interface catalog for
     index: tuple[str, ...] = ()    # the pages the search index is made of (search: true), in `pagefind/`
     images: tuple[str, ...] = ()   # the pictures' derivatives and crops (images/publish encodes them)
+    # Made by `prepare_again`: the pages it made anew; the others are the previous edition's, and show what
+    # they showed then. None: every page was made for this edition.
+    fresh: frozenset[str] | None = None
 
     @property
     def paths(self) -> list[str]:
@@ -74,3 +79,61 @@ def prepare(config: SiteConfig, theme: Theme, tree: SourceTree, published: list[
                            withheld=images.withheld if images else frozenset())
     return Edition(renderer, pages, generated, card_paths, copies, interface.warnings,
                    search.page_paths(config, renderer.listing.explainers), image_files)
+
+
+# What only an explainer's own page and its feed entries show of it: an edit to these alone changes no other
+# page (a list shows an explainer's card, `listing.Card`; its place in lists, series and translations comes
+# from the front matter).
+OWN_PAGE_ONLY = frozenset({"body", "sidebars", "updates", "lines"})
+LISTED = tuple(f.name for f in dataclasses.fields(Explainer) if f.name not in OWN_PAGE_ONLY)
+# Editions made again one from another before a whole one is prepared: each keeps the renderer its unchanged
+# pages were made with, and so that renderer's listing, in memory.
+GENERATIONS = 32
+
+
+@dataclass(frozen=True)
+class Made:
+    """An edition with what it was made from, for the builder's next build (`prepare_again`)."""
+    edition: Edition
+    context: tuple                          # `context_of`
+    published: tuple[Explainer, ...]
+    generation: int = 0                     # editions made again since the last whole one
+
+
+def context_of(config: SiteConfig, theme: Theme, tree: SourceTree, images: ImagePlan | None,
+               theme_stamp: tuple) -> tuple:
+    """Everything an edition is made from but its explainers and the clock, to compare with equality."""
+    settings = tuple((f.name, getattr(config, f.name)) for f in dataclasses.fields(config) if f.name != "now")
+    plan = (images.images, images.files, images.withheld) if images else None
+    return settings, theme.env, theme.chain, theme.static, theme.assets, tree, plan, theme_stamp
+
+
+def prepare_again(made: object, context: tuple, published: list[Explainer], config: SiteConfig,
+                  full: Callable[[Explainer], Explainer] = as_it_is) -> Made | None:
+    """The edition of `published` made from the previous one (`made`, what a builder's session kept), with
+    what it was made from, when all that changed is what some explainers' own pages show (their text,
+    sidebars, updates): every page of the previous edition, but those explainers' pages and the feeds, made
+    anew with them. None when anything else changed (a card, a term, an explainer added, removed or published,
+    site.yml, the theme, the pictures): `prepare` then.
+
+    A builder's one-save rebuild (the preview's) so skips what `prepare` does for every explainer: the lists
+    by term, the related choice, the spelling check, a page object per explainer; `fresh` tells the page-skip
+    rule which pages can have changed (`incremental/pageskip`)."""
+    if not isinstance(made, Made) or made.generation >= GENERATIONS or made.context != context or \
+            len(published) != len(made.published):
+        return None
+    replacing: dict[int, Explainer] = {}
+    for old, new in zip(made.published, published):
+        if old is not new:
+            if old.source != new.source or any(getattr(old, name) != getattr(new, name) for name in LISTED):
+                return None
+            replacing[id(old)] = new
+    previous = made.edition.renderer
+    renderer = Renderer(config, previous.env, previous.assets, substituted(previous.listing, replacing),
+                        previous.interface, full, previous.images)
+    fresh = {page.path: page for page in [*(explainer_page(renderer, e) for e in replacing.values()),
+                                          *(feed_pages(renderer) if replacing else ())]}
+    again = dataclasses.replace(made.edition, renderer=renderer,
+                                pages=tuple([fresh.get(page.path, page) for page in made.edition.pages]),
+                                fresh=frozenset(fresh))
+    return Made(again, context, tuple(published), made.generation + 1)

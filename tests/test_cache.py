@@ -177,3 +177,23 @@ def test_the_cache_file_is_written_in_pieces_with_the_bytes_of_one_json_dumps(tm
     if items >= 2 * cache.JSON_RUN:                             # never the whole text at once
         assert max(map(len, cache.json_pieces(whole))) < len(written) / 2
     assert cache.read_data(tmp_path / "state.json", tmp_path / "content", tmp_path / "site")["loaded"] == loaded
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["kept", "its-file-damaged"])
+def test_bodies_taken_from_the_cache_after_a_site_yml_edit_keep_their_pictures(make_site, cli, damaged):
+    """An edit to site.yml that changes no Markdown setting (the title) loads every explainer again, each body
+    taken from the cache as converted before: their pictures are still published as derivatives (they come
+    from that body, not from the text left out of the conversion), also when a cached body's file turns out
+    to be damaged."""
+    from test_errors import png
+    site = make_site({"site.yml": "title: T\n", "pictured/chart.png": png(60, 40),
+                      "pictured/index.md": article("Pictured", body="Lede.\n\n![A chart](chart.png)\n")})
+    cli("build", check=True, cwd=site.root)
+    if damaged:
+        for body in (site.root / ".explainer-cache" / "bodies").iterdir():
+            body.write_bytes(body.read_bytes()[:-20])
+    (site.content / "site.yml").write_text("title: Another title\n")
+    cli("build", check=True, cwd=site.root)
+    cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
+    assert "<picture>" in site.page("pictured/index.html")
+    assert tree(site.out) == tree(site.root / "fresh")

@@ -15,7 +15,7 @@ from ..content import batch
 from ..errors import ExplainerError, flatten, raise_all
 from ..markdown.sections import Converter
 from ..model import Explainer
-from .bodies import spilled
+from .bodies import StoredBody, spilled
 from .stamps import Snapshot
 from .state import BuildState
 
@@ -58,15 +58,30 @@ def _load_stale(config: SiteConfig, state: BuildState, stale: list[batch.Job], c
         results = [batch.load(job, config, converter, state.bodies) for job in stale]
     fresh: dict[Path, Explainer] = {}
     errors: list[ExplainerError] = []
-    for (_, source, _), loaded in zip(stale, results):
+    for job, loaded in zip(stale, results):
+        if loaded.known:
+            loaded = _with_held_body(loaded, state, job, config, converter)
         if loaded.error is not None:
             errors.extend(flatten(loaded.error))
         elif loaded.explainer is not None:
-            explainer = loaded.explainer
-            if loaded.known:
-                explainer = dataclasses.replace(explainer, body=state.bodies[loaded.key])
-            else:
-                state.bodies[loaded.key] = explainer.body
-            fresh[source] = explainer
+            if not loaded.known:
+                state.bodies[loaded.key] = loaded.explainer.body
+            fresh[job[1]] = loaded.explainer
     raise_all(errors)       # every explainer's problems, in the files' order
     return fresh
+
+
+def _with_held_body(loaded: batch.Loaded, state: BuildState, job: batch.Job, config: SiteConfig,
+                    converter: Converter) -> batch.Loaded:
+    """An explainer loaded without its body (the state holds one under its key: the text was converted
+    before) with that body, and the pictures and links its images stage and `check` take from the body; loaded
+    and converted again when the body's file turns out to be gone or damaged."""
+    assert loaded.explainer is not None
+    held = state.bodies[loaded.key]
+    try:
+        body = held.load() if isinstance(held, StoredBody) else held       # a stored body: one read
+    except ExplainerError:
+        del state.bodies[loaded.key]
+        return batch.load(job, config, converter, ())
+    return dataclasses.replace(loaded, explainer=dataclasses.replace(
+        loaded.explainer, body=held, pictures=body.pictures, links=body.links))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..model import Explainer
 from ..render import Page, i18n
 from ..render.listing import card_of
 from ..write import SiteWriter, as_written
@@ -51,22 +52,35 @@ def _renders_pages(path: str) -> bool:
 
 
 def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writer: SiteWriter,
-                everything: bool) -> tuple[int, int]:
+                everything: bool, fresh: frozenset[str] | None = None) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over); the number rendered and the number of pages."""
-    stamps = stamp_digests(state)
-    cards = card_digests(state, stamps)
+    carry over); the number rendered and the number of pages. With `fresh` (`edition.prepare_again`), a page
+    not in it shows what it showed in the session's last build, so it keeps that build's key."""
     shown: dict[str, str] = {}
     digested, known = {}, state.page_inputs
     rendered = 0
     wide = digest_of(site_wide)       # once, not in every page's key: it holds every category's name
+    if fresh is None:
+        stamps = stamp_digests(state)
+        cards = card_digests(state, stamps)
+
+        def inputs_of(page: Page) -> tuple:
+            return (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
+                    tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
+    else:           # a few pages: the digests of what they show alone (the state's are mended by a whole build)
+        def inputs_of(page: Page) -> tuple:
+            return (wide, tuple([_stamp_digest(state, e.source) for e in page.shows]), page.key,
+                    tuple([_card_digest(state, e) for e in page.cards]) if page.cards else ())
     for page in pages:
-        inputs = (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
-                  tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
         before = known.get(page.path)
-        # The same inputs as the session's last build: its key, without writing them out and hashing them.
-        key = before[1] if before is not None and before[0] == inputs else digest_of(inputs)
-        digested[page.path] = (inputs, key)
+        if fresh is not None and before is not None and page.path not in fresh:
+            digested[page.path] = before        # it shows what it showed in the last build
+        else:
+            inputs = inputs_of(page)
+            # The same inputs as the session's last build: its key, without writing them out and hashing them.
+            digested[page.path] = (inputs, before[1] if before is not None and before[0] == inputs
+                                   else digest_of(inputs))
+        key = digested[page.path][1]
         if everything or state.shown.get(page.path) != key or not writer.keep(page.path):
             writer.page(page.path, page.render().encode("utf-8"))
             rendered += 1
@@ -133,3 +147,18 @@ def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:
         digests[id(explainer)] = pair[1]
     state.cards = made
     return digests
+
+
+def _stamp_digest(state: BuildState, source: Path) -> str:
+    """One explainer's stamp digest, as `stamp_digests` has it."""
+    stamp = state.loaded[source][0]
+    pair = state.stamp_digests.get(source)
+    return pair[1] if pair is not None and (pair[0] is stamp or pair[0] == stamp) else digest_of(stamp)
+
+
+def _card_digest(state: BuildState, explainer: Explainer) -> str:
+    """One explainer's card digest, as `card_digests` has it."""
+    pair = state.cards.get(str(explainer.source))
+    if pair is not None and pair[0] == _stamp_digest(state, explainer.source):
+        return pair[1]
+    return digest_of(card_of(explainer))

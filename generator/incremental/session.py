@@ -56,6 +56,7 @@ class Session:
     scratch: tempfile.TemporaryDirectory | None = None     # removed when the session closes
     related: related.Memo = dataclasses.field(default_factory=related.Memo)   # the last related explainers
     snapshot: Snapshot | None = None       # the last scan of the inputs, while no change can have been missed
+    made: object | None = None             # the last build's edition with what it was made from (edition.Made)
 
     def __enter__(self) -> Session:
         return self

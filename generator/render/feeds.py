@@ -72,6 +72,25 @@ def discovery_pages(renderer: Renderer, listed: list[tuple[str, tuple[Explainer,
         return []
     links = renderer.discovery
     listing = renderer.listing
+    pages = feed_pages(renderer)
+    # The sitemap shows each explainer's address, time and translations, and every list page's address.
+    pages.append(Page(SITEMAP_FILE, (), lambda: renderer.render("sitemap.xml", SITEMAP_FILE,
+                                                                urls=sitemap_urls(renderer, links, listed)),
+                      key=(tuple(url for url, _ in listed), tuple(map(renderer.translations_key, listing.explainers))),
+                      cards=listing.explainers))
+    if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
+        pages.append(Page(ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
+                                                                   sitemap_url=links.absolute(SITEMAP_FILE))))
+    return pages
+
+
+def feed_pages(renderer: Renderer) -> list[Page]:
+    """feed.xml and the feeds of each category and language (none without an absolute base_url): the pages
+    that show explainers whole besides their own."""
+    if not renderer.config.absolute_base:
+        return []
+    links = renderer.discovery
+    listing = renderer.listing
     made: dict[str, Entry] = {}      # each explainer's entry, rendered once, shared by every feed that lists it
 
     def entry(explainer: Explainer) -> Entry:
@@ -92,14 +111,6 @@ def discovery_pages(renderer: Renderer, listed: list[tuple[str, tuple[Explainer,
               for group in listing.categories]
     pages += [feed_page(lang.url, None, tuple(e for e in listing.explainers if e.language == lang.tag)[:FEED_SIZE],
                         lang) for lang in listing.languages]
-    # The sitemap shows each explainer's address, time and translations, and every list page's address.
-    pages.append(Page(SITEMAP_FILE, (), lambda: renderer.render("sitemap.xml", SITEMAP_FILE,
-                                                                urls=sitemap_urls(renderer, links, listed)),
-                      key=(tuple(url for url, _ in listed), tuple(map(renderer.translations_key, listing.explainers))),
-                      cards=listing.explainers))
-    if not (config.content_dir / ROBOTS_FILE).is_file():     # the site's own robots.txt wins
-        pages.append(Page(ROBOTS_FILE, (), lambda: renderer.render("robots.txt", ROBOTS_FILE,
-                                                                   sitemap_url=links.absolute(SITEMAP_FILE))))
     return pages
 
 

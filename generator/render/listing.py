@@ -117,6 +117,30 @@ def listing(explainers: Iterable[Explainer], config: SiteConfig, known: Iterable
                    related.choose(ordered, config.related, groups, set(known) or {e.slug for e in ordered}, memo))
 
 
+def substituted(listing_: Listing, replacing: dict[int, Explainer]) -> Listing:
+    """The listing with each explainer whose identity `replacing` holds in place of that one (which it lists
+    alike: the same card, terms, series place and translations; `edition.prepare_again` checks)."""
+    def each(explainers: tuple[Explainer, ...]) -> tuple[Explainer, ...]:
+        if replacing.keys().isdisjoint(map(id, explainers)):     # most lists: kept as they are
+            return explainers
+        return tuple([replacing.get(id(e), e) for e in explainers])
+
+    def pages(groups: tuple[TermPage, ...]) -> tuple[TermPage, ...]:
+        return tuple([g if (listed := each(g.explainers)) is g.explainers else dataclasses.replace(g, explainers=listed)
+                      for g in groups])
+
+    def one(e: Explainer | None) -> Explainer | None:
+        return e if e is None else replacing.get(id(e), e)
+
+    return dataclasses.replace(
+        listing_, explainers=each(listing_.explainers), categories=pages(listing_.categories),
+        tags=pages(listing_.tags), translations={k: each(v) for k, v in listing_.translations.items()},
+        authors=pages(listing_.authors), series=pages(listing_.series),
+        parts={slug: dataclasses.replace(p, previous=one(p.previous), next=one(p.next))
+               for slug, p in listing_.parts.items()},
+        related={slug: each(chosen) for slug, chosen in listing_.related.items()})
+
+
 def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]) -> tuple[TermPage, ...]:
     groups: dict[str, tuple[list[Term], list[Explainer]]] = {}
     for explainer in explainers:

@@ -18,10 +18,12 @@ KINDS = (("category", "categories"), ("tag", "tags"), ("author", "authors"), ("s
 
 def site_pages(renderer: Renderer) -> list[Page]:
     """The explainers' pages (newest first), then every page that lists them."""
-    pages = [Page(f"{e.slug}/index.html", (e,), functools.partial(renderer.explainer_page, e),
-                  (renderer.explainer_key(e), renderer.images_key(e)), renderer.explainer_cards(e))
-             for e in renderer.listing.explainers]
-    return pages + list_pages(renderer)
+    return [explainer_page(renderer, e) for e in renderer.listing.explainers] + list_pages(renderer)
+
+
+def explainer_page(renderer: Renderer, e: Explainer) -> Page:
+    return Page(f"{e.slug}/index.html", (e,), functools.partial(renderer.explainer_page, e),
+                (renderer.explainer_key(e), renderer.images_key(e)), renderer.explainer_cards(e))
 
 
 def list_pages(renderer: Renderer) -> list[Page]:
