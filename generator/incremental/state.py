@@ -41,7 +41,9 @@ class BuildState:
     # saved again as it was while the explainer stays the same object and its stamp the same (most of them,
     # in a build where one file changed).
     as_read: dict[Path, tuple[Stamp, Explainer, bytes]] = field(default_factory=dict)
-    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
+    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts;
+    # from the state file, the digest `cards` keeps with each explainer's card (made from the stamp saved with
+    # it), so a build where one file changed does not digest every stamp again.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
     # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
     page_inputs: dict[str, tuple[tuple, str]] = field(default_factory=dict)
@@ -110,7 +112,16 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
             related=_memo(data.get("related")))
     except (KeyError, ValueError, RecursionError, CacheDataError):      # ValueError: a line that is not JSON
         return BuildState()
+    state.stamp_digests = _saved_stamp_digests(state)
     return state
+
+
+def _saved_stamp_digests(state: BuildState) -> dict[Path, tuple[Stamp, str]]:
+    """Each loaded explainer's stamp with its digest as the state file's `cards` keep it: the build that saved
+    them made each card's entry from the digest of the stamp it saved with the explainer (pageskip)."""
+    cards = state.cards
+    return {source: (stamp, cards[key][0]) for source, (stamp, _) in state.loaded.items()
+            if (key := str(source)) in cards}
 
 
 def converted_bodies(folder: Path) -> dict[str, Body]:
