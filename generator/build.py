@@ -102,7 +102,9 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
     inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
-    if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
+    # A file the no-op check saw changed is an input the record was not made from: it is not read.
+    seen_changed = restated is not None and restat is not None and restat.changed
+    if store and session.state is None and not seen_changed and (record := store.unchanged(inputs, config.now)):
         if noop_key is not None:
             store.save_noop(_noop_record(noop_key, config, snap, record))
         return unchanged_report(record, config, laps)

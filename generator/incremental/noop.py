@@ -255,8 +255,9 @@ class Restat:
     and every input file's stamp as stat gave it now, before the build reads any. The build takes these for
     its own scan of the inputs (stamps.from_record) instead of listing every folder again."""
 
-    def __init__(self, scan: object, folders: FolderStamps, files: list[list]):
+    def __init__(self, scan: object, folders: FolderStamps, files: list[list], changed: bool):
         self.scan, self.folders, self.files = scan, folders, files
+        self.changed = changed      # some file's stamp differs from the record's
 
 
 class Unchanged:
@@ -307,8 +308,9 @@ def _check(data: object, content_dir: Path, out_dir: Path, key: str, as_of: bool
     files = _files_now(data["files"])
     if files is None:
         return None
-    restat = Restat(data.get("scan"), data["folders"], files)
-    if files != data["files"]:
+    changed = files != data["files"]
+    restat = Restat(data.get("scan"), data["folders"], files, changed)
+    if changed:
         return restat
     since, until = data["window"]
     now = data["as_of"] if as_of else time.time_ns() // 1000
