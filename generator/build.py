@@ -68,7 +68,8 @@ class BuildReport:
 def build(config: SiteConfig, progress: Progress | None = None, force: bool = False, *,
           session: Session | None = None, fingerprint: bool = True,
           start_method: str | None = parallel.PLATFORM_DEFAULT, search_index: bool = True,
-          changed: Iterable[str] | None = None, noop_key: str | None = None) -> BuildReport:
+          changed: Iterable[str] | None = None, noop_key: str | None = None,
+          restat: noop.Restat | None = None) -> BuildReport:
     """One build into config.out_dir, reusing what `session` (or `.explainer-cache/`) kept from the last one.
 
     `force` replaces an output folder explainer did not make (see outfolder); `fingerprint=False` keeps theme
@@ -77,12 +78,14 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     `search_index=False` leaves a site's search index out (the preview makes it after its reload);
     `changed` are the paths a file-system watcher saw change since the session's last build (the preview's),
     so only the bundles holding them are scanned again; `noop_key`, the command line's options as
-    `noop.options_key` has them: the build leaves a no-op record for the next one with the same options.
+    `noop.options_key` has them: the build leaves a no-op record for the next one with the same options;
+    `restat`, what the check of that record found when only input files changed: the build takes the last
+    build's listing of the inputs from it instead of scanning them (`-v` says `restat` rather than `scan`).
     """
     if session is None:
         with Session(persist=config.use_cache) as own:
             return build(config, progress, force, session=own, fingerprint=fingerprint, start_method=start_method,
-                         search_index=search_index, changed=changed, noop_key=noop_key)
+                         search_index=search_index, changed=changed, noop_key=noop_key, restat=restat)
     laps = Laps()
     if config.search:                               # search: true needs Pagefind: said before anything is read
         from .search import indexer
@@ -91,13 +94,17 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     outfolder.remove_leftovers(config.out_dir)
     previous, session.snapshot = session.snapshot, None     # kept again once this scan succeeds
     made, session.made = session.made, None                 # and the last edition once this build succeeds
-    snap = session.snapshot = stamps.snapshot_again(config, previous, changed,        # scan the inputs
-                                                    folders=noop_key is not None)
+    restated = stamps.from_record(config, restat) if restat is not None and previous is None else None
+    snap = session.snapshot = restated or stamps.snapshot_again(config, previous, changed,  # scan the inputs
+                                                                folders=noop_key is not None)
+    laps("restat" if restated else "scan")
     opened, cache_warning = open_for(config)
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
     inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
-    if store and session.state is None and (record := store.unchanged(inputs, config.now)):  # up to date?
+    # A file the no-op check saw changed is an input the record was not made from: it is not read.
+    seen_changed = restated is not None and restat is not None and restat.changed
+    if store and session.state is None and not seen_changed and (record := store.unchanged(inputs, config.now)):
         if noop_key is not None:
             store.save_noop(_noop_record(noop_key, config, snap, record))
         return unchanged_report(record, config, laps)
@@ -249,7 +256,7 @@ def _noop_record(key: str, config: SiteConfig, snap: stamps.Snapshot, record: Re
     """The no-op record of a build that left `record` (noop.py): None when the scan could not stamp every
     folder (a link among them) or a moment lacks its time zone."""
     code = noop.code_stamps()
-    files = [*snap.theme_stamp, *snap.static_stamp, *(one for stamp in snap.stamps.values() for one in stamp)]
+    files = stamps.record_files(snap)
     if snap.folders is None or code is None or any(mtime is None for _, mtime, _ in files):
         return None
     try:
@@ -263,7 +270,7 @@ def _noop_record(key: str, config: SiteConfig, snap: stamps.Snapshot, record: Re
                "warnings": [warning for warning in [base_url_warning(config)] if warning]}
     return noop.record_data(key, config.content_dir, config.out_dir, config.content_dir / SITE_FILE,
                             config.site_digest, snap.folders, files, code, window, as_of, record.outputs,
-                            record.folders, printed)
+                            record.folders, printed, stamps.scan_record(config, snap))
 
 
 def _next(chosen: Selection) -> tuple[str | None, datetime | None]:

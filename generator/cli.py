@@ -286,10 +286,13 @@ def _unchanged_build(args: argparse.Namespace) -> bool:
     Jinja2) is imported. False: the build runs."""
     from .incremental import noop
     key = _noop_key(args)
-    unchanged = key is not None and noop.up_to_date(args.content, args.out, key, args.as_of is not None)
-    if unchanged:
-        _print_build(unchanged, args.out, verbose=args.verbose)
-    return bool(unchanged)
+    found = noop.up_to_date(args.content, args.out, key, args.as_of is not None) if key is not None else None
+    # Only input files changed: the build takes the folders' listings the record keeps (`build`'s `restat`).
+    args.restat = found if isinstance(found, noop.Restat) else None
+    if isinstance(found, noop.Unchanged):
+        _print_build(found, args.out, verbose=args.verbose)
+        return True
+    return False
 
 
 def run_build(args: argparse.Namespace, shown: Formatter) -> int:
@@ -299,7 +302,7 @@ def run_build(args: argparse.Namespace, shown: Formatter) -> int:
     with cyclic_gc_paused():
         # A one-shot process with no other thread: its worker processes can fork (see parallel).
         report = build(config, progress=_progress_bar() if sys.stderr.isatty() else None, force=args.force,
-                       start_method=FORK, noop_key=_noop_key(args))
+                       start_method=FORK, noop_key=_noop_key(args), restat=getattr(args, "restat", None))
     _print_build(report, config.out_dir, verbose=args.verbose)
     return 0
 

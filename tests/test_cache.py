@@ -197,3 +197,16 @@ def test_bodies_taken_from_the_cache_after_a_site_yml_edit_keep_their_pictures(m
     cli("build", "--no-cache", "--out", "fresh", check=True, cwd=site.root)
     assert "<picture>" in site.page("pictured/index.html")
     assert tree(site.out) == tree(site.root / "fresh")
+
+
+def test_a_state_read_from_its_file_knows_each_stamp_s_digest(make_site, cli):
+    """The digests of the explainers' stamps come with the state file (kept with their cards), so a build
+    where one file changed does not digest every stamp again; each is the digest of the stamp it is with."""
+    from generator.incremental import state
+    from generator.incremental.cache import digest_of
+    site = make_site({"site.yml": "title: T\n", **{f"story-{i}/index.md": article(f"Story {i}") for i in range(3)}})
+    cli("build", check=True, cwd=site.root)
+    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    loaded = state.load_state(state_file, site.content, site.out)
+    assert len(loaded.loaded) == 3
+    assert loaded.stamp_digests == {source: (stamp, digest_of(stamp)) for source, (stamp, _) in loaded.loaded.items()}

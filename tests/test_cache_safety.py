@@ -578,6 +578,26 @@ def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(ma
     assert len(state.load_state(state_file, site.content, site.out).loaded) == 2
 
 
+
+@pytest.mark.parametrize("damage", [
+    lambda line: b" " + line,                                  # not as compact_line writes it
+    lambda line: line + b" []",                                # a second value
+    lambda line: line.replace(b'"en"', '"\u00e9n"'.encode()).replace(b"\\u00e9", "\u00e9".encode()),
+], ids=["space", "second-value", "not-ascii"])
+def test_a_state_line_that_is_not_one_compact_ascii_json_value_is_an_empty_state(make_site, cli, damage):
+    from generator.incremental import state
+    site = make_site(stories(2))
+    cli("build", check=True, cwd=site.root)
+    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    header, first, *others = state_file.read_bytes().split(b"\n")
+    damaged = damage(first)
+    assert damaged != first
+    state_file.write_bytes(b"\n".join([header, damaged, *others]))
+    assert state.load_state(state_file, site.content, site.out).loaded == {}
+    site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
+    cli("build", check=True, cwd=site.root)                   # every explainer loaded again from its files
+    assert len(state.load_state(state_file, site.content, site.out).loaded) == 2
+
 ZONES_SITE = {
     "site.yml": f"title: Zones\nbase_url: {BASE}\ntimezone: America/New_York\n",
     "fall-back.md": article("Fall back", date="2024-11-03T01:30:00",

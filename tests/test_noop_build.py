@@ -262,3 +262,46 @@ def test_no_record_without_the_cache_or_with_links_in_the_content(site, cli):
     build(cli, site)
     assert not list((site.root / ".explainer-cache").glob("noop-*.json"))
     assert not took_noop(build(cli, site))
+
+
+def _listed_by(result) -> str:
+    """How the build listed its inputs, as `-v` says: `restat` (the no-op record's listing, only the files
+    stat'ed again) or `scan` (every folder listed)."""
+    return "restat" if "\n  restat " in result.out else "scan" if "\n  scan " in result.out else "neither"
+
+
+@pytest.mark.parametrize("change, listed", [
+    (_body, "restat"), (_facts, "restat"), (_static_file_edit, "restat"), (_theme_template, "restat"),
+    (_draft_published, "restat"), (_output_file_edited, "restat"),
+    (_file_in_bundle, "scan"), (_file_deep_in_a_bundle, "scan"), (_new_explainer, "scan"),
+    (_new_single_file_explainer, "scan"), (_deleted_explainer, "scan"), (_renamed_folder, "scan"),
+    (_zero_file_deleted, "scan"), (_theme_file_added, "scan"), (_site_yml_same_size_same_mtime, "scan"),
+], ids=lambda value: value if isinstance(value, str) else value.__name__.strip("_"))
+def test_files_changed_in_place_are_stamped_again_without_listing_a_folder(site, cli, change, listed):
+    """Every folder as the record stamped it means every folder lists what it listed for the last build: the
+    build takes that listing from the record and stats the files again; a file added, removed or renamed,
+    site.yml or the code changed takes the full scan. Either way the output is a build's from nothing."""
+    build(cli, site)
+    change(site)
+    after = build(cli, site)
+    assert _listed_by(after) == listed, after.out
+    assert tree(site.out) == from_nothing(cli, site)
+    assert took_noop(build(cli, site))
+
+
+@pytest.mark.parametrize("damage", [
+    _edit(lambda d: d.update(scan=None)),
+    _edit(lambda d: d["scan"]["explainers"][0].__setitem__(2, 5)),                     # more files than it has
+    _edit(lambda d: d["scan"]["explainers"][1].__setitem__(0, "../elsewhere")),       # not a slug
+    _edit(lambda d: d["scan"]["explainers"].reverse()),                                # out of order
+    _edit(lambda d: d["scan"].update(theme=d["scan"]["theme"] + 1)),                   # the counts do not add up
+    _edit(lambda d: d["scan"].update(content="elsewhere")),
+    _edit(lambda d: d["scan"].update(chain=[])),
+], ids=["none", "count", "slug", "order", "theme", "content", "chain"])
+def test_a_record_whose_listing_does_not_fit_is_scanned_again(site, cli, damage):
+    build(cli, site)
+    _body(site)
+    damage(noop_record(site))
+    after = build(cli, site)
+    assert _listed_by(after) == "scan" and "Traceback" not in after.err
+    assert tree(site.out) == from_nothing(cli, site)

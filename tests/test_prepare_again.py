@@ -154,3 +154,26 @@ def test_after_so_many_editions_made_again_a_whole_one_is_prepared(tmp_path, mon
     builder.close()
     assert short == [True, True, False, True]
     assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh")
+
+
+def test_a_kept_state_saved_after_an_edition_made_again_gives_each_stamp_its_own_digest(tmp_path):
+    """A builder that keeps its state in `.explainer-cache/` and made its last edition from the one before
+    (its edited explainers' card entries left for a whole build to mend) saves no card entry with the digest
+    of another stamp: a build in another process takes each saved stamp digest for the stamp it is saved with."""
+    from generator.build import Builder
+    from generator.config import load_config
+    from generator.incremental import state
+    from generator.incremental.cache import digest_of
+    root = write(tmp_path / "content", site_files())
+    builder = Builder(lambda: load_config(root, tmp_path / "site"), persist=True)
+    builder.build()
+    apply(root, {"e11/index.md": one(11, body="Brand new words.\n")})
+    builder.build()
+    assert builder.session.made.edition.fresh is not None            # the short way
+    builder.close()
+    [state_file] = [p for p in (tmp_path / ".explainer-cache").glob("build-*.json") if "record" not in p.name]
+    saved = state.load_state(state_file, root, tmp_path / "site")
+    assert len(saved.loaded) == 12
+    assert saved.stamp_digests == {source: (stamp, digest_of(stamp)) for source, (stamp, _) in saved.loaded.items()
+                                   if source in saved.stamp_digests}
+    assert len(saved.stamp_digests) >= 11

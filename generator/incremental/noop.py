@@ -38,7 +38,7 @@ from pathlib import Path
 from .. import __version__
 
 CACHE_DIR = ".explainer-cache"
-SCHEMA = 1
+SCHEMA = 2
 TAG = f"explainer {__version__} python {sys.version} noop {SCHEMA}"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
@@ -146,16 +146,19 @@ def code_stamps() -> list[list] | None:
     return stamps
 
 
-def _files_hold(stamps: object) -> bool:
-    """Each [path, size, mtime_ns] is as stat says (a file gone raises FileNotFoundError: not as it was)."""
+def _files_now(stamps: object) -> list[list] | None:
+    """Each file's [path, size, mtime_ns] as stat says now, in the order of `stamps` (the record's); None when
+    they are not a list of such stamps (a file gone raises FileNotFoundError: not as it was)."""
     if type(stamps) is not list:
-        return False
+        return None
     stat_of = os.stat
-    for path, size, mtime in stamps:
+    now = []
+    for path, _, _ in stamps:
+        if type(path) is not str:
+            return None
         st = stat_of(path)
-        if st.st_mtime_ns != mtime or st.st_size != size:
-            return False
-    return True
+        now.append([path, st.st_size, st.st_mtime_ns])
+    return now
 
 
 def _folders_hold(stamps: object) -> bool:
@@ -246,6 +249,17 @@ class Next:
         self.slug, self.date = slug, date
 
 
+class Restat:
+    """What the check found when every input folder is as the record says (so each lists the files it listed
+    for the last build) and only input files' stamps may differ: the last build's scan (the record's `scan`)
+    and every input file's stamp as stat gave it now, before the build reads any. The build takes these for
+    its own scan of the inputs (stamps.from_record) instead of listing every folder again."""
+
+    def __init__(self, scan: object, folders: FolderStamps, files: list[list], changed: bool):
+        self.scan, self.folders, self.files = scan, folders, files
+        self.changed = changed      # some file's stamp differs from the record's
+
+
 class Unchanged:
     """The report of a build that found, from the record alone, nothing to do: what the CLI prints."""
     written = deleted = images_encoded = 0
@@ -259,17 +273,19 @@ class Unchanged:
 
 def record_data(key: str, content_dir: Path, out_dir: Path, site_file: Path, site_sha: str,
                 folders: FolderStamps, files: Iterable[tuple], code: list, window: tuple[int | None, int | None],
-                as_of: int | None, outputs: dict, out_folders: dict, printed: dict) -> dict:
-    """The record's JSON value. `files` are the scan's stamps, (path, mtime_ns, size)."""
+                as_of: int | None, outputs: dict, out_folders: dict, printed: dict, scan: dict | None = None) -> dict:
+    """The record's JSON value. `files` are the scan's stamps, (path, mtime_ns, size); `scan`, how they make
+    the scan (stamps.scan_record), for a build that finds only files changed (`Restat`)."""
     return {"tag": TAG, "for": [str(content_dir.resolve()), str(out_dir.resolve())], "key": key,
-            "site": [str(site_file), site_sha], "code": code, "folders": folders,
+            "site": [str(site_file), site_sha], "code": code, "folders": folders, "scan": scan,
             "files": [[path, size, mtime] for path, mtime, size in files], "window": list(window),
             "as_of": as_of, "outputs": outputs, "out_folders": out_folders, "printed": printed}
 
 
-def up_to_date(content_dir: Path, out_dir: Path, key: str, as_of: bool) -> Unchanged | None:
-    """The report of this build when the record says nothing it depends on changed; None otherwise (the
-    normal path then runs, as if there were no record)."""
+def up_to_date(content_dir: Path, out_dir: Path, key: str, as_of: bool) -> Unchanged | Restat | None:
+    """The report of this build when the record says nothing it depends on changed; a `Restat` when only
+    input files (not folders, site.yml or the code) may have changed; None otherwise (the normal path then
+    runs, as if there were no record)."""
     started = time.perf_counter()
     try:
         path = record_path(content_dir, out_dir)
@@ -279,26 +295,35 @@ def up_to_date(content_dir: Path, out_dir: Path, key: str, as_of: bool) -> Uncha
         return None
 
 
-def _check(data: object, content_dir: Path, out_dir: Path, key: str, as_of: bool, started: float) -> Unchanged | None:
+def _check(data: object, content_dir: Path, out_dir: Path, key: str, as_of: bool, started: float
+           ) -> Unchanged | Restat | None:
     if type(data) is not dict or data.get("tag") != TAG or data.get("key") != key or \
             data.get("for") != [str(content_dir.resolve()), str(out_dir.resolve())]:
-        return None
-    since, until = data["window"]
-    now = data["as_of"] if as_of else time.time_ns() // 1000
-    if type(now) is not int or not (since is None or since <= now) or not (until is None or now < until):
         return None
     site_file, sha = data["site"]
     if type(sha) is not str or site_digest(Path(site_file)) != sha:
         return None
+    if not (_folders_hold(data["folders"]) and _stamps_hold(data["code"])):
+        return None
+    files = _files_now(data["files"])
+    if files is None:
+        return None
+    changed = files != data["files"]
+    restat = Restat(data.get("scan"), data["folders"], files, changed)
+    if changed:
+        return restat
+    since, until = data["window"]
+    now = data["as_of"] if as_of else time.time_ns() // 1000
+    if type(now) is not int or not (since is None or since <= now) or not (until is None or now < until):
+        return restat
     try:
         out_mode = os.lstat(out_dir).st_mode
     except OSError:
-        return None
+        return restat
     if not stat.S_ISDIR(out_mode) or _leftovers_beside(out_dir):
-        return None
-    if not (_folders_hold(data["folders"]) and _files_hold(data["files"]) and _stamps_hold(data["code"])
-            and files_unchanged(out_dir, data["outputs"]) and folders_unchanged(out_dir, data["out_folders"])):
-        return None
+        return restat
+    if not (files_unchanged(out_dir, data["outputs"]) and folders_unchanged(out_dir, data["out_folders"])):
+        return restat
     printed = data["printed"]
     scheduled = printed["next"]
     warnings = printed["warnings"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import content
 from ..config import SiteConfig
-from ..content.discover import is_ignored
+from ..content.discover import SLUG_PATTERN, is_ignored
 from ..render import themes
 from . import noop
 
@@ -192,6 +192,72 @@ def _bundles_holding(content_dir: Path, previous: Snapshot, changed: Iterable[st
             return None
         found[folder] = by_folder[folder]
     return [found[folder] for folder in sorted(found)]
+
+
+def scan_record(config: SiteConfig, snap: Snapshot) -> dict:
+    """How the no-op record's `files` (`record_files`: the theme's, then the static files', then each
+    explainer's in the tree's order) make this scan, for `from_record`."""
+    return {"content": str(config.content_dir), "chain": [str(folder) for folder in snap.chain.folders],
+            "theme": len(snap.theme_stamp), "static": len(snap.static_stamp),
+            "explainers": [[slug, bundle is not None, len(snap.stamps[source])]
+                           for slug, source, bundle in snap.tree.explainers]}
+
+
+def record_files(snap: Snapshot) -> list[tuple]:
+    """Every input file's stamp, in the order `scan_record` describes."""
+    return [*snap.theme_stamp, *snap.static_stamp,
+            *(one for _, source, _ in snap.tree.explainers for one in snap.stamps[source])]
+
+
+def from_record(config: SiteConfig, restat: noop.Restat) -> Snapshot | None:
+    """The scan the no-op check found still listed as the last build listed it (every input folder as the
+    record stamped it, before it was listed): the record's scan with every file's stamp as stat gave it
+    during the check. None when the record's scan is not what `scan_record` writes for this content folder
+    and theme chain (the inputs are then scanned)."""
+    try:
+        return _from_record(config, restat)
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def _from_record(config: SiteConfig, restat: noop.Restat) -> Snapshot | None:
+    scan, files = restat.scan, restat.files
+    if type(scan) is not dict or scan["content"] != str(config.content_dir):
+        return None
+    chain = themes.resolve(config)
+    if scan["chain"] != [str(folder) for folder in chain.folders]:
+        return None
+    theme, static, explainers = scan["theme"], scan["static"], scan["explainers"]
+    if type(theme) is not int or type(static) is not int or type(explainers) is not list or theme < 0 or static < 0:
+        return None
+    # As `snapshot` stamps them: (path, mtime_ns, size); the check made each [path (text), size, mtime_ns].
+    stamped = [(path, mtime, size) for path, size, mtime in files]
+    tree, stamps, at = [], {}, theme + static
+    for slug, bundled, count in explainers:
+        if type(slug) is not str or not SLUG_PATTERN.match(slug) or type(bundled) is not bool or \
+                type(count) is not int or count < 1:
+            return None
+        own = stamped[at:at + count]
+        at += count
+        if bundled:
+            bundle = config.content_dir / slug
+            source = bundle / content.BUNDLE_INDEX
+            inside = str(bundle) + os.sep
+            if not all(path.startswith(inside) for path, _, _ in own) or str(source) not in {p for p, _, _ in own}:
+                return None
+        else:
+            bundle, source = None, config.content_dir / f"{slug}.md"
+            if count != 1 or own[0][0] != str(source):
+                return None
+        tree.append((slug, source, bundle))
+        stamps[source] = tuple(own)
+    slugs = [slug for slug, _, _ in tree]
+    if at != len(stamped) or slugs != sorted(set(slugs)):
+        return None
+    static_stamp = tuple(stamped[theme:theme + static])
+    return Snapshot(chain, tuple(stamped[:theme]), content.SourceTree(tuple(tree), tuple(Path(path) for path, _, _
+                                                                                          in static_stamp)),
+                    stamps, static_stamp, False, restat.folders)
 
 
 def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | None = None,

@@ -41,7 +41,9 @@ class BuildState:
     # saved again as it was while the explainer stays the same object and its stamp the same (most of them,
     # in a build where one file changed).
     as_read: dict[Path, tuple[Stamp, Explainer, bytes]] = field(default_factory=dict)
-    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts.
+    # Not saved either: each explainer's stamp with its digest (pageskip), while a builder's session lasts;
+    # from the state file, the digest `cards` keeps with each explainer's card (made from the stamp saved with
+    # it), so a build where one file changed does not digest every stamp again.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
     # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
     page_inputs: dict[str, tuple[tuple, str]] = field(default_factory=dict)
@@ -91,7 +93,7 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
                                           sidebars=codec.Kind("sidebars file", str, sidebars_file))
     loaded_kind = codec.row(codec.STAMP, explainer_kind)
     try:
-        loaded = [loaded_kind.decode(json.loads(line)) for line in lines]
+        loaded = [loaded_kind.decode(_line_value(line)) for line in lines]
         state = BuildState(
             config_key=codec.TEXT.decode(data["config_key"]),
             theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
@@ -110,7 +112,30 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
             related=_memo(data.get("related")))
     except (KeyError, ValueError, RecursionError, CacheDataError):      # ValueError: a line that is not JSON
         return BuildState()
+    state.stamp_digests = _saved_stamp_digests(state)
     return state
+
+
+def _saved_stamp_digests(state: BuildState) -> dict[Path, tuple[Stamp, str]]:
+    """Each loaded explainer's stamp with its digest as the state file's `cards` keep it: the build that saved
+    them made each card's entry from the digest of the stamp it saved with the explainer (pageskip)."""
+    cards = state.cards
+    return {source: (stamp, cards[key][0]) for source, (stamp, _) in state.loaded.items()
+            if (key := str(source)) in cards}
+
+
+_decode_json = json.JSONDecoder().raw_decode
+
+
+def _line_value(line: bytes) -> Any:
+    """The JSON value of one explainer's line as `compact_line` writes it (ASCII, no space around it): what
+    `json.loads` gives, without its look for a byte order mark and for spaces on each of 3,000 lines.
+    ValueError for anything else (a byte beyond ASCII, a second value after the first)."""
+    text = line.decode("ascii")
+    value, end = _decode_json(text)
+    if end != len(text):
+        raise CacheDataError("more than one JSON value on a line")
+    return value
 
 
 def converted_bodies(folder: Path) -> dict[str, Body]:
@@ -190,7 +215,7 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     write_lines(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
                   "bodies": bodies,
                   "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
-                  "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
+                  "shown": state.shown, "cards": _cards_to_save(state),
                   "folders": {rel: list(s) for rel, s in state.folders.items()},
                   "related": [state.related.digest,
                               {slug: list(picked) for slug, picked in state.related.chosen.items()}]},
@@ -198,6 +223,21 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)
     _prune(bodies_dir, names)
+
+
+def _cards_to_save(state: BuildState) -> dict[str, list[str]]:
+    """The card digests, each with the digest of the stamp it was made from: only those whose stamp digest is
+    the digest of the stamp saved with the explainer (`load_state` takes it for that stamp's). An edition made
+    again (`edition.prepare_again`) leaves the edited explainers' entries as they were, for a whole build to
+    mend: those are left out, and worked out again by the build that reads them."""
+    cards, digests = state.cards, state.stamp_digests
+    kept = {}
+    for source, (stamp, _) in state.loaded.items():
+        pair, known = cards.get(str(source)), digests.get(source)
+        if pair is not None and known is not None and (known[0] is stamp or known[0] == stamp) \
+                and known[1] == pair[0]:
+            kept[str(source)] = list(pair)
+    return kept
 
 
 def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
