@@ -125,9 +125,7 @@ def stamp_digests(state: BuildState) -> dict[Path, str]:
     pages look it up with: a dict finds an identical key without comparing two Paths part by part."""
     known, made, digests = state.stamp_digests, {}, {}
     for source, (stamp, explainer) in state.loaded.items():
-        pair = known.get(source)
-        same = pair is not None and (pair[0] is stamp or pair[0] == stamp)
-        made[source] = pair = pair if pair is not None and same else (stamp, digest_of(stamp))
+        made[source] = pair = _stamp_pair(known.get(source), stamp)
         digests[explainer.source] = pair[1]
     state.stamp_digests = made
     return digests
@@ -139,26 +137,28 @@ def card_digests(state: BuildState, stamps: dict[Path, str]) -> dict[int, str]:
     known, made = state.cards, {}
     digests: dict[int, str] = {}
     for _, explainer in state.loaded.values():
-        source, stamp = str(explainer.source), stamps[explainer.source]
-        pair = known.get(source)
-        if pair is None or pair[0] != stamp:
-            pair = (stamp, digest_of(card_of(explainer)))
-        made[source] = pair
+        source = str(explainer.source)
+        made[source] = pair = _card_pair(known.get(source), stamps[explainer.source], explainer)
         digests[id(explainer)] = pair[1]
     state.cards = made
     return digests
 
 
+def _stamp_pair(known: tuple[Stamp, str] | None, stamp: Stamp) -> tuple[Stamp, str]:
+    """A stamp with its digest: the one the state knows when it is of this stamp."""
+    return known if known is not None and (known[0] is stamp or known[0] == stamp) else (stamp, digest_of(stamp))
+
+
+def _card_pair(known: tuple[str, str] | None, stamp_digest: str, explainer: Explainer) -> tuple[str, str]:
+    """An explainer's stamp digest with its card's digest: the one the state knows when it was made from it."""
+    return known if known is not None and known[0] == stamp_digest else (stamp_digest, digest_of(card_of(explainer)))
+
+
 def _stamp_digest(state: BuildState, source: Path) -> str:
-    """One explainer's stamp digest, as `stamp_digests` has it."""
-    stamp = state.loaded[source][0]
-    pair = state.stamp_digests.get(source)
-    return pair[1] if pair is not None and (pair[0] is stamp or pair[0] == stamp) else digest_of(stamp)
+    """One explainer's stamp digest, as `stamp_digests` has it (the state's are left as they are)."""
+    return _stamp_pair(state.stamp_digests.get(source), state.loaded[source][0])[1]
 
 
 def _card_digest(state: BuildState, explainer: Explainer) -> str:
-    """One explainer's card digest, as `card_digests` has it."""
-    pair = state.cards.get(str(explainer.source))
-    if pair is not None and pair[0] == _stamp_digest(state, explainer.source):
-        return pair[1]
-    return digest_of(card_of(explainer))
+    """One explainer's card digest, as `card_digests` has it (the state's are left as they are)."""
+    return _card_pair(state.cards.get(str(explainer.source)), _stamp_digest(state, explainer.source), explainer)[1]
