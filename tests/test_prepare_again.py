@@ -158,7 +158,7 @@ def test_after_so_many_editions_made_again_a_whole_one_is_prepared(tmp_path, mon
 
 def test_a_kept_state_saved_after_an_edition_made_again_gives_each_stamp_its_own_digest(tmp_path):
     """A builder that keeps its state in `.explainer-cache/` and made its last edition from the one before
-    (its edited explainers' card entries left for a whole build to mend) saves no card entry with the digest
+    (the page-skip rule digests only the pages made anew) saves no card entry with the digest
     of another stamp: a build in another process takes each saved stamp digest for the stamp it is saved with."""
     from generator.build import Builder
     from generator.config import load_config

@@ -106,13 +106,13 @@ def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explai
         results = [batch.load(job, config, converter, built) for job in jobs]
     raise_all([problem for loaded in results if loaded.error is not None for problem in flatten(loaded.error)])
     bodies = BodyStore(functools.partial(_load_again, config, functools.cache(lambda: content.converter_for(config))))
-    return [_with_body(bodies.full(replace(loaded.explainer, body=built[loaded.key]))) if loaded.known
+    return [_with_cached_body(bodies.full(replace(loaded.explainer, body=built[loaded.key]))) if loaded.known
             else loaded.explainer for loaded in results if loaded.explainer is not None], tree
 
 
-def _with_body(explainer: Explainer) -> Explainer:
-    """An explainer whose converted body came from the cache: its pictures and links are that body's."""
-    return replace(explainer, pictures=explainer.body.pictures, links=explainer.body.links)
+def _with_cached_body(explainer: Explainer) -> Explainer:
+    """An explainer with the body a build converted, read from the cache: its pictures and links too."""
+    return batch.with_body(explainer, explainer.body)
 
 
 def _load_again(config: SiteConfig, converter: Callable[[], Converter], explainer: Explainer) -> Explainer:

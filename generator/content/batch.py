@@ -41,6 +41,14 @@ class Loaded:
     known: bool = False
 
 
+def with_body(explainer: Explainer, body: Body, whole: Body | None = None) -> Explainer:
+    """An explainer loaded with `LEFT_OUT` (`Loaded.known`) with the body the caller holds under its key, and
+    that body's pictures and links, which the images stage and check read from the explainer (`whole`: the
+    body's data when `body` is a stand-in that reads a file on every use)."""
+    whole = whole or body
+    return dataclasses.replace(explainer, body=body, pictures=whole.pictures, links=whole.links)
+
+
 def load(job: Job, config: SiteConfig, converter: Converter, known: Collection[str],
          keep: Callable[[Body], Body] | None = None) -> Loaded:
     """Read the file, key its body, and convert it unless its key is `known`; `keep` takes each converted

@@ -83,5 +83,4 @@ def _with_held_body(loaded: batch.Loaded, state: BuildState, job: batch.Job, con
     except ExplainerError:
         del state.bodies[loaded.key]
         return batch.load(job, config, converter, ())
-    return dataclasses.replace(loaded, explainer=dataclasses.replace(
-        loaded.explainer, body=held, pictures=body.pictures, links=body.links))
+    return dataclasses.replace(loaded, explainer=batch.with_body(loaded.explainer, held, body))

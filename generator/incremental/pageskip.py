@@ -67,9 +67,9 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
         def inputs_of(page: Page) -> tuple:
             return (wide, tuple([stamps[e.source] for e in page.shows]), page.key,
                     tuple([cards[id(e)] for e in page.cards]) if page.cards else ())
-    else:           # a few pages: the digests of what they show alone (the state's are mended by a whole build)
+    else:           # a few pages: the digests of what they show alone
         def inputs_of(page: Page) -> tuple:
-            return (wide, tuple([_stamp_digest(state, e.source) for e in page.shows]), page.key,
+            return (wide, tuple([_mend_digests(state, e) for e in page.shows]), page.key,
                     tuple([_card_digest(state, e) for e in page.cards]) if page.cards else ())
     for page in pages:
         before = known.get(page.path)
@@ -157,6 +157,16 @@ def _card_pair(known: tuple[str, str] | None, stamp_digest: str, explainer: Expl
 def _stamp_digest(state: BuildState, source: Path) -> str:
     """One explainer's stamp digest, as `stamp_digests` has it (the state's are left as they are)."""
     return _stamp_pair(state.stamp_digests.get(source), state.loaded[source][0])[1]
+
+
+def _mend_digests(state: BuildState, explainer: Explainer) -> str:
+    """The stamp digest of an explainer a page shows whole, with the state's stamp and card digests of it made
+    for its stamp now: every explainer loaded again since the last whole pass is on a page made anew (its own),
+    so the state saves no digest of a stamp it no longer holds (`state.load_state` reads them back)."""
+    source = explainer.source
+    stamp = state.stamp_digests[source] = _stamp_pair(state.stamp_digests.get(source), state.loaded[source][0])
+    state.cards[str(source)] = _card_pair(state.cards.get(str(source)), stamp[1], explainer)
+    return stamp[1]
 
 
 def _card_digest(state: BuildState, explainer: Explainer) -> str:

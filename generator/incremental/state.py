@@ -215,7 +215,7 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     write_lines(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
                   "bodies": bodies,
                   "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
-                  "shown": state.shown, "cards": _cards_to_save(state),
+                  "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
                   "folders": {rel: list(s) for rel, s in state.folders.items()},
                   "related": [state.related.digest,
                               {slug: list(picked) for slug, picked in state.related.chosen.items()}]},
@@ -223,21 +223,6 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)
     _prune(bodies_dir, names)
-
-
-def _cards_to_save(state: BuildState) -> dict[str, list[str]]:
-    """The card digests, each with the digest of the stamp it was made from: only those whose stamp digest is
-    the digest of the stamp saved with the explainer (`load_state` takes it for that stamp's). An edition made
-    again (`edition.prepare_again`) leaves the edited explainers' entries as they were, for a whole build to
-    mend: those are left out, and worked out again by the build that reads them."""
-    cards, digests = state.cards, state.stamp_digests
-    kept = {}
-    for source, (stamp, _) in state.loaded.items():
-        pair, known = cards.get(str(source)), digests.get(source)
-        if pair is not None and known is not None and (known[0] is stamp or known[0] == stamp) \
-                and known[1] == pair[0]:
-            kept[str(source)] = list(pair)
-    return kept
 
 
 def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
