@@ -16,16 +16,35 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import ContentError, ExplainerError
 from .outfolder import MARKER, MARKER_TEXT, TEMP_SUFFIX, cannot_write, is_scratch_name, make_scratch, remove_tree, swap
 from .problems import Place
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 Entry = tuple[str, int, int]    # (digest of the bytes, size, mtime_ns) of an output file as we left it
+INLINE_WRITES = 8               # new files a writer writes itself before it starts its threads
+
+
+class _Done:
+    """A file written in the calling thread, answering as the Future of one the threads wrote would: its
+    result, or the error writing it raised, when asked (so errors reach the writer where they always did)."""
+
+    def __init__(self, write: Callable[..., tuple[str, Entry]], *args: Any):
+        self.value: tuple[str, Entry] | None = None
+        self.error: Exception | None = None
+        try:
+            self.value = write(*args)
+        except Exception as err:
+            self.error = err
+
+    def result(self) -> tuple[str, Entry]:
+        if self.error is not None:
+            raise self.error
+        return cast(tuple, self.value)
 
 
 @dataclass(frozen=True)
@@ -67,10 +86,10 @@ class SiteWriter:
         self.unchanged = 0
         self._dirs: set[Path] = set()
         # Creating files and folders waits on the filesystem, not the CPU: a few threads hide that wait
-        # (on some disks a mkdir takes half a millisecond), the way Hugo writes in parallel.
-        from concurrent.futures import ThreadPoolExecutor  # (with logging) only for a build that writes
-        self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explainer-write")
-        self._pending: list[Future] = []
+        # (on some disks a mkdir takes half a millisecond), the way Hugo writes in parallel. They start after
+        # the writer's first INLINE_WRITES new files: a build that writes a few (one edit) writes them itself.
+        self._io: ThreadPoolExecutor | None = None
+        self._pending: list[Future | _Done] = []
         try:
             self.root = make_scratch(self.out_dir, "new")    # new bytes wait here, beside the output
         except OSError as err:
@@ -129,7 +148,8 @@ class SiteWriter:
                            tuple(self.written) + tuple(stale), dict(sorted(self.manifest.items())))
 
     def abort(self) -> None:
-        self._io.shutdown(wait=True, cancel_futures=True)
+        if self._io is not None:
+            self._io.shutdown(wait=True, cancel_futures=True)
         if self.root.exists():
             remove_tree(self.root)
 
@@ -139,7 +159,13 @@ class SiteWriter:
             self._reuse(rel, entry)
         elif entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data):
             self._reuse(rel, None, data_digest)
+        elif self._io is None and len(self._pending) < INLINE_WRITES:
+            self._pending.append(_Done(self._write_new, rel, data_digest, data))
+            self.written.append(rel)
         else:
+            if self._io is None:
+                from concurrent.futures import ThreadPoolExecutor  # (with logging) for a build that writes many
+                self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explainer-write")
             self._pending.append(self._io.submit(self._write_new, rel, data_digest, data))
             self.written.append(rel)
 
@@ -156,7 +182,8 @@ class SiteWriter:
                 rel, entry = future.result()
                 self.manifest[rel] = entry
         finally:
-            self._io.shutdown(wait=True)
+            if self._io is not None:
+                self._io.shutdown(wait=True)
 
     def _move_in(self, stale: list[str]) -> None:
         """Move the new files into the output folder and delete the stale ones, or, if any step fails,
@@ -318,8 +345,13 @@ def atomic_write(path: Path, data: bytes) -> None:
     atomic_write_pieces(path, (data,))
 
 
-def atomic_write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
-    """`atomic_write` of the pieces one after the other, made as they are written (never all in memory)."""
+def atomic_write_pieces(path: Path, pieces: Iterable[bytes], *, unlink_first: bool = False) -> None:
+    """`atomic_write` of the pieces one after the other, made as they are written (never all in memory).
+
+    `unlink_first` (the build cache's big files, which a reader that finds none takes for a miss): the old
+    file is removed just before the new one is renamed into its place, so there may be a moment without
+    either. A rename over an existing file makes ext4 write the new file's blocks out there and then
+    (auto_da_alloc: 11-13 ms for a 4.6 MB file here); a rename to a free name does not."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
@@ -327,6 +359,8 @@ def atomic_write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
             for piece in pieces:
                 handle.write(piece)
         os.chmod(tmp, 0o644)
+        if unlink_first:
+            path.unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -566,11 +566,10 @@ def test_a_state_file_with_the_right_tag_but_damaged_inside_is_an_empty_state(ma
     from generator.incremental import state
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
-    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
-    header, first, *others = state_file.read_bytes().split(b"\n")       # a line per explainer
+    state_file, head, (first, *others) = state_parts(site)      # a line per explainer after the mappings'
     data = json.loads(first)
     data[1][4] = ["2024-01-01T00:00:00", 0, ["zone", "../../etc/passwd"]]
-    state_file.write_bytes(b"\n".join([header, json.dumps(data).encode(), *others]))
+    state_file.write_bytes(b"\n".join([*head, json.dumps(data).encode(), *others]))
     assert state.load_state(state_file, site.content, site.out).loaded == {}
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
     result = cli("build", check=True, cwd=site.root)
@@ -588,11 +587,10 @@ def test_a_state_line_that_is_not_one_compact_ascii_json_value_is_an_empty_state
     from generator.incremental import state
     site = make_site(stories(2))
     cli("build", check=True, cwd=site.root)
-    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
-    header, first, *others = state_file.read_bytes().split(b"\n")
+    state_file, head, (first, *others) = state_parts(site)
     damaged = damage(first)
     assert damaged != first
-    state_file.write_bytes(b"\n".join([header, damaged, *others]))
+    state_file.write_bytes(b"\n".join([*head, damaged, *others]))
     assert state.load_state(state_file, site.content, site.out).loaded == {}
     site.write("story-1/index.md", site.content.joinpath("story-1/index.md").read_text() + "\nMore.\n")
     cli("build", check=True, cwd=site.root)                   # every explainer loaded again from its files
@@ -624,6 +622,15 @@ def state_lines(site) -> list[bytes]:
     return state_file.read_bytes().split(b"\n")
 
 
+def state_parts(site) -> tuple[Path, list[bytes], list[bytes]]:
+    """The state file, its first line with the lines of its mappings after it, and the explainers' lines (then
+    the empty piece after the last line break)."""
+    lines = state_lines(site)
+    head = 1 + sum(json.loads(lines[0])["sections"].values())
+    state_file = next(p for p in (site.root / ".explainer-cache").glob("build-*.json") if "record" not in p.name)
+    return state_file, lines[:head], lines[head:]
+
+
 def test_explainers_saved_as_they_were_read_are_what_a_fresh_build_saves(make_site, cli):
     """A build saves the explainers it did not load again as the lines it read: after edits, their lines are
     byte for byte those of a build from an empty cache."""
@@ -633,10 +640,10 @@ def test_explainers_saved_as_they_were_read_are_what_a_fresh_build_saves(make_si
     cli("build", check=True, cwd=site.root)
     site.write("story-3/facts.yml", "- label: Number\n  value: three\n")
     cli("build", check=True, cwd=site.root)
-    kept = state_lines(site)[1:]
+    kept = state_parts(site)[2]
     shutil.rmtree(site.root / ".explainer-cache")
     cli("build", check=True, cwd=site.root)
-    assert state_lines(site)[1:] == kept and len(kept) == 6         # five explainers and the end of the file
+    assert state_parts(site)[2] == kept and len(kept) == 6         # five explainers and the end of the file
 
 
 @pytest.mark.parametrize("damage", ["a line cut short", "a line less", "a line more", "no last line break",

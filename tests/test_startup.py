@@ -91,6 +91,8 @@ def test_one_edit_to_the_text_imports_no_pillow_no_search_and_no_po_reader(tmp_p
     assert heavy_in(modules, ("PIL", "pagefind", "multiprocessing", "concurrent.futures.process")) == []
     assert heavy_in(modules, PO_READING) == []     # the English catalog, as the first build compiled it
     assert heavy_in(modules, ("generator.images.cardimage", "generator.images.cardpng")) == []   # no card wanted
+    # A page or two to write: the writer writes them itself, without threads; no email, no text of a page.
+    assert heavy_in(modules, ("concurrent.futures", "generator.render.plaintext")) == []
     assert "One more line." in (root / "site" / "e1" / "index.html").read_text(encoding="utf-8")
 
 

@@ -13,7 +13,6 @@ import os
 import struct
 import zlib
 from collections.abc import Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +27,8 @@ from ..render.formats import date_long
 from ..render.seo import CARD_FILE, CARD_SIZE, wants_card
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .cardimage import CardText, Fonts
 
 PARALLEL_FROM = 16         # cards to draw before worker processes pay for their start-up

@@ -19,7 +19,6 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -442,6 +441,7 @@ def _encoding(jobs: list[Job], pool: parallel.PoolOnDemand) -> Iterator[tuple[Jo
     and their results as they come."""
     if len(jobs) < 2 or pool.count < 2:
         return ((job, _encode_job(job)) for job in jobs)
+    from concurrent.futures import as_completed  # (with logging) only when the pool encodes
     workers = pool.get()
     futures = {workers.submit(_encode_job, job): job for job in jobs}
     return ((futures[future], future.result()) for future in as_completed(futures))

@@ -58,7 +58,7 @@ def record_of(inputs: str, manifest: dict[str, Entry], folders: Folders, summary
     # scheduled one's: a build at any other time (a later --as-of, or now after one) must start over.
     since = None if future else max(published, default=None)
     return Record(inputs=inputs, outputs={rel: [size, mtime] for rel, (_, size, mtime) in manifest.items()},
-                  folders={rel: list(stamp) for rel, stamp in folders.items()},
+                  folders=dict(folders),    # (inode, mtime) pairs: the state's, whose bytes it takes
                   since=since, until=summary.next_date, summary=summary)
 
 
@@ -76,10 +76,12 @@ def load_record(path: Path, content_dir: Path, out_dir: Path) -> Record | None:
         return None
 
 
-def save_record(path: Path, record: Record, content_dir: Path, out_dir: Path) -> None:
+def save_record(path: Path, record: Record, content_dir: Path, out_dir: Path,
+                encoded: dict[str, bytes] | None = None) -> None:
+    """`encoded`: the bytes of the record's `outputs` and `folders`, when the caller has them."""
     write_data(path, {"inputs": record.inputs, "outputs": record.outputs, "folders": record.folders,
                   "window": WINDOW.encode((record.since, record.until)),
-                  "summary": SUMMARY.encode(record.summary)}, content_dir, out_dir)
+                  "summary": SUMMARY.encode(record.summary)}, content_dir, out_dir, encoded)
 
 
 def forget_record(path: Path) -> None:

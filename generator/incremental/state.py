@@ -7,10 +7,10 @@ files and folders the build left in the output folder.
 from __future__ import annotations
 
 import dataclasses
-import json
+import itertools
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -21,7 +21,17 @@ from ..render.related import Memo
 from ..write import Entry
 from . import codec
 from .bodies import BODY_NAME, StoredBody, StoredSidebars, as_body, as_sidebars, spill_body, spill_sidebars
-from .cache import bodies_folder, compact_line, first_line_of, legacy_state_path, read_lines, write_lines
+from .cache import (
+    Chunk,
+    bodies_folder,
+    compact_line,
+    first_lines_of,
+    legacy_state_path,
+    line_value,
+    mapping_chunks,
+    read_lines,
+    write_lines,
+)
 from .codec import CacheDataError
 from .stamps import Folders, Stamp
 
@@ -46,7 +56,12 @@ class BuildState:
     # it), so a build where one file changed does not digest every stamp again.
     stamp_digests: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
     # Nor this: what each page's key was digested from, with the key (pageskip), while the session lasts.
-    page_inputs: dict[str, tuple[tuple, str]] = field(default_factory=dict)
+    page_inputs: dict[str, tuple[tuple | None, str]] = field(default_factory=dict)
+    # Nor these: each mapping's runs of entries with their bytes as the state file has them (read or last
+    # saved: a save encodes only the runs that changed), and the body files' names when the state was read
+    # (the prune looks among those).
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    listing: set[str] | None = None
 
     def take_bodies(self, rebuilt: dict[Path, Explainer]) -> None:
         """Explainers loaded again (their cached body or sidebars were damaged): their body and sidebars
@@ -58,10 +73,30 @@ class BuildState:
             self.bodies = {key: body if old is damaged else old for key, old in self.bodies.items()}
 
 
-ENTRY = codec.row(codec.TEXT, codec.INT, codec.INT)
 CARD = codec.row(codec.TEXT, codec.TEXT)
 CHOSEN = codec.tuple_of(codec.TEXT)
 FOLDER = codec.row(codec.INT, codec.INT)
+
+
+def _output(value: Any) -> list:
+    """An output file's [size, mtime_ns], kept a list: the record's `outputs` are the same values."""
+    if type(value) is not list or len(value) != 2 or type(value[0]) is not int or type(value[1]) is not int:
+        raise CacheDataError("expected [size, mtime]")
+    return value
+
+
+# The mappings of the state, each saved as lines of CHUNK entries after the first line (cache.mapping_chunks),
+# in this order, with how each entry's value is read. The manifest is two of them: `outputs` (each file's
+# size and mtime) is, entry for entry, the record's and the no-op record's, which take its bytes.
+SECTIONS: dict[str, Callable[[Any], Any]] = {
+    "bodies": codec.TEXT.decode,        # the body's key → its file's name
+    "digests": codec.TEXT.decode,       # output file → the digest of its bytes…
+    "outputs": _output,                 # …and its [size, mtime_ns]
+    "shown": codec.TEXT.decode,
+    "cards": CARD.decode,
+    "folders": FOLDER.decode,
+    "related": CHOSEN.decode,
+}
 
 
 def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterable[Path] = ()) -> BuildState:
@@ -93,27 +128,49 @@ def load_state(path: Path, content_dir: Path, out_dir: Path, known_paths: Iterab
                                           sidebars=codec.Kind("sidebars file", str, sidebars_file))
     loaded_kind = codec.row(codec.STAMP, explainer_kind)
     try:
-        loaded = [loaded_kind.decode(_line_value(line)) for line in lines]
+        mappings, chunks, explainer_lines = _sections(_items(data["sections"], dict), lines)
+        digests, outputs = mappings["digests"], mappings["outputs"]
+        if list(digests) != list(outputs):
+            raise CacheDataError("the manifest's digests and outputs differ")
+        loaded = [loaded_kind.decode(line_value(line)) for line in explainer_lines]
         state = BuildState(
             config_key=codec.TEXT.decode(data["config_key"]),
             theme_stamp=codec.STAMP.decode(data["theme_stamp"]),
             # Explainers and bodies whose file is gone (pruned by another build) are simply loaded again.
             loaded={e.source: (stamp, e) for stamp, e in loaded
                     if e.body.name in present and cast(StoredSidebars, e.sidebars).name in present},
-            bodies={codec.TEXT.decode(key): as_body(body_file(name))
-                    for key, name in _items(data["bodies"], dict).items() if name in present},
-            manifest={codec.TEXT.decode(rel): ENTRY.decode(entry)
-                      for rel, entry in _items(data["manifest"], dict).items()},
-            shown={rel: codec.TEXT.decode(key) for rel, key in _items(data["shown"], dict).items()},
-            cards={source: CARD.decode(pair) for source, pair in _items(data["cards"], dict).items()},
-            folders={rel: FOLDER.decode(stamp)
-                     for rel, stamp in _items(data["folders"], dict).items()},
-            as_read={e.source: (stamp, e, line) for (stamp, e), line in zip(loaded, lines)},
-            related=_memo(data.get("related")))
+            bodies={key: as_body(body_file(name)) for key, name in mappings["bodies"].items() if name in present},
+            manifest={rel: (digest, size, mtime) for (rel, digest), (size, mtime) in zip(digests.items(),
+                                                                                      outputs.values())},
+            shown=mappings["shown"], cards=mappings["cards"], folders=mappings["folders"],
+            related=Memo(codec.TEXT.decode(data["related"]), mappings["related"]),
+            as_read={e.source: (stamp, e, line) for (stamp, e), line in zip(loaded, explainer_lines)},
+            chunks=chunks, listing=present)
     except (KeyError, ValueError, RecursionError, CacheDataError):      # ValueError: a line that is not JSON
         return BuildState()
     state.stamp_digests = _saved_stamp_digests(state)
     return state
+
+
+def _sections(counts: dict, lines: list[bytes]) -> tuple[dict[str, dict], dict[str, list[Chunk]], list[bytes]]:
+    """The state's mappings from the lines after the first (`counts`: how many lines each takes), each line's
+    entries with the bytes it was read from; and the explainers' lines, which follow them."""
+    mappings: dict[str, dict] = {}
+    chunks: dict[str, list[Chunk]] = {}
+    at = 0
+    for name, decode in SECTIONS.items():
+        count = counts[name]
+        if type(count) is not int or not 0 <= count <= len(lines) - at:
+            raise CacheDataError(f"not a count of lines: {count!r}")
+        mapping: dict[str, Any] = {}
+        runs: list[Chunk] = []
+        for line in lines[at:at + count]:
+            run = [(codec.TEXT.decode(key), decode(value)) for key, value in _items(line_value(line), dict).items()]
+            mapping.update(run)
+            runs.append((run, line))
+        mappings[name], chunks[name] = mapping, runs
+        at += count
+    return mappings, chunks, lines[at:]
 
 
 def _saved_stamp_digests(state: BuildState) -> dict[Path, tuple[Stamp, str]]:
@@ -122,20 +179,6 @@ def _saved_stamp_digests(state: BuildState) -> dict[Path, tuple[Stamp, str]]:
     cards = state.cards
     return {source: (stamp, cards[key][0]) for source, (stamp, _) in state.loaded.items()
             if (key := str(source)) in cards}
-
-
-_decode_json = json.JSONDecoder().raw_decode
-
-
-def _line_value(line: bytes) -> Any:
-    """The JSON value of one explainer's line as `compact_line` writes it (ASCII, no space around it): what
-    `json.loads` gives, without its look for a byte order mark and for spaces on each of 3,000 lines.
-    ValueError for anything else (a byte beyond ASCII, a second value after the first)."""
-    text = line.decode("ascii")
-    value, end = _decode_json(text)
-    if end != len(text):
-        raise CacheDataError("more than one JSON value on a line")
-    return value
 
 
 def converted_bodies(folder: Path) -> dict[str, Body]:
@@ -151,25 +194,16 @@ def converted_bodies(folder: Path) -> dict[str, Body]:
         return {}
     found: dict[str, Body] = {}
     for path in states:
-        data = first_line_of(path)
-        bodies = data.get("bodies") if data is not None else None
-        if type(bodies) is not dict:
-            continue
-        for key, name in bodies.items():
-            if type(key) is str and type(name) is str and name in present and key not in found:
-                found[key] = as_body(StoredBody(bodies_dir, name))
+        head = first_lines_of(path, lambda data: data["sections"]["bodies"])   # the bodies' lines come first
+        for line in head[1] if head is not None else ():
+            try:
+                bodies = line_value(line)
+            except ValueError:
+                break
+            for key, name in bodies.items() if type(bodies) is dict else ():
+                if type(key) is str and type(name) is str and name in present and key not in found:
+                    found[key] = as_body(StoredBody(bodies_dir, name))
     return found
-
-
-def _memo(value: Any) -> Memo:
-    """The related explainers the last build chose; none (they are chosen again) when the entry is missing or
-    is not what this version writes."""
-    try:
-        digest, chosen = _items(value, list)
-        return Memo(codec.TEXT.decode(digest),
-                    {codec.TEXT.decode(slug): CHOSEN.decode(picked) for slug, picked in _items(chosen, dict).items()})
-    except (ValueError, CacheDataError):
-        return Memo()
 
 
 def _items(value: Any, kind: type) -> Any:
@@ -179,7 +213,8 @@ def _items(value: Any, kind: type) -> Any:
 
 
 def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) -> None:
-    """Write the state; bodies not yet on disk go to `bodies/` first, named by the hash of their bytes."""
+    """Write the state; bodies not yet on disk go to `bodies/` first, named by the hash of their bytes. Its
+    mappings keep the bytes of every run of entries that is as it was read or last saved (`state.chunks`)."""
     bodies_dir = bodies_folder(path.parent)
     bodies_dir.mkdir(exist_ok=True)
     stored: dict[int, StoredBody] = {}
@@ -201,37 +236,49 @@ def save_state(path: Path, state: BuildState, content_dir: Path, out_dir: Path) 
 
     explainer_kind = codec.explainer_kind(codec.Kind("body file", store, str),
                                           sidebars=codec.Kind("sidebars file", store_sidebars, str))
+    as_read = state.as_read
 
     def encode(stamp: Stamp, explainer: Explainer) -> bytes:
-        as_read = state.as_read.get(explainer.source)
-        if as_read and as_read[1] is explainer and as_read[0] == stamp and isinstance(explainer.body, StoredBody) \
+        read = as_read.get(explainer.source)
+        if read and read[1] is explainer and read[0] == stamp and isinstance(explainer.body, StoredBody) \
                 and isinstance(explainer.sidebars, StoredSidebars):
-            names.update((explainer.body.name, explainer.sidebars.name))
-            return as_read[2]
+            names.add(explainer.body.name)
+            names.add(explainer.sidebars.name)
+            return read[2]
         return compact_line([codec.STAMP.encode(stamp), explainer_kind.encode(explainer)])
 
     loaded = [encode(stamp, e) for stamp, e in state.loaded.values()]
-    bodies = {key: store(body) for key, body in state.bodies.items()}
+    manifest = state.manifest
+    mappings: dict[str, dict] = {"bodies": {key: store(body) for key, body in state.bodies.items()},
+                                 "digests": {rel: entry[0] for rel, entry in manifest.items()},
+                                 "outputs": {rel: [size, mtime] for rel, (_, size, mtime) in manifest.items()},
+                                 "shown": state.shown, "cards": state.cards, "folders": state.folders,
+                                 "related": state.related.chosen}
+    chunks = state.chunks = {name: mapping_chunks(mapping, state.chunks.get(name, ()))
+                             for name, mapping in mappings.items()}
+    counts = {name: len(runs) for name, runs in chunks.items()}
     write_lines(path, {"config_key": state.config_key, "theme_stamp": codec.STAMP.encode(state.theme_stamp),
-                  "bodies": bodies,
-                  "manifest": {rel: list(entry) for rel, entry in state.manifest.items()},
-                  "shown": state.shown, "cards": {source: list(pair) for source, pair in state.cards.items()},
-                  "folders": {rel: list(s) for rel, s in state.folders.items()},
-                  "related": [state.related.digest,
-                              {slug: list(picked) for slug, picked in state.related.chosen.items()}]},
-                len(loaded), loaded, content_dir, out_dir)
+                       "related": state.related.digest, "sections": counts},
+                sum(counts.values()) + len(loaded),
+                itertools.chain((data for name in SECTIONS for _, data in chunks[name]), loaded),
+                content_dir, out_dir)
     for legacy in (path.with_suffix(".pickle"), path.with_suffix(".record")):   # left by earlier versions
         legacy.unlink(missing_ok=True)
-    _prune(bodies_dir, names)
+    listing = state.listing if state.listing is not None else set(os.listdir(bodies_dir))
+    state.listing = None        # a later save (a builder's) lists the folder again
+    _prune(bodies_dir, listing - names)
 
 
-def _prune(bodies_dir: Path, keep: set[str], older_than: float = 3600) -> None:
-    """Remove body files nothing refers to, once they are old enough not to belong to a concurrent build."""
+def _prune(bodies_dir: Path, unreferenced: set[str], older_than: float = 3600) -> None:
+    """Remove the body files nothing refers to once they are old enough not to belong to a concurrent build.
+    Those are among the files the folder held when the state was read (its listing then): any other was
+    written since, by this build or one beside it, and is younger than that."""
     cutoff = time.time() - older_than
-    for entry in os.scandir(bodies_dir):
+    for name in unreferenced:
+        path = bodies_dir / name
         try:
-            if entry.name not in keep and entry.stat().st_mtime < cutoff:
-                Path(entry.path).unlink(missing_ok=True)
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
         except FileNotFoundError:
             continue        # a concurrent build pruned it first
 

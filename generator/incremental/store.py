@@ -9,7 +9,18 @@ from pathlib import Path
 
 from ..config import SiteConfig
 from ..write import atomic_write_pieces
-from .cache import CARDS, IMAGES, CacheUnavailable, bodies_folder, json_pieces, open_folder, record_path, state_path
+from .cache import (
+    CARDS,
+    IMAGES,
+    CacheUnavailable,
+    bodies_folder,
+    joined_object,
+    json_pieces,
+    mapping_chunks,
+    open_folder,
+    record_path,
+    state_path,
+)
 from .codec import CacheDataError
 from .noop import record_path as noop_path
 from .record import Record, forget_record, load_record, save_record
@@ -66,9 +77,12 @@ class BuildCache:
             forget_record(self.noop_path)       # first: no moment where it describes what is being replaced
             if state is not None:
                 save_state(self.state_path, state, self.content_dir, self.out_dir)
-            save_record(self.record_path, record, self.content_dir, self.out_dir)
+            encoded = _encoded(record, state)
+            save_record(self.record_path, record, self.content_dir, self.out_dir, encoded)
             if noop is not None:
-                atomic_write_pieces(self.noop_path, json_pieces(noop))
+                atomic_write_pieces(self.noop_path, json_pieces(noop, {
+                    key: encoded[name] for key, name in (("outputs", "outputs"), ("out_folders", "folders"))
+                    if noop.get(key) is getattr(record, name)}))
         except (OSError, CacheDataError) as err:
             forget_record(self.record_path)
             forget_record(self.noop_path)
@@ -85,6 +99,15 @@ class BuildCache:
                 atomic_write_pieces(self.noop_path, json_pieces(noop))
         except OSError:
             forget_record(self.noop_path)
+
+
+def _encoded(record: Record, state: BuildState | None) -> dict[str, bytes]:
+    """The bytes of the record's output files and folders, which the no-op record holds too: made from the
+    runs of the state's `outputs` and `folders` (the same entries, unless the state was not saved) where they
+    are equal, so only the runs that changed are encoded again."""
+    chunks = state.chunks if state is not None else {}
+    return {"outputs": joined_object(mapping_chunks(record.outputs, chunks.get("outputs", ()))),
+            "folders": joined_object(mapping_chunks(record.folders, chunks.get("folders", ())))}
 
 
 def open_for(config: SiteConfig) -> tuple[BuildCache | None, str | None]:

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from .formats import isodate
 from .i18n import bdi_filter, date_long_filter, language_name_filter, number_filter
-from .plaintext import html_to_text
 from .share import share_links
+
+
+def email_text(html: str, base: str | None = None, **options: Any) -> str:
+    """`render/plaintext.html_to_text`, imported when a template first calls it: only the email's do, so a
+    build never imports the HTML-to-text converter."""
+    from .plaintext import html_to_text
+    return html_to_text(html, base, **options)
+
 
 FILTERS: Mapping[str, Callable] = MappingProxyType({
     "date_long": date_long_filter,          # November 2, 2023, in the page's language (or the one given)
@@ -21,5 +29,5 @@ FILTERS: Mapping[str, Callable] = MappingProxyType({
     "bdi": bdi_filter,                      # a name isolated from the text around it
     "language_name": language_name_filter,  # "es" → Español
     "share_links": share_links,             # the page's share links, from its absolute URL and its title
-    "email_text": html_to_text,             # HTML as plain text (an email's text part); links made absolute
+    "email_text": email_text,               # HTML as plain text (an email's text part); links made absolute
 })
