@@ -102,9 +102,10 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     store = opened if session.persist else None     # where the state persists (cards go to `opened` anyway)
     key = config_key(config, fingerprint, search_index)
     inputs = digest_of(snap.key(key)) if store else ""     # every input's stamp: only a saved record needs it
+    # The input files that changed since the record's build, when the record's listing was taken (None: scanned).
+    changed_files = restat.changed if restated is not None and restat is not None else None
     # A file the no-op check saw changed is an input the record was not made from: it is not read.
-    seen_changed = restated is not None and restat is not None and restat.changed
-    if store and session.state is None and not seen_changed and (record := store.unchanged(inputs, config.now)):
+    if store and session.state is None and not changed_files and (record := store.unchanged(inputs, config.now)):
         if noop_key is not None:
             store.save_noop(_noop_record(noop_key, config, snap, record))
         return unchanged_report(record, config, laps)
@@ -125,6 +126,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     converter = session.converter_for(config)
     workers = loading.Workers(parallel.workers(config), start_method,
                               lambda: session.bodies_folder(store, config.out_dir), progress)
+    last_loaded = state.loaded          # the explainers as the last build had them (load_changed makes anew)
     explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
     chosen = select(explainers, config)                                              # select
     laps("load")
@@ -146,6 +148,9 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
         site = again.edition if again else edition.prepare(                            # render…
             config, theme, snap.tree, chosen.published, bodies.full, session.related, images.plan,
             CompiledCatalogs(opened.folder) if opened else None)
+        if again is None and not everything and changed_files is not None and \
+                (edited := _text_edits(changed_files, last_loaded, state.loaded)) is not None:
+            site = edition.with_fresh_pages(site, edited, {rel for rel in state.shown if not rel.endswith("/")})
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
                                                       search_index=search_index, images=images,
@@ -281,6 +286,24 @@ def _next(chosen: Selection) -> tuple[str | None, datetime | None]:
 
 def _scheduled(summary: Summary) -> Scheduled | None:
     return Scheduled(summary.next_slug, summary.next_date) if summary.next_slug and summary.next_date else None
+
+
+def _text_edits(changed: Iterable[str], last: dict[Path, tuple[stamps.Stamp, Explainer]],
+                now: dict[Path, tuple[stamps.Stamp, Explainer]]) -> list[tuple[Explainer, Explainer]] | None:
+    """Each explainer loaded again, as the last build had it and as it is now, when every input file that
+    changed since that build (`changed`, from the no-op record) is one these explainers are read from: an
+    explainer's Markdown file or its bundle's facts.yml. None when any other file changed (a picture, a file a
+    body embeds, a theme or content file of no explainer's), or an explainer came or went."""
+    from .content.fields import FACTS_FILE
+    if now.keys() != last.keys():
+        return None
+    edited = {source: (last[source][1], explainer) for source, (_, explainer) in now.items()
+              if explainer is not last[source][1]}
+    texts = set(edited) | \
+        {bundle / FACTS_FILE for _, explainer in edited.values() if (bundle := explainer.bundle) is not None}
+    if not all(Path(path) in texts for path in changed):
+        return None
+    return list(edited.values())
 
 
 def _load_again(config: SiteConfig, converter: Converter, explainer: Explainer) -> Explainer:

@@ -41,8 +41,9 @@ class Edition:
     warnings: tuple[str, ...] = () # languages the theme has no interface catalog for
     index: tuple[str, ...] = ()    # the pages the search index is made of (search: true), in `pagefind/`
     images: tuple[str, ...] = ()   # the pictures' derivatives and crops (images/publish encodes them)
-    # Made by `prepare_again`: the pages it made anew; the others are the previous edition's, and show what
-    # they showed then. None: every page was made for this edition.
+    # The pages that can show something the last build's did not: those `prepare_again` made anew (the others
+    # are the previous edition's), or those `with_fresh_pages` found showing an explainer whose text alone
+    # changed; every other page shows what it showed then. None: any page may have changed.
     fresh: frozenset[str] | None = None
 
     @property
@@ -125,7 +126,7 @@ def prepare_again(made: object, context: tuple, published: list[Explainer], conf
     replacing: dict[int, Explainer] = {}
     for old, new in zip(made.published, published):
         if old is not new:
-            if old.source != new.source or any(getattr(old, name) != getattr(new, name) for name in LISTED):
+            if not own_page_only(old, new):
                 return None
             replacing[id(old)] = new
     previous = made.edition.renderer
@@ -137,3 +138,25 @@ def prepare_again(made: object, context: tuple, published: list[Explainer], conf
                                 pages=tuple([fresh.get(page.path, page) for page in made.edition.pages]),
                                 fresh=frozenset(fresh))
     return Made(again, context, tuple(published), made.generation + 1)
+
+
+def own_page_only(old: Explainer, new: Explainer) -> bool:
+    """Whether an explainer changed only in what its own page and its feed entries show (`OWN_PAGE_ONLY`)."""
+    return old.source == new.source and all(getattr(old, name) == getattr(new, name) for name in LISTED)
+
+
+def with_fresh_pages(site: Edition, edited: list[tuple[Explainer, Explainer]], last_pages: set[str]) -> Edition:
+    """The edition, told which of its pages can show something the last build's did not, when all that changed
+    since then is what some explainers' own pages show: `edited` holds each changed explainer as the last build
+    had it and as it is now, and the caller knows nothing else the pages show changed (no other input file);
+    `last_pages` are the pages the last build made. Those showing an edited explainer whole (its page, a feed)
+    are fresh; every other page shows what it showed then, so the page-skip rule keeps its last key without
+    digesting what it shows (`incremental/pageskip`). The edition as it is otherwise: when a card, a term or
+    the pages themselves changed (an explainer published, withdrawn or scheduled past), every key is digested.
+    """
+    if not all(own_page_only(old, new) for old, new in edited) or \
+            len(site.pages) != len(last_pages) or any(page.path not in last_pages for page in site.pages):
+        return site
+    shown = {id(new) for _, new in edited}
+    fresh = frozenset(page.path for page in site.pages if any(id(e) in shown for e in page.shows))
+    return dataclasses.replace(site, fresh=fresh)

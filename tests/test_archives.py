@@ -486,27 +486,54 @@ def state_file(root: Path) -> Path:
     return next(p for p in (root / ".explainer-cache").glob("build-*.json") if not p.name.endswith(".record.json"))
 
 
+def state_related(path: Path) -> tuple[str, dict]:
+    """The related choice a state file holds: its digest (on the first line) and the choices (its lines)."""
+    data, sections, _ = state_sections(path)
+    return data["related"], {slug: picked for line in sections["related"] for slug, picked in json.loads(line).items()}
+
+
+def state_sections(path: Path) -> tuple[dict, dict[str, list[bytes]], list[bytes]]:
+    """A state file's first line, the lines of each of its mappings, and the explainers' lines after them."""
+    first, *lines = path.read_bytes().split(b"\n")
+    data, sections, at = json.loads(first), {}, 0
+    for name, count in data["sections"].items():
+        sections[name], at = lines[at:at + count], at + count
+    return data, sections, lines[at:]
+
+
+def put_related(path: Path, digest: object, lines: list[bytes]) -> None:
+    """The state file with this digest on its first line and these lines for the related choice."""
+    data, sections, rest = state_sections(path)
+    sections["related"] = lines
+    data["related"], data["sections"]["related"] = digest, len(lines)
+    data["lines"] = sum(map(len, sections.values())) + len(rest) - 1        # rest ends with the last line break
+    path.write_bytes(b"\n".join([json.dumps(data).encode(), *(line for name in data["sections"]
+                                                                for line in sections[name]), *rest]))
+
+
 def test_related_kept_in_the_cache_are_used_while_their_inputs_stand(tmp_path):
     """The choice is read back from the state (not made again) when nothing it was made from changed; one that
     names an explainer no longer there, or is not a choice at all, is made afresh."""
     content = write(tmp_path / "content", related_files())
     assert build(content, tmp_path / "site")[0] == 0
     path = state_file(tmp_path)
-    first, rest = path.read_bytes().split(b"\n", 1)        # the state's first line: all but the explainers
-    data = json.loads(first)
-    digest, chosen = data["related"]
+    digest, chosen = state_related(path)
     assert chosen["r05"] == ["r01", "r02"]
-    data["related"] = [digest, {**chosen, "r01": ["r12"]}]            # a choice the rule would not make
-    path.write_bytes(json.dumps(data).encode() + b"\n" + rest)
-    write(content, {"r09.md": related_one(9, body="Another lede.\n")})
+
+    def line(choices: object) -> bytes:
+        return json.dumps(choices, separators=(",", ":")).encode()
+
+    put_related(path, digest, [line({**chosen, "r01": ["r12"]})])      # a choice the rule would not make
+    # r01's own text: its page is rendered again (a text edit renders only the pages showing the edited
+    # explainer), with the related choice the state holds.
+    write(content, {"r01.md": related_one(1, body="Another lede.\n")})
     assert build(content, tmp_path / "site")[0] == 0
     assert related_of(tmp_path / "site", "r01") == ["r12"]            # kept: its inputs did not change
     assert build(content, tmp_path / "fresh", "--no-cache")[0] == 0
-    for damaged in ([digest, {**chosen, "r01": ["gone"]}], [digest, {"r01": [1]}], [digest], "x", None):
-        first, rest = path.read_bytes().split(b"\n", 1)
-        data = {**json.loads(first), "related": damaged}
-        path.write_bytes(json.dumps(data).encode() + b"\n" + rest)
-        write(content, {"r09.md": related_one(9, body=f"Lede {damaged!r}.\n")})
+    for damaged in ([digest, [line({**chosen, "r01": ["gone"]})]], [digest, [line({"r01": [1]})]],
+                    [digest, [line(["r01"])]], [digest, [b"x"]], ["x", [line(chosen)]], [None, [line(chosen)]]):
+        put_related(path, *damaged)
+        write(content, {"r01.md": related_one(1, body=f"Lede {damaged!r}.\n")})
         assert build(content, tmp_path / "site")[0] == 0, damaged
         assert related_of(tmp_path / "site", "r01") == related_of(tmp_path / "fresh", "r01"), damaged
 

@@ -305,3 +305,22 @@ def test_a_record_whose_listing_does_not_fit_is_scanned_again(site, cli, damage)
     after = build(cli, site)
     assert _listed_by(after) == "scan" and "Traceback" not in after.err
     assert tree(site.out) == from_nothing(cli, site)
+
+
+@pytest.mark.parametrize("spelled", ["content", "./content", "ABSOLUTE", "ABSOLUTE/", "."])
+def test_the_record_s_listing_makes_the_scan_s_snapshot_however_the_content_folder_is_spelled(site, spelled,
+                                                                                             monkeypatch):
+    """`stamps.from_record` spells every path as the scan does (the state's explainers are keyed by them: a
+    path spelled otherwise would load every explainer again)."""
+    from generator.config import load_config
+    from generator.incremental import noop, stamps
+    monkeypatch.chdir(site.content if spelled == "." else site.root)
+    folder = Path(spelled.replace("ABSOLUTE", str(site.content)))
+    config = load_config(folder, site.root / "site")
+    scanned = stamps.snapshot(config)
+    files = [[path, size, mtime] for path, mtime, size in stamps.record_files(scanned)]
+    made = stamps.from_record(config, noop.Restat(stamps.scan_record(config, scanned), {}, files, ()))
+    assert made is not None
+    assert made.tree == scanned.tree and made.stamps == scanned.stamps and made.static_stamp == scanned.static_stamp
+    assert [(str(source), str(bundle)) for _, source, bundle in made.tree.explainers] == \
+        [(str(source), str(bundle)) for _, source, bundle in scanned.tree.explainers]

@@ -5,10 +5,13 @@ the builder's output folder stays byte for byte what a build from nothing writes
 """
 from __future__ import annotations
 
+import io
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import article
 from test_archives import day, tree_bytes, write
@@ -177,3 +180,80 @@ def test_a_kept_state_saved_after_an_edition_made_again_gives_each_stamp_its_own
     assert saved.stamp_digests == {source: (stamp, digest_of(stamp)) for source, (stamp, _) in saved.loaded.items()
                                    if source in saved.stamp_digests}
     assert len(saved.stamp_digests) >= 11
+
+
+def red_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "#c33").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def later(root: Path, files: dict[str, str | bytes | None]) -> None:
+    """The written files dated a second later than they were: a build tells each edit by its stamp, even
+    where the file system's clock is coarser than two writes in a row."""
+    for rel, text in files.items():
+        if text is not None:
+            stat = (root / rel).stat()
+            os.utime(root / rel, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def fresh_sets(monkeypatch) -> list[frozenset[str] | None]:
+    """What `edition.with_fresh_pages` said in each build since the list was last cleared (it is not asked
+    when something other than an explainer's text changed)."""
+    from generator import edition
+    said: list[frozenset[str] | None] = []
+    real = edition.with_fresh_pages
+
+    def noting(*args, **kwargs):
+        made = real(*args, **kwargs)
+        said.append(made.fresh)
+        return made
+    monkeypatch.setattr(edition, "with_fresh_pages", noting)
+    return said
+
+
+def test_a_command_line_build_after_every_kind_of_edit_writes_what_a_build_from_nothing_writes(tmp_path, cli,
+                                                                                             fresh_sets):
+    """`explainer build` in a process of its own after each edit (the state from `.explainer-cache/`, the
+    files that changed from the no-op record): after a text-only edit only the pages showing that explainer
+    whole are digested (`edition.with_fresh_pages` names them; every other page keeps the key the state
+    saved), after every other edit every page is; either way the folder equals a build's from nothing."""
+    root = write(tmp_path / "content", site_files())
+    cli("build", check=True)
+    taken = []
+    for what, files, _ in EDITS:
+        apply(root, files)
+        later(root, files)
+        fresh_sets.clear()
+        cli("build", check=True)
+        taken.append((what, bool(fresh_sets) and fresh_sets[0] is not None))
+        assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh"), what
+        if taken[-1][1]:
+            shown = {rel for rel in fresh_sets[0] if rel.endswith("/index.html")}
+            assert shown == {f"{Path(rel).parent.as_posix()}/index.html" for rel in files}, what
+    assert taken == [(what, short) for what, _, short in EDITS]
+
+
+def test_a_command_line_build_after_a_picture_or_a_static_file_changed_digests_every_page(tmp_path, cli,
+                                                                                         fresh_sets):
+    """Only an explainer's Markdown file and its facts.yml are text its own page alone shows: a hero picture
+    changed in place (its derivatives' names change on every page showing it), a content file beside the explainers
+    (an author's portrait: the pages of their explainers show it),
+    or nothing at all (a page edited in the output folder) is not such an edit."""
+    files = {**site_files(), "e09/index.md": one(9, image="{src: pic.png, alt: A chart}", authors="[Ann Lee]"),
+             "site.yml": SITE_YML + "authors:\n  Ann Lee:\n    image: people/ann.png\n", "people/ann.png": png(40, 40)}
+    root = write(tmp_path / "content", files)
+    cli("build", check=True)
+    for what, edit in [("a picture", {"e09/pic.png": red_png(60, 40)}),
+                       ("a content file (a byline's portrait)", {"people/ann.png": red_png(40, 40)})]:
+        apply(root, edit)
+        later(root, edit)
+        fresh_sets.clear()
+        cli("build", check=True)
+        assert fresh_sets == [], what            # not asked: the build digests every page
+        assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh"), what
+    (tmp_path / "site/e05/index.html").write_text("edited by hand", encoding="utf-8")
+    cli("build", check=True)
+    assert fresh_sets == [frozenset()]            # nothing changed: every page keeps its key…
+    assert tree_bytes(tmp_path / "site") == fresh_build(root, tmp_path / "fresh")    # …and the edited one is mended

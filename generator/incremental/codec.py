@@ -182,6 +182,11 @@ def record(cls: type, **kinds: Kind) -> Kind:
         raise TypeError(f"the cache schema of {cls.__name__} is out of date: {names} != {list(kinds)}")
     pairs = list(kinds.items())
     count = len(pairs)
+    # A frozen dataclass's __init__ sets each field through object.__setattr__; with no __post_init__ (checked
+    # here) the instance is exactly its fields in its __dict__.
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
+        raise TypeError(f"the cache decodes {cls.__name__} field by field: a plain dataclass only")
+    new = object.__new__
     # Plain fields are checked all at once and taken as they are; only the others need decoding, and of
     # those an optional one only when it is not None, a tuple only when it is not empty.
     plain = [i for i, kind in enumerate(kinds.values()) if kind.plain]
@@ -211,7 +216,9 @@ def record(cls: type, **kinds: Kind) -> Kind:
             if type(value[i]) is not list:
                 raise CacheDataError(f"expected {cls.__name__} as a list of {count}")
             fields[i] = decode_items(value[i]) if value[i] else ()
-        return cls(*fields)
+        made = new(cls)             # what the frozen dataclass's __init__ does, without a __setattr__ per field
+        made.__dict__.update(zip(names, fields))
+        return made
     return Kind(cls.__name__ + "(" + ", ".join(f"{n}: {k.name}" for n, k in pairs) + ")", encode, decode)
 
 

@@ -255,9 +255,9 @@ class Restat:
     and every input file's stamp as stat gave it now, before the build reads any. The build takes these for
     its own scan of the inputs (stamps.from_record) instead of listing every folder again."""
 
-    def __init__(self, scan: object, folders: FolderStamps, files: list[list], changed: bool):
+    def __init__(self, scan: object, folders: FolderStamps, files: list[list], changed: tuple[str, ...]):
         self.scan, self.folders, self.files = scan, folders, files
-        self.changed = changed      # some file's stamp differs from the record's
+        self.changed = changed      # the files whose stamp differs from the record's, as the record spells them
 
 
 class Unchanged:
@@ -308,7 +308,7 @@ def _check(data: object, content_dir: Path, out_dir: Path, key: str, as_of: bool
     files = _files_now(data["files"])
     if files is None:
         return None
-    changed = files != data["files"]
+    changed = tuple(now[0] for now, before in zip(files, data["files"]) if now != before)
     restat = Restat(data.get("scan"), data["folders"], files, changed)
     if changed:
         return restat

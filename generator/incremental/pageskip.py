@@ -9,7 +9,8 @@ state remembers each page's key. A changed template or message catalog, or a cha
 fingerprinted name is in every page, renders everything again.
 
 Each explainer's card digest is kept in the state with the stamp it was made from, so a build works out
-only the cards of the explainers whose files changed.
+only the cards of the explainers whose files changed. When the edition says which pages can show something
+new (`Edition.fresh`: a text edit's), the others keep their last key without their inputs being digested.
 
 Files made from pages (the search index, in a folder of its own) follow the same rule: their key is the keys
 of the pages they are made from and what else they are made with, remembered under the folder's name
@@ -54,8 +55,9 @@ def _renders_pages(path: str) -> bool:
 def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writer: SiteWriter,
                 everything: bool, fresh: frozenset[str] | None = None) -> tuple[int, int]:
     """Hand every page to the writer, rendering only those whose key changed (or whose file the writer cannot
-    carry over); the number rendered and the number of pages. With `fresh` (`edition.prepare_again`), a page
-    not in it shows what it showed in the session's last build, so it keeps that build's key."""
+    carry over); the number rendered and the number of pages. With `fresh` (`edition.prepare_again`,
+    `edition.with_fresh_pages`), a page not in it shows what it showed in the last build, so it keeps that
+    build's key."""
     shown: dict[str, str] = {}
     digested, known = {}, state.page_inputs
     rendered = 0
@@ -73,8 +75,9 @@ def write_pages(pages: Iterable[Page], site_wide: tuple, state: BuildState, writ
                     tuple([_card_digest(state, e) for e in page.cards]) if page.cards else ())
     for page in pages:
         before = known.get(page.path)
-        if fresh is not None and before is not None and page.path not in fresh:
-            digested[page.path] = before        # it shows what it showed in the last build
+        if fresh is not None and page.path not in fresh and (before or page.path in state.shown):
+            # It shows what it showed in the last build: that build's key (the session's, or the state's).
+            digested[page.path] = before or (None, state.shown[page.path])
         else:
             inputs = inputs_of(page)
             # The same inputs as the session's last build: its key, without writing them out and hashing them.

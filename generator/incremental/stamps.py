@@ -233,22 +233,25 @@ def _from_record(config: SiteConfig, restat: noop.Restat) -> Snapshot | None:
     # As `snapshot` stamps them: (path, mtime_ns, size); the check made each [path (text), size, mtime_ns].
     stamped = [(path, mtime, size) for path, size, mtime in files]
     tree, stamps, at = [], {}, theme + static
+    folder = _spelled_folder(config.content_dir)
     for slug, bundled, count in explainers:
         if type(slug) is not str or not SLUG_PATTERN.match(slug) or type(bundled) is not bool or \
                 type(count) is not int or count < 1:
             return None
         own = stamped[at:at + count]
         at += count
+        # Each path made once from its text, as the scan spells it (a Path made of parts parses every part).
         if bundled:
-            bundle = config.content_dir / slug
-            source = bundle / content.BUNDLE_INDEX
-            inside = str(bundle) + os.sep
-            if not all(path.startswith(inside) for path, _, _ in own) or str(source) not in {p for p, _, _ in own}:
+            inside = f"{folder}{slug}{os.sep}"
+            index = inside + content.BUNDLE_INDEX
+            if not all(path.startswith(inside) for path, _, _ in own) or not any(p == index for p, _, _ in own):
                 return None
+            source = Path(index)
+            bundle: Path | None = source.parent
         else:
-            bundle, source = None, config.content_dir / f"{slug}.md"
-            if count != 1 or own[0][0] != str(source):
+            if count != 1 or own[0][0] != f"{folder}{slug}.md":
                 return None
+            bundle, source = None, Path(own[0][0])
         tree.append((slug, source, bundle))
         stamps[source] = tuple(own)
     slugs = [slug for slug, _, _ in tree]
@@ -258,6 +261,12 @@ def _from_record(config: SiteConfig, restat: noop.Restat) -> Snapshot | None:
     return Snapshot(chain, tuple(stamped[:theme]), content.SourceTree(tuple(tree), tuple(Path(path) for path, _, _
                                                                                           in static_stamp)),
                     stamps, static_stamp, False, restat.folders)
+
+
+def _spelled_folder(folder: Path) -> str:
+    """How the scan spells the start of a path in `folder` (`folder / name` as text, less the name)."""
+    text = str(folder)
+    return "" if text == "." else text if text.endswith(os.sep) else text + os.sep
 
 
 def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | None = None,
