@@ -5,6 +5,7 @@ reads `sys.modules` when the command has returned."""
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import subprocess
@@ -157,3 +158,21 @@ def test_a_build_in_a_process_of_its_own_makes_no_cyclic_garbage_collection(tmp_
                               text=True, env=env, timeout=300)
         assert done.returncode == 0, done.stderr
         assert "\nCOLLECTIONS 0\n" in done.stdout, done.stdout
+
+
+
+def test_every_dataclass_of_the_package_says_what_it_is():
+    """A docstring for each: a dataclass without one gets a __doc__ made from `inspect.signature` when its
+    module is imported (50 of them took 7–16 ms of each build's start on a busy 2-CPU machine)."""
+    undocumented = []
+    for path in sorted((REPO / "generator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(_names_dataclass(d) for d in node.decorator_list) \
+                    and ast.get_docstring(node) is None:
+                undocumented.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.name}")
+    assert undocumented == []
+
+
+def _names_dataclass(decorator: ast.expr) -> bool:
+    called = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return getattr(called, "id", getattr(called, "attr", None)) == "dataclass"
