@@ -46,6 +46,7 @@ class Scheduled:
 
 @dataclass
 class BuildReport:
+    """What a build did, as `explainer build` prints it: counts, time, warnings, timings per stage."""
     explainers: int
     pages: int
     written: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import errno
+import gc
 import os
 import signal
 import sys
@@ -32,7 +33,13 @@ def console() -> NoReturn:
 
 def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
     """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
-    parser = build_parser(_command_word(sys.argv[1:] if argv is None else argv))
+    wanted = _command_word(sys.argv[1:] if argv is None else argv)
+    if one_shot and wanted == "build":
+        # No cyclic garbage collection in a build's process (run_build pauses it for a caller in-process):
+        # each collection would rescan the objects the no-op check and the stages' imports made, none of
+        # them garbage, and the first after the pause would rescan every object the build made.
+        gc.disable()
+    parser = build_parser(wanted)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()

@@ -45,6 +45,7 @@ KNOWN_KEYS = {
 
 @dataclass(frozen=True)
 class SiteConfig:
+    """Everything a build is told: site.yml's settings and the command line's, checked and filled in."""
     content_dir: Path
     out_dir: Path
     title: str = "Explainers"

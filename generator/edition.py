@@ -33,6 +33,7 @@ from .selection import files_to_copy
 
 @dataclass(frozen=True)
 class Edition:
+    """The site as a build will write it: every page (rendered on demand) and every file beside them."""
     renderer: Renderer
     pages: tuple[Page, ...]        # rendered on demand, so a build can carry an unchanged one over
     generated: dict[str, bytes]    # small files made beside the pages, always written (the hosting headers)

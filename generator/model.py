@@ -16,6 +16,7 @@ FRONT_MATTER_LINE = 2
 
 @dataclass(frozen=True)
 class Source:
+    """Where a fact comes from: a name, and a link when there is one."""
     name: str
     url: str | None = None
     # Where its url is written (the source itself when it has none); not part of what the source is.
@@ -24,6 +25,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Fact:
+    """One key fact of the sidebar: label, value and its source."""
     label: str
     value: str
     source: Source | None
@@ -32,6 +34,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class Image:
+    """A picture named in front matter (the hero image): its file, URL, text alternative and size."""
     src: str                 # as written in front matter
     path: Path               # the file in the content folder
     url: str                 # output path relative to the site root, e.g. "slug/hero.jpg"
@@ -106,6 +109,7 @@ UPDATE_KINDS = ("update", "correction")
 
 @dataclass(frozen=True)
 class Update:
+    """An update or correction note from front matter's `updates:`."""
     date: datetime
     note: str
     where: Place | None = field(default=None, compare=False)   # the line of its date
@@ -176,6 +180,7 @@ class Handler:
 
 @dataclass(frozen=True)
 class Outline:
+    """Where things are in the Markdown body, by file line: blocks, links, raw HTML, handlers."""
     first_line: int = 1       # where the body starts
     blocks: tuple[Block, ...] = ()
     links: tuple[BodyLink, ...] = ()
@@ -214,6 +219,7 @@ class Embed:
 
 @dataclass(frozen=True)
 class Body:
+    """An explainer's converted body: the lede, the labelled sections and what they link and embed."""
     lede_html: str
     lede_text: str
     sections: tuple[Section, ...]
@@ -278,6 +284,7 @@ class Author:
 
 @dataclass(frozen=True)
 class Explainer:
+    """One explainer as the build knows it: front matter, converted body, sidebars and where each came from."""
     slug: str
     source: Path             # the .md file
     bundle: Path | None      # the page-bundle folder, when the explainer is one

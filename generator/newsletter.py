@@ -28,6 +28,7 @@ UNSHOWN = Body(lede_html="", lede_text="", sections=(), words=0)   # the body of
 
 @dataclass(frozen=True)
 class EmailReport:
+    """What `explainer email` wrote: the email's files and the warnings to show."""
     slug: str
     html_path: Path
     text_path: Path

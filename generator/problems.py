@@ -32,6 +32,7 @@ class Place:
 
 @dataclass(frozen=True)
 class Problem:
+    """One error or warning for the user, with the file and line it is about and a hint."""
     place: Place | None
     message: Text
     hint: Text | None = None

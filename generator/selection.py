@@ -14,6 +14,7 @@ from .model import Explainer
 
 @dataclass(frozen=True)
 class Selection:
+    """The explainers a build publishes, and how many it left out (drafts, scheduled)."""
     published: list[Explainer]
     drafts: int
     scheduled: list[Explainer]          # dated after `now`, soonest first

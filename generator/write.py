@@ -49,6 +49,7 @@ class _Done:
 
 @dataclass(frozen=True)
 class WriteReport:
+    """What the writer did to the output folder: files written, kept and removed, and its manifest."""
     written: int                    # files whose bytes changed (or are new)
     unchanged: int                  # files kept as they were
     deleted: int                    # files of the previous build that are gone

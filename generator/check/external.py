@@ -23,6 +23,7 @@ USER_AGENT = f"explainer-check/{__version__} (link checker; one HEAD or GET per 
 
 @dataclass(frozen=True)
 class Answer:
+    """What an outside URL answered when checked (or why it did not)."""
     url: str
     status: int | None   # the final HTTP status, None when no answer came
     problem: str = ""    # why there was no answer: timeout, refused, bad address

@@ -70,6 +70,7 @@ def finding(path: Path | str, line: int | None, rule: str, message: str, level: 
 
 @dataclass(frozen=True)
 class CheckSettings:
+    """site.yml's `check:` settings: the rules turned off and each threshold."""
     disabled: frozenset[str] = frozenset()
     lede_words: int = THRESHOLDS["lede_words"][0]
     paragraph_words: int = THRESHOLDS["paragraph_words"][0]

@@ -27,6 +27,7 @@ _IMPLICIT_IDS = frozenset({"top"})   # `#top` scrolls to the top of any page
 
 @dataclass(frozen=True)
 class Link:
+    """A link or embedded resource on a page: its tag and address."""
     tag: str
     url: str
     alt: str | None = None   # an <img>'s alt attribute; None when missing
@@ -34,6 +35,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Page:
+    """What the link rules need of a rendered page: its links and the ids it defines."""
     links: tuple[Link, ...]
     ids: frozenset[str]
 
@@ -82,6 +84,7 @@ def page_from(tags: list[pagescan.StartTag]) -> Page:
 
 @dataclass(frozen=True)
 class Target:
+    """Where a link points, as the link rules classify it."""
     kind: str            # internal, external, outside (a path the site does not serve), other (mailto: …)
     path: str = ""       # site-relative path, for internal targets
     fragment: str = ""

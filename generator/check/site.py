@@ -31,6 +31,7 @@ PARALLEL_FROM = 48     # explainers to convert before a process pool pays for it
 
 @dataclass(frozen=True)
 class CheckReport:
+    """What `explainer check` found, with the counts its summary line gives."""
     findings: tuple[Problem, ...]   # as found; a Formatter lists them in order
     explainers: int = 0
     pages: int = 0

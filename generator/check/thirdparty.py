@@ -28,6 +28,7 @@ _WHAT = {"img": "an image", "iframe": "a frame", "frame": "a frame", "script": "
 
 @dataclass(frozen=True)
 class Load:
+    """Something a page loads from another host (a script, a frame, a font …)."""
     tag: str
     url: str
     on_click: bool = False      # behind a click-to-load facade: only when the reader asks

@@ -26,6 +26,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 
 @dataclass(frozen=True)
 class FrontMatter:
+    """A Markdown file split into its YAML front matter and its body, with their file lines."""
     data: dict
     body: str
     first_line: int   # file line of the first YAML line

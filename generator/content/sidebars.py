@@ -54,6 +54,7 @@ Item = Fact | Event | Person | Definition
 
 @dataclass(frozen=True)
 class SidebarKind:
+    """One kind of sidebar box (`kind:` in a sidebar file): the keys its items take and how to read one."""
     key: str                                        # `kind:`; class `sidebar-<key>`; partials/sidebar-<key>.html
     keys: tuple[str, ...]                           # what an item may have (any other key is an error)
     read: Callable[[Reading, dict], Item | None]      # one item (a mapping), its problems noted in place.fields

@@ -22,6 +22,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Target:
+    """A deploy target from site.yml's `deploy:`, its options checked and filled in."""
     name: str
     kind: str
     options: Mapping[str, Any]          # every field of the kind, defaults filled in
@@ -34,6 +35,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Plan:
+    """What a deploy would change at its target: files to add, change and delete."""
     added: tuple[str, ...]
     changed: tuple[str, ...]
     deleted: tuple[str, ...]
@@ -52,6 +54,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class DeployReport:
+    """What `explainer deploy` did (or, with --dry-run, would do)."""
     target: Target
     destination: str                    # where it went, in words, without credentials
     plan: Plan

@@ -53,6 +53,7 @@ class CardText:
 
 @dataclass(frozen=True)
 class Fonts:
+    """The regular and bold font files social cards are drawn with."""
     regular: Path
     bold: Path
 
@@ -272,6 +273,7 @@ def _background(plate: LogoPlate | None, bands: tuple[Band, ...], rtl: bool):
 
 @dataclass(frozen=True)
 class LogoPlate:
+    """The site's logo prepared once for every card: palette indices and their colours."""
     image: Picture                       # "L": palette indices from LOGO_FIRST on
     colours: list[tuple[int, int, int]]  # the palette entries they stand for
 

@@ -37,6 +37,7 @@ CHUNKS_PER_WORKER = 4      # a chunk makes one painter; several per worker even 
 
 @dataclass(frozen=True)
 class CardReport:
+    """The social cards a build made or took from the cache, by output path."""
     files: dict[str, Path]     # output path ("slug/social-card.png") → cached PNG
     drawn: int                 # cards drawn by this build (the others came from the cache)
     warnings: tuple[str, ...]

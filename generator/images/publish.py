@@ -76,6 +76,7 @@ def _line_naming(source: Path, rel: str) -> int | None:
 
 @dataclass(frozen=True)
 class Source:
+    """An original picture in content/, with the digest and analysis its derivatives are named from."""
     rel: str
     path: Path
     digest: str
@@ -92,6 +93,7 @@ class Planned:
 
 @dataclass(frozen=True)
 class ImagePlan:
+    """Every picture the site publishes and every file made from one, named before any is encoded."""
     images: SiteImages
     files: dict[str, Planned]        # site path → how it is made
     withheld: frozenset[str]         # content-relative originals that are not published
@@ -309,6 +311,7 @@ def _write_memo(path: Path, content_dir: Path, sources: dict[str, Source], known
 
 @dataclass
 class ImageReport:
+    """The image plan once its files are encoded (or found in the store)."""
     plan: ImagePlan
     store: Store
     encoded: int             # files encoded by this build (the others came from the store)

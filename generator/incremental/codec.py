@@ -51,6 +51,7 @@ class CacheDataError(ValueError):
 
 @dataclass(frozen=True)
 class Kind:
+    """How one type of value is written to the cache as JSON and read back, checked."""
     name: str
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]

@@ -38,6 +38,7 @@ from .stamps import Folders, Stamp
 
 @dataclass
 class BuildState:
+    """What the last build left for the next one: loaded explainers, bodies, page keys, the manifest."""
     config_key: str | None = None
     theme_stamp: Stamp = ()
     loaded: dict[Path, tuple[Stamp, Explainer]] = field(default_factory=dict)

@@ -4,6 +4,7 @@ markdown/providers.py). Raw iframes written alone with a width and height get th
 """
 from __future__ import annotations
 
+import functools
 import html as htmllib
 import re
 import xml.etree.ElementTree as etree
@@ -19,6 +20,7 @@ from .lines import LineMap
 from .providers import (
     HEIGHT_LIMITS,
     PROVIDERS,
+    Pattern,
     Provider,
     compile_pattern,
     frame_address,
@@ -46,7 +48,7 @@ class EmbedFinder(Treeprocessor):
 
     def __init__(self, md: markdown.Markdown, providers: tuple[Provider, ...]):
         super().__init__(md)
-        self.providers = [(provider, [compile_pattern(text) for text in provider.match]) for provider in providers]
+        self.given = providers
         self.lines: LineMap | None = None
         self.embeds: list[Embed] = []
         self.problems: list[tuple[int, ExplainerError]] = []    # (line of the address, what is wrong)
@@ -65,6 +67,12 @@ class EmbedFinder(Treeprocessor):
 
     def line_of(self, element: etree.Element) -> int | None:
         return self.lines.line_of(element) if self.lines is not None else None
+
+    @functools.cached_property
+    def providers(self) -> list[tuple[Provider, list[Pattern]]]:
+        """Each provider with its addresses' patterns, compiled when a body first has an address on a line of
+        its own: most have none, and compiling them all (33 patterns) took longer than converting a body."""
+        return [(provider, [compile_pattern(text) for text in provider.match]) for provider in self.given]
 
     def provider_for(self, url: str) -> tuple[Provider, dict[str, str]] | None:
         for provider, patterns in self.providers:

@@ -28,6 +28,7 @@ HEIGHT_LIMITS = (50, 4000)     # CSS pixels
 
 @dataclass(frozen=True)
 class Provider:
+    """An embed provider (a video, chart or map service): the addresses it takes and its frame."""
     key: str                    # stable id: CSS class `embed-<key>`, check's output, site.yml entries
     name: str                   # what readers are told: "Play video on YouTube"
     kind: str                   # one of KINDS: the theme's wording ("… video", "… chart")

@@ -27,6 +27,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 @dataclass(frozen=True)
 class Entry:
+    """One explainer as an Atom feed entry."""
     id: str
     url: str
     title: str
@@ -42,6 +43,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Feed:
+    """One Atom feed (the site's, a category's, a language's …) and its entries."""
     id: str
     title: str
     subtitle: str | None
@@ -58,6 +60,7 @@ class Feed:
 
 @dataclass(frozen=True)
 class SitemapUrl:
+    """One page's entry in sitemap.xml."""
     loc: str
     lastmod: str | None       # None on a site with nothing published yet
     alternates: tuple[Hreflang, ...] = ()    # xhtml:link hreflang, the same as the page's own

@@ -43,6 +43,7 @@ class Compound:
 
 @dataclass(frozen=True)
 class Rule:
+    """One CSS rule of the email stylesheet, ready to be matched against elements."""
     steps: tuple[Compound, ...]               # ancestors first: `.facts dt` is (.facts, dt)
     declarations: tuple[tuple[str, str], ...]
     specificity: tuple[int, int]              # (classes, tags)

@@ -32,6 +32,7 @@ _MARKER = re.compile(r"^((?:> )*\s*)(- |\d+\. )?")     # a quote's and a list it
 
 @dataclass(frozen=True)
 class Email:
+    """An explainer as an email: its HTML and plain-text parts."""
     html: str
     text: str
     url: str                 # the explainer's web page

@@ -26,6 +26,7 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass
 class _Block:
+    """A block of text being laid out as plain text (a paragraph, a list item, a quote …)."""
     words: list[str] = field(default_factory=list)
     prefix: str = ""              # before the first line ("- ", "1. ", "> ")
     indent: str = ""              # before the next lines

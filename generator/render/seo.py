@@ -38,6 +38,7 @@ class ShareImage:
 
 @dataclass(frozen=True)
 class FeedLink:
+    """A feed a page names in its head (`<link rel="alternate">`)."""
     title: str
     path: str                # relative to the site root, e.g. "category/science/feed.xml"
 
@@ -51,6 +52,7 @@ class Hreflang:
 
 @dataclass(frozen=True)
 class ArticleTimes:
+    """An explainer page's article metadata: times, section and tags (Open Graph)."""
     published: str
     modified: str
     section: str | None

@@ -17,6 +17,7 @@ TARGETS = (
 
 @dataclass(frozen=True)
 class ShareLink:
+    """One share link under an explainer (a service's share form, or email)."""
     key: str          # email, x, facebook, linkedin, whatsapp: the CSS class `share-<key>`
     service: str      # the service's name ('' for email)
     href: str

@@ -25,6 +25,7 @@ def packaged_themes_dir() -> Path:
 
 @dataclass(frozen=True)
 class ThemeChain:
+    """The theme folders a site renders with, most specific first."""
     folders: tuple[Path, ...]    # most specific first; the packaged default theme is always last
 
     @property

@@ -17,7 +17,6 @@ from pathlib import Path
 from ..config import SiteConfig
 from ..errors import ConfigError, ExplainerError
 from ..outfolder import scratch_folder
-from . import canonical
 
 FOLDER = "pagefind"     # the bundle's folder in the site: a name content cannot use
 INSTALL_HINT = "install the search extra: pip install 'explainer[search]'"
@@ -80,6 +79,7 @@ def index_pages(pages: Iterable[tuple[str, Path]], out_dir: Path, language: str)
         _run_in_thread(_run_pagefind(site, bundle, language))
         files = {p.relative_to(bundle).as_posix(): p.read_bytes()
                  for p in sorted(bundle.rglob("*")) if p.is_file() and not p.name.startswith(UNUSED)}
+    from . import canonical  # (with gzip) only when an index is made
     ordered, stable = canonical.stable_order(files)
     return Bundle(ordered, count, stable)
 

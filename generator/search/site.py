@@ -25,6 +25,7 @@ PAGE_FOLDER = "search"             # the search page, search/index.html (render/
 
 @dataclass(frozen=True)
 class Indexed:
+    """What the build's search step did: pages indexed, or the last index kept."""
     pages: int            # explainer pages in the index
     rebuilt: bool         # False: the previous build's index was kept as it was
     warning: str | None = None

@@ -11,6 +11,7 @@ from ..problems import Formatter, Problem
 
 @dataclass(frozen=True)
 class BuildFailure:
+    """A failed preview build, as the error page shows it."""
     problems: tuple[Problem, ...]
     details: str | None = None    # a traceback, for failures that are bugs rather than user mistakes
 

@@ -18,6 +18,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 @dataclass(frozen=True)
 class AllowedHosts:
+    """The host names the preview answers to (DNS rebinding protection)."""
     names: frozenset[str]   # lowercase host names (no port, no brackets)
 
     @classmethod

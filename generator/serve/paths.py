@@ -45,6 +45,7 @@ class Found(Enum):
 
 @dataclass(frozen=True)
 class Resolution:
+    """What the preview does with a request path: serve a file, redirect, refuse, or say it is not found."""
     found: Found
     path: Path | None = None        # the file, for FILE
     location: str | None = None     # where to go, for REDIRECT

@@ -37,6 +37,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 @dataclass(frozen=True)
 class ServeOptions:
+    """How `explainer serve` was asked to run: content folder, address, browser."""
     content_dir: Path
     host: str = "127.0.0.1"
     port: int = 8000
