@@ -34,10 +34,11 @@ def console() -> NoReturn:
 def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
     """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
     wanted = _command_word(sys.argv[1:] if argv is None else argv)
-    if one_shot and wanted == "build":
-        # No cyclic garbage collection in a build's process (run_build pauses it for a caller in-process):
-        # each collection would rescan the objects the no-op check and the stages' imports made, none of
-        # them garbage, and the first after the pause would rescan every object the build made.
+    if one_shot and wanted in ("build", "check"):
+        # No cyclic garbage collection in a build's or a check's process (run_build and check_site pause it
+        # for a caller in-process): each collection would rescan the objects the no-op check and the stages'
+        # imports made, none of them garbage, and the first after the pause would rescan every object the
+        # build made (check's: before it prints its findings).
         gc.disable()
     parser = build_parser(wanted)
     args = parser.parse_args(argv)
