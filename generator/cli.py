@@ -26,7 +26,7 @@ STOPPED = (130, 143)          # the exit status after Ctrl-C, after SIGTERM (128
 
 def console() -> NoReturn:
     """The `explainer` command and `python -m generator`: `main` in a process of its own, which a successful
-    build ends without tearing the interpreter down (freeing every object of a big site one by one takes a
+    build or check ends without tearing the interpreter down (freeing every object of a big site one by one takes a
     tenth of a second and changes nothing), as do a failed or stopped command and the preview (see `main`)."""
     sys.exit(main(one_shot=True))
 
@@ -34,10 +34,11 @@ def console() -> NoReturn:
 def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
     """The command line; `one_shot`: the process ends with the command (never for a caller in-process)."""
     wanted = _command_word(sys.argv[1:] if argv is None else argv)
-    if one_shot and wanted == "build":
-        # No cyclic garbage collection in a build's process (run_build pauses it for a caller in-process):
-        # each collection would rescan the objects the no-op check and the stages' imports made, none of
-        # them garbage, and the first after the pause would rescan every object the build made.
+    if one_shot and wanted in ("build", "check"):
+        # No cyclic garbage collection in a build's or a check's process (run_build and check_site pause it
+        # for a caller in-process): each collection would rescan the objects the no-op check and the stages'
+        # imports made, none of them garbage, and the first after the pause would rescan every object the
+        # build made (check's: before it prints its findings).
         gc.disable()
     parser = build_parser(wanted)
     args = parser.parse_args(argv)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None, one_shot: bool = False) -> int:
         parser.print_help()
         return 2
     code = _run(args)
-    if one_shot and code == 0 and args.run is run_build:
+    if one_shot and code == 0 and args.run in (run_build, run_check):
         _end_without_teardown()
     if one_shot and (code != 0 or args.run is run_serve):
         # A command that stopped or failed, or a preview that ended: the workers are ended, the staging and

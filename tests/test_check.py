@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import article
+from generator.check import copydesk
 from generator.check.findings import RULES
 from generator.check.site import check_site, format_json, format_text
 from generator.config import load_config
@@ -280,6 +282,35 @@ def test_clean_site_has_no_findings_at_all(make_site, cli):
     assert result.code == 0, result.out + result.err
     assert result.out.splitlines() == ["1 outside link not checked (--external to check)",
                                        "Checked 2 explainers and 13 pages: no problems found."]
+
+
+def test_placeholders_are_found_in_any_case_and_in_letters_the_rule_takes_for_theirs(make_site, monkeypatch):
+    site = make_site({
+        "a/index.md": article(title="A", summary="S.", body="Lede.\n\n**Why it matters:** FİXME later.\n\n"
+                              "**The big picture:** Lorem ipſum dolor.\n\ntodo: one more.\n"),
+        "a/facts.yml": "facts:\n  - label: Fıxme\n    value: 1\n    source: Us\n",
+        "b/index.md": article(title="B", summary="S.", body="Lede, a todolist.\n\n**Why it matters:** x\n\n"
+                              "**The big picture:** Lorem, ipsum.\n")})
+    monkeypatch.chdir(site.root)
+    fmt = shown()
+    assert [fmt.finding(f) for f in fmt.in_order(check(site).findings) if f.rule == "content/placeholder"] == [
+        "content/a/facts.yml:2: error: content/placeholder: placeholder left in: '- label: Fıxme' (write the real text)",
+        "content/a/index.md:8: error: content/placeholder: placeholder left in: '**Why it matters:** FİXME later.' "
+        "(write the real text)",
+        "content/a/index.md:10: error: content/placeholder: placeholder left in: '**The big picture:** Lorem ipſum "
+        "dolor.' (write the real text)",
+        "content/a/index.md:12: error: content/placeholder: placeholder left in: 'todo: one more.' (write the real "
+        "text)"]
+
+
+def test_every_letter_beyond_ascii_that_the_placeholder_rule_takes_for_one_of_its_words_is_known():
+    """The rule looks for its words in the lower-cased text first: a letter it takes for one of theirs but that
+    lower-cases to another must send the text to the slow search."""
+    letters = sorted(set("".join(copydesk.PLACEHOLDER_WORDS)) - {" "})
+    beyond_ascii = "".join(map(chr, range(0x80, 0x110000)))
+    taken = set(re.findall(f"[{''.join(letters)}]", beyond_ascii, re.IGNORECASE))
+    assert {letter for letter in taken if letter.lower() not in letters} == set(copydesk.FOLDED_AS_ASCII)
+    assert all(copydesk.PLACEHOLDER.search(word) for word in copydesk.PLACEHOLDER_WORDS)
 
 
 def test_links_outside_the_base_path_are_reported(make_site, monkeypatch):

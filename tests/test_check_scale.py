@@ -12,7 +12,7 @@ import pytest
 from conftest import article
 from generator import parallel
 from generator.check import nearmiss, pagescan, reading
-from generator.check.site import PARALLEL_FROM, check_site
+from generator.check.site import PARALLEL_FROM, check_site, format_json, format_text
 from generator.config import load_config
 from generator.errors import did_you_mean
 from generator.problems import Formatter
@@ -117,3 +117,76 @@ def test_each_broken_link_of_a_big_site_is_reported_with_the_page_it_missed(make
     assert report.explainers == count
     assert [f.rule for f in report.findings].count("privacy/third-party") == 0     # a link loads nothing
     assert report.external_links == 1
+
+
+def planted_site(make_site, count: int):
+    """The copy desk's problem site (tests/test_check.py) and `count` explainers more, linking to each other,
+    some of them wrongly, with raw HTML, placeholders and facts without sources."""
+    from test_check import PROBLEMS, noise_gif, png
+    files = {**PROBLEMS, "broken/hero.png": png(40, 20), "broken/chart.png": png(),
+             "broken/big.gif": noise_gif(600, 610)}
+    for n in range(count):
+        body = (f"Lede {n} with [the next](../story-{(n + 1) % count}/), [a miss](../story-{n}x/), "
+                f"[an anchor](../story-{(n + 2) % count}/#the-big-picture), [no anchor](#nowhere-{n % 3}) and "
+                f'<a href="../stroy-{n}/">raw</a>.{BODY}' + ("\nTODO: a line.\n" if n % 7 == 0 else ""))
+        files[f"story-{n}/index.md"] = article(title=f"Story {n}", summary="S" if n % 5 else "", body=body)
+        files[f"story-{n}/facts.yml"] = f"facts:\n  - label: One\n    value: {n}\n"
+    return make_site(files)
+
+
+@pytest.mark.parametrize("start_method", [parallel.FORK, parallel.SPAWN])
+def test_the_findings_are_the_same_in_the_same_order_however_the_pages_are_read(make_site, monkeypatch,
+                                                                                start_method):
+    """Read here alone (-j 1), or shared between this process and a forked worker (with spawn, here alone)."""
+    site = planted_site(make_site, PARALLEL_FROM + 12)
+    monkeypatch.chdir(site.root)
+    alone = check_site(load_config(site.content, jobs=1), start_method=start_method)
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
+    shared = check_site(load_config(site.content, jobs=2), start_method=start_method)
+    assert len(alone.findings) > 250 and len({f.rule for f in alone.findings}) > 15
+    assert shared == alone
+    shown = Formatter(Path.cwd())
+    assert format_json(shared, shown) == format_json(alone, shown)
+    assert format_text(shared, shown) == format_text(alone, shown)
+
+
+def test_a_page_that_fails_to_render_is_reported_as_the_first_failing_page_however_the_pages_are_read(
+        make_site, monkeypatch):
+    """The first and the last explainer's pages fail: the worker reads the first, this process the last."""
+    count = 40
+    files = {f"story-{n:02}/index.md": article(title=f"Story {n}", summary="S", body=f"Lede.{BODY}")
+             for n in range(count)}
+    files["/themes/default/templates/partials/byline.html"] = (
+        '<p>{{ explainer.slug }}</p>\n{% if explainer.slug in ("story-00", "story-39") %}{{ 1 // 0 }}{% endif %}\n')
+    site = make_site(files)
+    monkeypatch.chdir(site.root)
+    alone = check_site(load_config(site.content, jobs=1))
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
+    shared = check_site(load_config(site.content, jobs=2), start_method=parallel.FORK)
+    shown = Formatter(Path.cwd())
+    assert [shown.finding(f) for f in alone.findings] == [
+        "themes/default/templates/partials/byline.html:2: error: build/error: error rendering story-00/index.html: "
+        "ZeroDivisionError: integer division or modulo by zero (fix the expression on that line), while rendering "
+        "the page of content/story-00/index.md"]
+    assert shared == alone
+
+
+def test_a_link_is_followed_from_its_own_pages_folder_though_other_pages_as_deep_have_it_too(make_site, monkeypatch):
+    """Targets are remembered by URL and folder, or by URL and depth only for a URL that first goes up to the
+    site's root (`../x/` from any explainer's folder)."""
+    from test_check import png
+    files = {f"{slug}/index.md": article(title=slug, summary="S", body=(
+        f"Lede ![A chart](chart.png), [up](../{slug}/), [up and back](../a/chart.png) and [twice](../../a/).{BODY}"))
+        for slug in ("a", "b", "c")}
+    site = make_site({**files, "a/chart.png": png()})
+    monkeypatch.chdir(site.root)
+    report = check_site(load_config(site.content))
+    shown = Formatter(Path.cwd())
+    assert [shown.finding(f) for f in shown.in_order(report.findings)] == [
+        f"content/{slug}/index.md:6: error: {rule}: {url} points {what}"
+        for slug in ("a", "b", "c")
+        for rule, url, what in [("images/missing", "chart.png", "at no image file in the site (did you mean "
+                                 "'../a/chart.png'?)"),
+                                ("links/internal", "../../a/", "outside the site (served at /): link with a relative "
+                                 "path or a full https:// address")]
+        if slug != "a" or rule != "images/missing"]

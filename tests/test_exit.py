@@ -1,7 +1,7 @@
-"""How the `explainer` process ends: a successful build exits at once, without the interpreter's teardown,
-and with everything written (site, cache, what it printed); so does a command that failed or was stopped, and
-the preview (tests/test_user_errors.py: a process pool stopped mid-reply would hold the teardown for ever);
-any other successful command exits the normal way."""
+"""How the `explainer` process ends: a successful build or check exits at once, without the interpreter's
+teardown, and with everything written (site, cache, what it printed); so does a command that failed or was
+stopped, and the preview (tests/test_user_errors.py: a process pool stopped mid-reply would hold the teardown for
+ever); any other successful command exits the normal way."""
 from __future__ import annotations
 
 import os
@@ -61,8 +61,17 @@ def test_a_failed_build_ends_at_once_with_its_errors_printed_and_other_commands_
     assert failed.returncode == 1 and "broken.md:2" in failed.stderr
     assert "interpreter teardown" not in failed.stderr
     (root / "content" / "broken.md").unlink()
+    created = run(root, "new", "A new one")
+    assert created.returncode == 0 and "interpreter teardown" in created.stderr
+
+
+def test_a_successful_check_ends_without_teardown_with_its_findings_printed(tmp_path):
+    root = site(tmp_path, count=2)
     checked = run(root, "check")
-    assert checked.returncode == 0 and "interpreter teardown" in checked.stderr
+    assert checked.returncode == 0, checked.stderr
+    assert "interpreter teardown" not in checked.stderr
+    assert checked.stdout.startswith("content/e0.md:2: warning: metadata/summary: ")
+    assert checked.stdout.endswith("Checked 2 explainers and 4 pages: 0 errors, 4 warnings.\n"), checked.stdout
 
 
 def test_a_profiled_build_exits_the_normal_way_so_the_profile_is_written(tmp_path):

@@ -160,6 +160,15 @@ def test_a_build_in_a_process_of_its_own_makes_no_cyclic_garbage_collection(tmp_
         assert "\nCOLLECTIONS 0\n" in done.stdout, done.stdout
 
 
+def test_a_check_in_a_process_of_its_own_makes_no_cyclic_garbage_collection(tmp_path):
+    """Nor before its findings are printed: the first collection would rescan every object the check made."""
+    root = site(tmp_path)
+    done = subprocess.run([sys.executable, "-c", COUNTING_SCRIPT, "check"], cwd=root, capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Checked " in done.stdout and "\nCOLLECTIONS 0\n" in done.stdout, done.stdout
+
+
 
 def test_every_dataclass_of_the_package_says_what_it_is():
     """A docstring for each: a dataclass without one gets a __doc__ made from `inspect.signature` when its

@@ -1,19 +1,22 @@
-"""Outside links, checked only on request: a bounded, polite HTTP client (HEAD, then GET if HEAD fails)."""
+"""Outside links, checked only on request: a bounded, polite HTTP client (HEAD, then GET if HEAD fails).
+
+The HTTP client (http.client, ssl, urllib.request, a thread pool) is imported when links are checked: a check
+without --external only counts the outside links (`address`)."""
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.client import responses
 from pathlib import Path
-from urllib.error import HTTPError, URLError
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
-from urllib.request import Request, build_opener
 
 from .. import __version__
 from ..problems import ERROR, INFO, WARNING, Problem
 from .findings import finding
+
+if TYPE_CHECKING:
+    from urllib.request import OpenerDirector
 
 MAX_WORKERS = 4          # requests in flight over the whole run
 PER_HOST = 2             # requests in flight to one host
@@ -40,6 +43,8 @@ def address(url: str) -> str:
 
 def check_urls(urls: Iterable[str], timeout: float) -> dict[str, Answer]:
     """Ask each distinct address once; never more than MAX_WORKERS at a time, nor PER_HOST per host."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import build_opener
     urls = sorted(set(urls))
     unique = sorted({address(u) for u in urls})
     hosts: dict[str, threading.Semaphore] = {urlsplit(u).netloc.lower(): threading.Semaphore(PER_HOST)
@@ -57,8 +62,10 @@ def check_urls(urls: Iterable[str], timeout: float) -> dict[str, Answer]:
     return {url: answers[address(url)] for url in urls}
 
 
-def fetch(url: str, timeout: float, opener=None) -> Answer:
+def fetch(url: str, timeout: float, opener: OpenerDirector | None = None) -> Answer:
     """HEAD first (no body to download); servers that refuse HEAD (405, 403, 501 …) get one GET."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import Request, build_opener
     opener = opener or build_opener()
     status = None
     for method in ("HEAD", "GET"):
@@ -102,4 +109,5 @@ def findings(links: list[tuple[str, Path | str, int | None]], answers: dict[str,
 
 
 def _phrase(status: int | None) -> str:
+    from http.client import responses
     return responses.get(status or 0, "")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..config import SiteConfig
@@ -25,8 +26,7 @@ _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "s
 _IMPLICIT_IDS = frozenset({"top"})   # `#top` scrolls to the top of any page
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):        # a tuple: hashed and compared at C speed, as each page's links are counted
     """A link or embedded resource on a page: its tag and address."""
     tag: str
     url: str
@@ -159,8 +159,7 @@ class Site:
         return NearMisses([*(p.removesuffix("index.html") for p in self.pages), *self.files, *self.generated])
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):     # a tuple: made quickly, once for each link of each page
     """A link on a page, and where it was written: a content file and line, or the theme."""
     link: Link
     page: str
@@ -241,15 +240,20 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
     # A theme's broken link is on every page, written relative to each: report it once per target.
     theme: dict[tuple, tuple[str, list[str]]] = {}
     sized: set[tuple[Path | str, str]] = set()
-    targets: dict[tuple[str, str], Target] = {}      # the theme's links repeat on every page of a folder
+    targets: dict[tuple[str, str | int], Target] = {}    # the theme's links repeat on every page of a folder
+    found_at: dict[str, str | None] = {}                 # site path → what `site.find` finds there
     for occurrence in found:
         target = _resolved(occurrence.link.url, occurrence.page, config, targets)
-        for rule, message in _problems(occurrence, target, site, config):
+        served = None
+        if target.kind == "internal":
+            if target.path not in found_at:
+                found_at[target.path] = site.find(target.path)
+            served = found_at[target.path]
+        for rule, message in _problems(occurrence, target, served, site, config):
             if occurrence.from_theme:
                 theme.setdefault((rule, target), (message, []))[1].append(occurrence.page)
             else:
                 yield finding(occurrence.path, occurrence.line, rule, message)
-        served = site.find(target.path) if target.kind == "internal" else None
         if (occurrence.link.tag == "img" and not occurrence.from_theme and served in site.files
                 and (occurrence.path, served) not in sized):
             sized.add((occurrence.path, served))
@@ -261,22 +265,30 @@ def internal_findings(found: list[Occurrence], site: Site, config: SiteConfig,
 
 
 _LEADING = "".join(map(chr, range(33)))     # what urlsplit strips from the start of a URL: C0 controls, space
+_REMOVED = frozenset("\t\r\n")               # what urlsplit removes from anywhere in a URL
 
 
-def _resolved(url: str, page: str, config: SiteConfig, known: dict[tuple[str, str], Target]) -> Target:
+def _resolved(url: str, page: str, config: SiteConfig, known: dict[tuple[str, str | int], Target]) -> Target:
     """`resolve`, remembered by URL and the page's folder (all `resolve` reads of the page, unless the URL
-    has no path: then it is the page itself)."""
+    has no path: then it is the page itself). A URL that starts by going up as many folders as the page is deep
+    (`../` from `slug/`, the theme's links on every explainer's page) goes to the same place from every folder
+    that deep: it is remembered by URL and depth."""
+    if url[:1] == "#" and not _REMOVED.intersection(url):    # the page itself, as `resolve` finds it
+        return Target("internal", page, unquote(url[1:]))
     if url.lstrip(_LEADING)[:1] in ("", "#", "?"):
         return resolve(url, page, config)
-    key = (url, posixpath.dirname(page))
+    folder = posixpath.dirname(page)
+    depth = folder.count("/") + 1 if folder else 0
+    key: tuple[str, str | int] = (url, depth) if depth and url.startswith("../" * depth) else (url, folder)
     target = known.get(key)
     if target is None:
         target = known[key] = resolve(url, page, config)
     return target
 
 
-def _problems(occurrence: Occurrence, target: Target, site: Site,
+def _problems(occurrence: Occurrence, target: Target, served: str | None, site: Site,
               config: SiteConfig) -> Iterator[tuple[str, str]]:
+    """(rule, message) of each problem with a link whose target is `target`, served from `served` (`site.find`)."""
     link, url = occurrence.link, occurrence.shown
     is_image = link.tag == "img"
     # The theme's `alt=""` is a decision (the logo beside the site's name, a picture whose alt text the
@@ -293,7 +305,6 @@ def _problems(occurrence: Occurrence, target: Target, site: Site,
         return
     if target.kind != "internal":
         return
-    served = site.find(target.path)
     if served is None:
         slug = target.path.strip("/")
         if slug in site.not_published:

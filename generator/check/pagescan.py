@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 Attributes = list[tuple[str, str | None]]
 StartTag = tuple[str, Attributes]       # the tag's name and its attributes, lower-cased names, as html.parser
+WrittenTag = tuple[str, str]            # the tag's name, lower-cased, and its attributes as written (`attributes`)
 
 _SPACE = r"[\t\n\r\f ]"
 _NAME = r"[a-zA-Z_:][-a-zA-Z0-9_:.]*"
@@ -47,6 +48,15 @@ def start_tags(html: str, named: frozenset[str]) -> list[StartTag]:
 
 def _plain_start_tags(html: str, named: frozenset[str]) -> list[StartTag] | None:
     """The start tags, when every piece of markup in `html` is of a plain kind; None otherwise."""
+    tags = written_start_tags(html, named)
+    return None if tags is None else [(tag, attributes(written)) for tag, written in tags]
+
+
+def written_start_tags(html: str, named: frozenset[str]) -> list[WrittenTag] | None:
+    """What `start_tags` gives, with each tag's attributes as written (`attributes` reads them), when every
+    piece of markup in `html` is of a plain kind; None otherwise (then only `start_tags` reads the page). A
+    site's pages repeat the theme's tags, written the same way on every page: a reader of many pages can read
+    each way once."""
     tokens = _TOKEN.findall(html)
     if any(token[6] for token in tokens):
         return None
@@ -55,11 +65,12 @@ def _plain_start_tags(html: str, named: frozenset[str]) -> list[StartTag] | None
         tag = (name or script or raw).lower()
         written = written or script_written or raw_written
         if tag in named or "id" in written.lower():
-            tags.append((tag, _attributes(written)))
+            tags.append((tag, written))
     return tags
 
 
-def _attributes(written: str) -> Attributes:
+def attributes(written: str) -> Attributes:
+    """The attributes of a start tag as `written_start_tags` gives them, as html.parser reports them."""
     if not written:
         return []
     return [(name.lower(), _value(value)) for name, value in _ATTRIBUTE.findall(written)]

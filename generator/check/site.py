@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,13 +18,13 @@ from ..incremental.cache import folder_of
 from ..incremental.state import converted_bodies
 from ..markdown.embedconfig import site_providers
 from ..markdown.sections import Converter
-from ..model import Explainer
+from ..model import Explainer, SiteImages
 from ..problems import ERROR, WARNING, Formatter, Problem
 from ..render import themes
 from ..render.share import is_share_link
 from ..selection import select
 from . import copydesk, external, linkcheck, reading, thirdparty, translations
-from .findings import RULES, settings_from
+from .findings import RULES, CheckSettings, settings_from
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself (as a build)
 
@@ -54,21 +54,24 @@ def check_site(config: SiteConfig, check_external: bool = False,
     settings = settings_from(config)
     # Scheduled explainers are checked too: they go live without anyone looking again.
     config = replace(config, future=True)
+    with parallel.cyclic_gc_paused():      # as a build: the workers forked from here inherit it too
+        return _check(config, settings, check_external, start_method)
+
+
+def _check(config: SiteConfig, settings: CheckSettings, check_external: bool,
+           start_method: str | None) -> CheckReport:
     try:
         explainers, tree = _load_all(config, start_method)
         chosen = select(explainers, config)
         images = publish.plan_images(chosen.published, config)      # what build would encode, named, not made
         site = edition.prepare(config, themes.load(themes.resolve(config)), tree, chosen.published, images=images)
-        read = reading.read_pages(site.pages, config, start_method)
+        found: list[Problem] = []
+        # The copy desk's rules need no page: they run while a worker starts reading the pages.
+        read = reading.read_pages(site.pages, config, start_method, meanwhile=lambda: found.extend(
+            _copy_desk_findings(chosen.published, config, settings, images.images)))
     except ExplainerError as err:
         return CheckReport(tuple(problems(err)))
 
-    found: list[Problem] = []
-    providers = site_providers(config)
-    for explainer in chosen.published:
-        found.extend(copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
-                                              config.raw_html, providers, images.images))
-        found.extend(copydesk.author_findings(explainer, config.authors, config.author))
     found.extend(thirdparty.findings({path: loads for path, (_, loads) in read.items()}, chosen.published, config))
     found.extend(translations.translation_findings(chosen.published))
     pages = {path: page for path, (page, _) in read.items()}
@@ -90,6 +93,15 @@ def check_site(config: SiteConfig, check_external: bool = False,
                        pages=len(pages), drafts_skipped=chosen.drafts,
                        external_links=len({external.address(url) for url, _, _ in outside}),
                        external_checked=checking)
+
+
+def _copy_desk_findings(explainers: list[Explainer], config: SiteConfig, settings: CheckSettings,
+                        images: SiteImages) -> Iterator[Problem]:
+    providers = site_providers(config)
+    for explainer in explainers:
+        yield from copydesk.check_explainer(explainer, settings, config.axioms, config.now, config.timezone,
+                                            config.raw_html, providers, images)
+        yield from copydesk.author_findings(explainer, config.authors, config.author)
 
 
 def _load_all(config: SiteConfig, start_method: str | None) -> tuple[list[Explainer], SourceTree]:
@@ -125,10 +137,14 @@ def _outside_links(links: list[linkcheck.Occurrence], config: SiteConfig
                    ) -> list[tuple[str, Path | str, int | None]]:
     """(url, path, line) of each outside link; a theme's link is listed once, at the first page it is on."""
     listed, seen_in_theme = [], set()
+    outside: dict[str, bool] = {}       # by URL: the theme's links repeat on every page
     for occurrence in links:
         url = occurrence.link.url
-        if not linkcheck.is_external(url, config) or is_share_link(url):
-            continue      # share links are the services' forms, one per page: nothing to check there
+        if url not in outside:
+            # share links are the services' forms, one per page: nothing to check there
+            outside[url] = linkcheck.is_external(url, config) and not is_share_link(url)
+        if not outside[url]:
+            continue
         if occurrence.from_theme:
             if url in seen_in_theme:
                 continue
