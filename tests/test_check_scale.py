@@ -3,13 +3,16 @@ a shortlist (they name what difflib over every path names), explainers converted
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import article
+from conftest import REPO, article
 from generator import parallel
 from generator.check import nearmiss, pagescan, reading
 from generator.check.site import PARALLEL_FROM, check_site, format_json, format_text
@@ -87,6 +90,23 @@ def test_hints_on_a_big_site_name_what_difflib_over_every_path_names():
             asked += 1
     assert asked == 360
 
+
+
+# Four hundred pages of one length, and links one letter away from many of them alike.
+NEAR_MISSES = """
+from generator.check import nearmiss
+near = nearmiss.NearMisses(["", "404.html", *(f"story-{n}/" for n in range(400)), "static/style.css"])
+print([near.hint(f"../story-{n}x/", f"story-{n}") for n in range(0, 400, 3)])
+"""
+
+
+def test_a_hint_is_the_same_in_every_run_whatever_the_string_hashes():
+    """Paths of one length are shortlisted in a fixed order, not in the order a set of them happens to give:
+    check's output is the same from run to run (Python seeds string hashes anew in each process)."""
+    hints = {subprocess.run([sys.executable, "-c", NEAR_MISSES], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}).stdout
+             for seed in range(1, 6)}
+    assert len(hints) == 1 and "did you mean" in next(iter(hints))
 
 def _relative(path: str, start: str) -> str:
     folder = path.endswith("/") or not path

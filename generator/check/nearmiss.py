@@ -29,7 +29,9 @@ OTHERWISE = "check the spelling and the folder"
 class NearMisses:
     def __init__(self, paths: list[str]) -> None:
         """`paths`: the site paths a link may name; a folder's ends with `/` (the front page is "")."""
-        from_root = sorted({(_relative(path, "."), path) for path in paths}, key=lambda pair: len(pair[0]))
+        # By length, then by text: paths of one length in a fixed order, so that the shortlist (and so the
+        # hint) is the same in every run, whatever order the set gives them in.
+        from_root = sorted({(_relative(path, "."), path) for path in paths}, key=lambda pair: (len(pair[0]), pair))
         self._from_root = [written for written, _ in from_root]
         self._paths = [path for _, path in from_root]
         self._lengths = [len(written) for written in self._from_root]
