@@ -150,7 +150,7 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
             config, theme, snap.tree, chosen.published, bodies.full, session.related, images.plan,
             CompiledCatalogs(opened.folder) if opened else None)
         if again is None and not everything and changed_files is not None and \
-                (edited := _text_edits(changed_files, last_loaded, state.loaded)) is not None:
+                (edited := loading.text_edits(changed_files, last_loaded, state.loaded)) is not None:
             site = edition.with_fresh_pages(site, edited, {rel for rel in state.shown if not rel.endswith("/")})
         rendered, pages, indexed, report = write_site(site, cards_drawn, state, config.out_dir,  # …and write
                                                       everything, in_place=not (everything or forced), laps=laps,
@@ -287,24 +287,6 @@ def _next(chosen: Selection) -> tuple[str | None, datetime | None]:
 
 def _scheduled(summary: Summary) -> Scheduled | None:
     return Scheduled(summary.next_slug, summary.next_date) if summary.next_slug and summary.next_date else None
-
-
-def _text_edits(changed: Iterable[str], last: dict[Path, tuple[stamps.Stamp, Explainer]],
-                now: dict[Path, tuple[stamps.Stamp, Explainer]]) -> list[tuple[Explainer, Explainer]] | None:
-    """Each explainer loaded again, as the last build had it and as it is now, when every input file that
-    changed since that build (`changed`, from the no-op record) is one these explainers are read from: an
-    explainer's Markdown file or its bundle's facts.yml. None when any other file changed (a picture, a file a
-    body embeds, a theme or content file of no explainer's), or an explainer came or went."""
-    from .content.fields import FACTS_FILE
-    if now.keys() != last.keys():
-        return None
-    edited = {source: (last[source][1], explainer) for source, (_, explainer) in now.items()
-              if explainer is not last[source][1]}
-    texts = set(edited) | \
-        {bundle / FACTS_FILE for _, explainer in edited.values() if (bundle := explainer.bundle) is not None}
-    if not all(Path(path) in texts for path in changed):
-        return None
-    return list(edited.values())
 
 
 def _load_again(config: SiteConfig, converter: Converter, explainer: Explainer) -> Explainer:

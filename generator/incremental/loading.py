@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import SiteConfig
 from ..content import batch
+from ..content.fields import FACTS_FILE
 from ..errors import ExplainerError, flatten, raise_all
 from ..markdown.sections import Converter
 from ..model import Explainer
 from .bodies import StoredBody, spilled
-from .stamps import Snapshot
+from .stamps import Snapshot, Stamp
 from .state import BuildState
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
@@ -84,3 +85,20 @@ def _with_held_body(loaded: batch.Loaded, state: BuildState, job: batch.Job, con
         del state.bodies[loaded.key]
         return batch.load(job, config, converter, ())
     return dataclasses.replace(loaded, explainer=batch.with_body(loaded.explainer, held, body))
+
+
+def text_edits(changed: Iterable[str], last: dict[Path, tuple[Stamp, Explainer]],
+               now: dict[Path, tuple[Stamp, Explainer]]) -> list[tuple[Explainer, Explainer]] | None:
+    """Each explainer loaded again, as the last build had it and as it is now, when every input file that
+    changed since that build (`changed`, from the no-op record) is one these explainers are read from: an
+    explainer's Markdown file or its bundle's facts.yml. None when any other file changed (a picture, a file a
+    body embeds, a theme or content file of no explainer's), or an explainer came or went."""
+    if now.keys() != last.keys():
+        return None
+    edited = {source: (last[source][1], explainer) for source, (_, explainer) in now.items()
+              if explainer is not last[source][1]}
+    texts = set(edited) | \
+        {bundle / FACTS_FILE for _, explainer in edited.values() if (bundle := explainer.bundle) is not None}
+    if not all(Path(path) in texts for path in changed):
+        return None
+    return list(edited.values())
