@@ -92,3 +92,34 @@ def test_a_save_after_the_builders_options_changed_is_loaded_whole(tmp_path):
     shutil.rmtree(tmp_path / "fresh", ignore_errors=True)
     build(load_config(root, tmp_path / "fresh", use_cache=False, drafts=True))
     assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "fresh")
+
+
+def test_after_a_text_edit_every_list_names_the_explainer_as_it_is_now(tmp_path):
+    """The edition made from the last one after a text edit lists each edited explainer as loaded now,
+    wherever it is listed (related explainers, series neighbours, translations, term pages): no list keeps the
+    explainer as it was, with its old body."""
+    from generator.build import Builder
+    from generator.config import load_config
+    root = write(tmp_path / "content", site_files())
+    builder = Builder(lambda: load_config(root, tmp_path / "site"), own_output=True)
+    builder.build()
+    related_to: set[str] = set()
+    for slug, edit in [("e04", {"e04/index.md": one(4, body="Part two, again.\n", series="Path", series_order="2")}),
+                       ("e08", {"e08/index.md": one(8, body="Otra vez.\n", translation_key="k", language="es")}),
+                       ("e12", {"e12/facts.yml": facts("twelve")})]:
+        apply(root, edit)
+        later(root, edit)
+        builder.build(told(root, edit))
+        made = builder.session.made
+        assert made.edition.fresh is not None, slug          # the edition was made from the last one
+        listing = made.edition.renderer.listing
+        now = {e.slug: e for _, e in builder.session.state.loaded.values()}
+        named = [*listing.explainers, *(e for chosen in listing.related.values() for e in chosen),
+                 *(e for part in listing.parts.values() for e in (part.previous, part.next) if e is not None),
+                 *(e for group in listing.translations.values() for e in group),
+                 *(e for pages in (listing.categories, listing.tags, listing.series) for page in pages
+                   for e in page.explainers)]
+        assert [e.slug for e in named if e is not now[e.slug]] == [], slug
+        related_to.update(e.slug for chosen in listing.related.values() for e in chosen)
+    builder.close()
+    assert {"e04", "e12"} <= related_to          # the test edits explainers some related lists name
