@@ -19,7 +19,7 @@ from . import noop
 Stamp = tuple
 Folders = dict[str, tuple[int, int]]     # output folder ("" for the top) → (inode, mtime_ns)
 Job = tuple[str, Path, Path | None]      # an explainer of the tree: slug, Markdown file, bundle folder or None
-Bundles = dict[str, tuple[int, Job]]     # bundle folder name → its explainer's place in the tree, and it
+Bundles = dict[str, tuple[int, Job]]     # bundle folder name → (its explainer's place in the tree, that explainer)
 
 
 def file_stamp(paths: list[Path]) -> Stamp:
