@@ -128,7 +128,9 @@ def build(config: SiteConfig, progress: Progress | None = None, force: bool = Fa
     workers = loading.Workers(parallel.workers(config), start_method,
                               lambda: session.bodies_folder(store, config.out_dir), progress)
     last_loaded = state.loaded          # the explainers as the last build had them (load_changed makes anew)
-    explainers, loaded = loading.load_changed(config, state, snap, converter, workers)  # load
+    explainers, loaded = loading.load_changed(config, state, snap, converter, workers,  # load
+                                              session.restamped(previous, snap))
+    session.loaded_from = snap
     chosen = select(explainers, config)                                              # select
     laps("load")
     # One pool encodes the images and draws the social cards while the pages render; the build waits for them
@@ -241,11 +243,13 @@ def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: Bu
     except BaseException:
         writer.abort()
         raise
+    # None added or removed: the files of the last build, in the folders it left.
+    same_files = not report.deleted and len(report.manifest) == len(state.manifest)
     state.manifest = report.manifest
     # Written in place, the folders were checked before (session.forget_changed_output): only those it
     # changed are stamped again.
     state.folders = output_folders(out_dir, report.manifest, state.folders if writer.in_place else None,
-                                   report.changed_paths)
+                                   report.changed_paths, same_files)
     return rendered, pages, indexed, report
 
 

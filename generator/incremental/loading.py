@@ -17,7 +17,7 @@ from ..errors import ExplainerError, flatten, raise_all
 from ..markdown.sections import Converter
 from ..model import Explainer
 from .bodies import StoredBody, spilled
-from .stamps import Snapshot, Stamp
+from .stamps import Job, Snapshot, Stamp
 from .state import BuildState
 
 PARALLEL_FROM = 48     # explainers to convert before a process pool pays for itself
@@ -34,9 +34,13 @@ class Workers:
 
 
 def load_changed(config: SiteConfig, state: BuildState, snap: Snapshot, converter: Converter,
-                 workers: Workers) -> tuple[list[Explainer], int]:
+                 workers: Workers, restamped: tuple[Job, ...] | None = None) -> tuple[list[Explainer], int]:
     """Every explainer of the snapshot, in its order, and how many were read from their files; the state
-    keeps them (and their bodies) for the next build. All the explainers' errors are raised together."""
+    keeps them (and their bodies) for the next build. All the explainers' errors are raised together.
+    `restamped`, when known (`Session.restamped`): the only explainers whose stamps can differ from those the
+    state holds; the others are taken as they are, without comparing thousands of stamps."""
+    if restamped is not None:
+        return _load_restamped(config, state, snap, restamped, converter, workers)
     stale = [(slug, source, bundle) for slug, source, bundle in snap.tree.explainers
              if source not in state.loaded or state.loaded[source][0] != snap.stamps[source]]
     fresh = _load_stale(config, state, stale, converter, workers)
@@ -45,6 +49,23 @@ def load_changed(config: SiteConfig, state: BuildState, snap: Snapshot, converte
     live = {id(e.body) for _, e in state.loaded.values()}    # by identity: hashing a Body hashes all its HTML
     state.bodies = {key: body for key, body in state.bodies.items() if id(body) in live}
     return [e for _, e in state.loaded.values()], len(stale)
+
+
+def _load_restamped(config: SiteConfig, state: BuildState, snap: Snapshot, restamped: tuple[Job, ...],
+                    converter: Converter, workers: Workers) -> tuple[list[Explainer], int]:
+    """`load_changed` when every explainer but the `restamped` ones has the stamp the state loaded it with
+    (the preview's one-save rebuild)."""
+    stale = [job for job in restamped if state.loaded[job[1]][0] != snap.stamps[job[1]]]
+    fresh = _load_stale(config, state, stale, converter, workers)
+    loaded = state.loaded = dict(state.loaded)     # a new mapping, as a whole load makes: the caller keeps the last
+    replaced = set()
+    for source, explainer in fresh.items():
+        replaced.add(id(loaded[source][1].body))
+        loaded[source] = (snap.stamps[source], explainer)
+    replaced -= {id(e.body) for e in fresh.values()}     # a body each explainer had before and has now is kept
+    if replaced:      # a body belongs to one explainer (its key names the slug)
+        state.bodies = {key: body for key, body in state.bodies.items() if id(body) not in replaced}
+    return [e for _, e in loaded.values()], len(stale)
 
 
 def _load_stale(config: SiteConfig, state: BuildState, stale: list[batch.Job], converter: Converter,

@@ -18,7 +18,7 @@ from ..markdown.embedconfig import site_providers
 from ..render import related, themes
 from .cache import digest_of
 from .noop import folders_unchanged
-from .stamps import Snapshot
+from .stamps import Job, Snapshot
 from .state import BuildState
 from .store import BuildCache
 
@@ -57,6 +57,7 @@ class Session:
     related: related.Memo = dataclasses.field(default_factory=related.Memo)   # the last related explainers
     snapshot: Snapshot | None = None       # the last scan of the inputs, while no change can have been missed
     made: object | None = None             # the last build's edition with what it was made from (edition.Made)
+    loaded_from: Snapshot | None = None    # the scan the state's explainers were last loaded from
 
     def __enter__(self) -> Session:
         return self
@@ -79,7 +80,16 @@ class Session:
         if self.state.config_key != key:
             self.state.config_key = key
             self.state.loaded, self.state.shown, self.state.cards = {}, {}, {}
+            self.loaded_from = None
         return self.state
+
+    def restamped(self, previous: Snapshot | None, snap: Snapshot) -> tuple[Job, ...] | None:
+        """The explainers that can have changed since the state's were loaded: those `snap` stamped again
+        when it was made from `previous`, the scan they were loaded from. None when that is not known (a
+        whole scan, or a build since then that failed before its explainers were loaded)."""
+        if previous is None or previous is not self.loaded_from:
+            return None
+        return snap.restamped
 
     def converter_for(self, config: SiteConfig) -> Converter:
         """The Markdown converter for the site's settings (axioms, raw_html, markdown_extensions, embed providers),

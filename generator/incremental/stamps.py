@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import content
@@ -18,6 +18,8 @@ from . import noop
 
 Stamp = tuple
 Folders = dict[str, tuple[int, int]]     # output folder ("" for the top) → (inode, mtime_ns)
+Job = tuple[str, Path, Path | None]      # an explainer of the tree: slug, Markdown file, bundle folder or None
+Bundles = dict[str, tuple[int, Job]]     # bundle folder name → (its explainer's place in the tree, that explainer)
 
 
 def file_stamp(paths: list[Path]) -> Stamp:
@@ -74,6 +76,11 @@ class Snapshot:
     static_stamp: Stamp            # content files outside bundles
     linked: bool = False           # a bundle holds a link: `snapshot_again` cannot tell what it changes
     folders: noop.FolderStamps | None = None   # every input folder, stamped before the scan (`snapshot(folders=True)`)
+    # How it was made, not what it holds (two snapshots of the same inputs are equal): by `snapshot_again`,
+    # the explainers it stamped again, in the tree's order (every other one has the stamp of the snapshot it
+    # was made from; None from a whole scan), and the tree's bundles by folder name, carried from scan to scan.
+    restamped: tuple[Job, ...] | None = field(default=None, compare=False)
+    bundles: Bundles | None = field(default=None, compare=False)
 
     def paths(self) -> Iterator[Path]:
         """The explainers' sources and bundle folders, as the scan made them."""
@@ -165,33 +172,39 @@ def snapshot_again(config: SiteConfig, previous: Snapshot | None, changed: Itera
     first build (`previous` or `changed` None)."""
     if previous is None or changed is None or previous.linked:
         return snapshot(config, folders)
-    bundles = _bundles_holding(config.content_dir, previous, changed)
-    if bundles is None or themes.resolve(config) != previous.chain:
+    bundles = previous.bundles if previous.bundles is not None else bundles_of(previous.tree)
+    holding = _bundles_holding(config.content_dir, bundles, changed)
+    if holding is None or themes.resolve(config) != previous.chain:
         return snapshot(config, folders)
     stamps = dict(previous.stamps)
-    for source, bundle in bundles:
+    for _, source, bundle in holding:
+        assert bundle is not None
         stamps[source], linked = _bundle_stamp(bundle)
         if linked:
             return snapshot(config, folders)
-    return dataclasses.replace(previous, stamps=stamps, folders=None)
+    return dataclasses.replace(previous, stamps=stamps, folders=None, restamped=holding, bundles=bundles)
 
 
-def _bundles_holding(content_dir: Path, previous: Snapshot, changed: Iterable[str]) -> list[tuple[Path, Path]] | None:
-    """(source, bundle) of each explainer of `previous` holding a changed path; None when a path is anything
+def bundles_of(tree: content.SourceTree) -> Bundles:
+    """The tree's bundles by folder name, each with its explainer's place in the tree."""
+    return {bundle.name: (place, job) for place, job in enumerate(tree.explainers) if (bundle := job[2])}
+
+
+def _bundles_holding(content_dir: Path, bundles: Bundles, changed: Iterable[str]) -> tuple[Job, ...] | None:
+    """Each explainer of `bundles` holding a changed path, in the tree's order; None when a path is anything
     else, or names a bundle's index.md that is gone."""
     top = os.path.realpath(content_dir) + os.sep
-    by_folder = {bundle.name: (source, bundle) for _, source, bundle in previous.tree.explainers if bundle}
     found = {}
     for path in changed:
         if not path.startswith(top):
             return None
         folder, _, inside = path[len(top):].partition(os.sep)
-        if not inside or folder not in by_folder:
+        if not inside or folder not in bundles:
             return None
         if inside == content.BUNDLE_INDEX and not os.path.lexists(path):
             return None
-        found[folder] = by_folder[folder]
-    return [found[folder] for folder in sorted(found)]
+        found[folder] = bundles[folder]
+    return tuple(job for _, job in sorted(found.values(), key=lambda placed: placed[0]))
 
 
 def scan_record(config: SiteConfig, snap: Snapshot) -> dict:
@@ -270,32 +283,43 @@ def _spelled_folder(folder: Path) -> str:
 
 
 def output_folders(out_dir: Path, files: Iterable[str], unchanged: Folders | None = None,
-                   changed: Iterable[str] = ()) -> Folders:
+                   changed: Iterable[str] = (), same_files: bool = False) -> Folders:
     """The output folder and every folder holding our files, by inode and mtime: a file that anyone adds to
     or removes from any of them changes one of these.
 
     `unchanged` are the stamps a build checked before it wrote in place, and `changed` the files it wrote or
-    removed: only the folders holding those (and their parents) are stamped again."""
+    removed: only the folders holding those (and their parents) are stamped again. `same_files`: `files` are
+    those `unchanged` was made for (the build added and removed none), so the folders are its folders."""
+    if unchanged is not None and same_files:
+        stamps = dict(unchanged)
+        for rel in _folders_of(changed) & stamps.keys():
+            stamps[rel] = _folder_stamp(out_dir / rel)
+        return stamps
+    folders = _folders_of(files)
+    touched = _folders_of(changed)
+    stamps = {}
+    for rel in sorted(folders):
+        if unchanged is not None and rel not in touched and rel in unchanged:
+            stamps[rel] = unchanged[rel]
+        else:
+            stamps[rel] = _folder_stamp(out_dir / rel)
+    return stamps
+
+
+def _folders_of(files: Iterable[str]) -> set[str]:
+    """The folders holding these files (paths in the output folder), their parents, and the top ("")."""
     folders = {""}
     for rel in files:
         parent = rel.rpartition("/")[0]
         while parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    touched = {""}
-    for rel in changed:
-        parent = rel.rpartition("/")[0]
-        while parent not in touched:
-            touched.add(parent)
-            parent = parent.rpartition("/")[0]
-    stamps = {}
-    for rel in sorted(folders):
-        if unchanged is not None and rel not in touched and rel in unchanged:
-            stamps[rel] = unchanged[rel]
-            continue
-        try:
-            st = os.stat(out_dir / rel)
-            stamps[rel] = (st.st_ino, st.st_mtime_ns)
-        except OSError:
-            stamps[rel] = (0, 0)
-    return stamps
+    return folders
+
+
+def _folder_stamp(folder: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(folder)
+        return (st.st_ino, st.st_mtime_ns)
+    except OSError:
+        return (0, 0)

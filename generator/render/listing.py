@@ -91,6 +91,7 @@ class Listing:
     series: tuple[TermPage, ...] = ()
     parts: dict[str, SeriesPart] = dataclasses.field(default_factory=dict)         # by slug
     related: dict[str, tuple[Explainer, ...]] = dataclasses.field(default_factory=dict)   # by slug
+    named_in: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # slug → those it is related to
 
 
 def newest_first(explainers: Iterable[Any]) -> tuple[Any, ...]:
@@ -111,10 +112,19 @@ def listing(explainers: Iterable[Explainer], config: SiteConfig, known: Iterable
     translations.check_folders(ordered, site_languages)
     groups = translations.groups(ordered)
     series = series_pages(ordered)
+    chosen = related.choose(ordered, config.related, groups, set(known) or {e.slug for e in ordered}, memo)
     return Listing(ordered, _group(ordered, lambda e: [e.category] if e.category else []),
                    _group(ordered, lambda e: e.tags), groups, site_languages, author_pages(ordered, config.authors),
-                   series, parts_of(series),
-                   related.choose(ordered, config.related, groups, set(known) or {e.slug for e in ordered}, memo))
+                   series, parts_of(series), chosen, _named_in(chosen))
+
+
+def _named_in(chosen: dict[str, tuple[Explainer, ...]]) -> dict[str, tuple[str, ...]]:
+    """Each explainer's slug → the slugs of those it is a related explainer of."""
+    named_in: dict[str, list[str]] = {}
+    for slug, explainers in chosen.items():
+        for explainer in explainers:
+            named_in.setdefault(explainer.slug, []).append(slug)
+    return {slug: tuple(holders) for slug, holders in named_in.items()}
 
 
 def substituted(listing_: Listing, replacing: dict[int, Explainer]) -> Listing:
@@ -136,9 +146,21 @@ def substituted(listing_: Listing, replacing: dict[int, Explainer]) -> Listing:
         listing_, explainers=each(listing_.explainers), categories=pages(listing_.categories),
         tags=pages(listing_.tags), translations={k: each(v) for k, v in listing_.translations.items()},
         authors=pages(listing_.authors), series=pages(listing_.series),
-        parts={slug: dataclasses.replace(p, previous=one(p.previous), next=one(p.next))
+        parts={slug: p if id(p.previous) not in replacing and id(p.next) not in replacing
+               else dataclasses.replace(p, previous=one(p.previous), next=one(p.next))
                for slug, p in listing_.parts.items()},
-        related={slug: each(chosen) for slug, chosen in listing_.related.items()})
+        related=_related_substituted(listing_, replacing, each))
+
+
+def _related_substituted(listing_: Listing, replacing: dict[int, Explainer],
+                         each: Callable[[tuple[Explainer, ...]], tuple[Explainer, ...]]
+                         ) -> dict[str, tuple[Explainer, ...]]:
+    """The related explainers of each explainer, `each` applied to those naming a replaced one alone (an
+    explainer keeps its slug when it is replaced): a site's thousands of other lists are taken as they are."""
+    related = dict(listing_.related)
+    for slug in {holder for new in replacing.values() for holder in listing_.named_in.get(new.slug, ())}:
+        related[slug] = each(related[slug])
+    return related
 
 
 def _group(explainers: tuple[Explainer, ...], terms_of: Callable[[Explainer], Iterable[Term]]) -> tuple[TermPage, ...]:
