@@ -230,10 +230,10 @@ def write_site(site: edition.Edition, cards_drawn: cards.PendingCards, state: Bu
             laps("search")
         for rel, data in site.generated.items():
             writer.page(rel, data)
-        card_files = cards_drawn.finish().files
+        card_files = cards_drawn.finish()
         laps("cards drawn")
         for rel in site.cards:
-            writer.file(rel, card_files[rel])
+            writer.cached_file(rel, card_files.files[rel], card_files.digest(rel))
         for rel, path in site.copies.items():
             writer.file(rel, path)
         if images is not None:

@@ -116,6 +116,20 @@ class SiteWriter:
         else:
             self.page(rel, read())
 
+    def cached_file(self, rel: str, source: Path, data_digest: str) -> None:
+        """A file of the build's own cache (a social card) whose digest its name gives, hard-linked into the
+        site rather than copied: the cache never changes a file in place and checks each against its digest
+        before using it, so the two may share it; and a new file costs far more than a link (benchmarks/README.md,
+        "Social cards: where the system time went")."""
+        entry = self._previous_entry(rel)
+        if entry is not None and entry[0] == data_digest:
+            self._reuse(rel, entry)
+        elif entry is None and rel not in self.previous and _same_contents(self.out_dir / rel, source):
+            self._reuse(rel, None, data_digest)
+        else:
+            self._pending.append(_Done(self._link_new, rel, source, data_digest))
+            self.written.append(rel)
+
     def keep(self, rel: str) -> bool:
         """Carry the previous build's file over without re-rendering it; False when it cannot be trusted."""
         entry = self._previous_entry(rel)
@@ -175,6 +189,17 @@ class SiteWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         st = target.stat()     # a rename keeps the inode: still true once the file is in the output folder
+        return rel, (data_digest, st.st_size, st.st_mtime_ns)
+
+    def _link_new(self, rel: str, source: Path, data_digest: str) -> tuple[str, Entry]:
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _link_or_copy(source, target)
+        except OSError as err:
+            raise ContentError(f"cannot read this file: {err.strerror or err}", Place(source),
+                               hint="build again: the cache is checked and made again where it is damaged") from None
+        st = target.stat()
         return rel, (data_digest, st.st_size, st.st_mtime_ns)
 
     def _wait_for_writes(self) -> None:
@@ -304,6 +329,13 @@ def _link_or_copy(old: Path, new: Path) -> None:
         os.link(old, new)
     except OSError:
         shutil.copy2(old, new)   # a filesystem without hard links
+
+
+def _same_contents(path: Path, source: Path) -> bool:
+    try:
+        return path.stat().st_size == source.stat().st_size and path.read_bytes() == source.read_bytes()
+    except OSError:
+        return False
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

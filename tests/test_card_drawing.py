@@ -213,3 +213,49 @@ def test_the_builds_pool_draws_the_cards_while_the_build_goes_on(make_site, tmp_
     assert sorted(report.files.values()) == sorted(folder.glob("*.png"))
     assert {rel: path.read_bytes() for rel, path in report.files.items()} == \
         {rel: path.read_bytes() for rel, path in serial.files.items()}
+
+
+# ---------------------------------------------------------------- into the site
+
+def two_cards_site(make_site):
+    return make_site({"site.yml": "title: The Desk\nbase_url: https://example.com/\n",
+                      "moon.md": "---\ntitle: Why the Moon has phases\ndate: 2024-05-01\n---\nLede.\n",
+                      "tides.md": "---\ntitle: What moves the tides\ndate: 2024-05-02\n---\nLede.\n"})
+
+
+def build_at(site, out, **overrides):
+    from generator.build import build
+    return build(load_config(site.content, out, now=datetime.fromisoformat("2026-01-01T00:00:00+00:00"),
+                             **overrides))
+
+
+def published_cards(out) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("social-card.png"))}
+
+
+def test_a_card_goes_into_the_site_as_the_cached_file_itself(make_site, tmp_path):
+    site = two_cards_site(make_site)
+    assert build_at(site, site.out).cards_drawn == 2
+    cached = sorted((site.root / ".explainer-cache" / "cards").glob("*.png"))
+    published = sorted(site.out.rglob("social-card.png"))
+    assert len(cached) == len(published) == 2
+    # One file, not a second copy of it (making a file costs more than linking one: see write.cached_file).
+    assert all(any(os.path.samefile(card, file) for file in cached) for card in published)
+    # Without the cache the cards are drawn into a scratch folder the build removes: the site keeps them.
+    other = tmp_path / "without cache"
+    assert build_at(site, other, use_cache=False).cards_drawn == 2
+    assert published_cards(other) == published_cards(site.out)
+    assert all(cards.is_card_png(data) for data in published_cards(other).values())
+
+
+def test_a_published_card_changed_in_place_is_drawn_again(make_site):
+    site = two_cards_site(make_site)
+    build_at(site, site.out)
+    first = published_cards(site.out)
+    card = site.out / "moon" / "social-card.png"
+    with open(card, "r+b") as changed:      # in place: the cache's file is that same file
+        changed.seek(100)
+        changed.write(b"scribbled over")
+    report = build_at(site, site.out)
+    assert "moon/social-card.png" in report.changed_paths
+    assert published_cards(site.out) == first

@@ -4,7 +4,8 @@ Cards are cached in `.explainer-cache/cards/` beside the content folder as `<key
 made of everything that goes into the picture (text, fonts, the drawing code, Pillow's version and layout
 engine), so an unchanged explainer's card is never drawn twice; the digest is the BLAKE2 hash of the PNG's
 bytes. A cached card is used only when its bytes match that digest and it is a whole PNG of the card's size;
-anything else is deleted and drawn again, so no damaged or foreign file is ever copied into the site.
+anything else is deleted and drawn again, so no damaged or foreign file ever reaches the site (the site's card
+is the cached file itself, hard-linked: `write.SiteWriter.cached_file`).
 """
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ class CardReport:
     files: dict[str, Path]     # output path ("slug/social-card.png") → cached PNG
     drawn: int                 # cards drawn by this build (the others came from the cache)
     warnings: tuple[str, ...]
+
+    def digest(self, rel: str) -> str:
+        """The digest of a card's bytes, as its file's name (`<key>-<digest>.png`) gives it."""
+        return self.files[rel].stem.partition("-")[2]
 
 
 def card_text(explainer: Explainer, config: SiteConfig) -> CardText:
