@@ -97,7 +97,8 @@ class SiteWriter:
             raise cannot_write(err, self.out_dir) from None
 
     def page(self, rel: str, data: bytes) -> None:
-        self._put(rel, digest(data), data)
+        data_digest = digest(data)
+        self._put(rel, data_digest, lambda path: _same_bytes(path, data), self._write_new, rel, data_digest, data)
 
     def file(self, rel: str, source: Path) -> None:
         try:
@@ -105,7 +106,7 @@ class SiteWriter:
         except OSError as err:
             raise ContentError(f"cannot read this file: {err.strerror or err}", Place(source),
                                hint="check that it is a readable file") from None
-        self._put(rel, digest(data), data)
+        self.page(rel, data)
 
     def known_file(self, rel: str, data_digest: str, read: Callable[[], bytes]) -> None:
         """A file whose digest is known without reading it (an encoded image, named by it in the cache):
@@ -121,14 +122,8 @@ class SiteWriter:
         site rather than copied: the cache never changes a file in place and checks each against its digest
         before using it, so the two may share it; and a new file costs far more than a link (benchmarks/README.md,
         "Social cards: where the system time went")."""
-        entry = self._previous_entry(rel)
-        if entry is not None and entry[0] == data_digest:
-            self._reuse(rel, entry)
-        elif entry is None and rel not in self.previous and _same_contents(self.out_dir / rel, source):
-            self._reuse(rel, None, data_digest)
-        else:
-            self._pending.append(_Done(self._link_new, rel, source, data_digest))
-            self.written.append(rel)
+        self._put(rel, data_digest, lambda path: _same_contents(path, source), self._link_new, rel, source,
+                  data_digest)
 
     def keep(self, rel: str) -> bool:
         """Carry the previous build's file over without re-rendering it; False when it cannot be trusted."""
@@ -168,20 +163,24 @@ class SiteWriter:
         if self.root.exists():
             remove_tree(self.root)
 
-    def _put(self, rel: str, data_digest: str, data: bytes) -> None:
+    def _put(self, rel: str, data_digest: str, holds_it: Callable[[Path], bool],
+             make: Callable[..., tuple[str, Entry]], *args: Any) -> None:
+        """Keep the previous build's file when it is this one (by its digest; a file the manifest does not
+        list, when `holds_it`); else `make(*args)` puts it in the staging folder: the first INLINE_WRITES
+        files in this thread, the others in the writer's threads."""
         entry = self._previous_entry(rel)
         if entry is not None and entry[0] == data_digest:
             self._reuse(rel, entry)
-        elif entry is None and rel not in self.previous and _same_bytes(self.out_dir / rel, data):
+        elif entry is None and rel not in self.previous and holds_it(self.out_dir / rel):
             self._reuse(rel, None, data_digest)
         elif self._io is None and len(self._pending) < INLINE_WRITES:
-            self._pending.append(_Done(self._write_new, rel, data_digest, data))
+            self._pending.append(_Done(make, *args))
             self.written.append(rel)
         else:
             if self._io is None:
                 from concurrent.futures import ThreadPoolExecutor  # (with logging) for a build that writes many
                 self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explainer-write")
-            self._pending.append(self._io.submit(self._write_new, rel, data_digest, data))
+            self._pending.append(self._io.submit(make, *args))
             self.written.append(rel)
 
     def _write_new(self, rel: str, data_digest: str, data: bytes) -> tuple[str, Entry]:

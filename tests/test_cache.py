@@ -210,3 +210,20 @@ def test_a_state_read_from_its_file_knows_each_stamp_s_digest(make_site, cli):
     loaded = state.load_state(state_file, site.content, site.out)
     assert len(loaded.loaded) == 3
     assert loaded.stamp_digests == {source: (stamp, digest_of(stamp)) for source, (stamp, _) in loaded.loaded.items()}
+
+
+def test_a_build_without_the_cache_keeps_the_files_it_would_write_alike(make_site, cli):
+    """With the cache gone, the build cannot trust its manifest: it compares what it makes with what is in
+    site/ and keeps each file that is the same (its mtime stays; a deploy sees no change), cards too."""
+    site = make_site(many(6))
+    cli("build", check=True, cwd=site.root)
+    out = site.root / "site"
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert any(p.name == "social-card.png" for p in before)
+    for path in (site.root / ".explainer-cache").rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            path.unlink()
+    again = cli("build", check=True, cwd=site.root)
+    kept = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert [p.relative_to(out).as_posix() for p in before if kept.get(p) != before[p]] == []
+    assert " 0 files written" in again.out, again.out
